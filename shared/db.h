@@ -1,0 +1,52 @@
+/*
+ * db.h - one libpq connection with prepared statements and reconnect.
+ *
+ * Statements are declared once, as static `struct db_stmt` tables in the
+ * module that uses them, and prepared lazily on each connection the first
+ * time they run.  db_exec() reconnects once when the connection is found
+ * broken (server restart), so only the statement in flight can fail.
+ *
+ * Errors: E_DB for connection loss / server unavailable / serialization
+ * failure (retryable), E_CONFLICT for unique violations (23505), E_INVAL
+ * for bad input rejected by the server (class 22, 23502/23503/23514), and
+ * E_INTERNAL otherwise.  db_errmsg() keeps the server's text.
+ */
+#ifndef EMBER_DB_H
+#define EMBER_DB_H
+
+#include "compat.h"
+
+#include <libpq-fe.h>
+
+#include "cfg.h"
+
+struct db;
+
+struct db_stmt {
+	const char *name;	/* unique prepared-statement name */
+	const char *sql;	/* text with $1..$n */
+	int nparams;
+};
+
+/* Connect (the connection is made now; failure is E_DB with a message). */
+MUST_CHECK int db_open(const struct cfg_db *cfg, struct db **out,
+	char *err, size_t errlen);
+void db_free(struct db *db);
+/*
+ * Run a prepared statement with text parameters (NULL = SQL NULL).
+ * On success *res (if not NULL) receives the result, which the caller
+ * PQclear()s; on failure nothing is returned and db_errmsg() says why.
+ */
+MUST_CHECK int db_exec(struct db *db, const struct db_stmt *st,
+	const char *const *params, PGresult **res);
+/* Run SQL text without parameters (BEGIN, COMMIT, migrations). */
+MUST_CHECK int db_exec_sql(struct db *db, const char *sql, PGresult **res);
+/* Map a failed result's SQLSTATE to an enum err. */
+int db_sqlstate_err(const char *sqlstate);
+const char *db_errmsg(const struct db *db);
+/* The raw connection (for LISTEN/NOTIFY); NULL while disconnected. */
+PGconn *db_conn(struct db *db);
+/* Drop and re-establish the connection now. */
+MUST_CHECK int db_reconnect(struct db *db);
+
+#endif
