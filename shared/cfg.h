@@ -24,6 +24,8 @@
 
 #include "compat.h"
 
+#include "err.h"
+
 enum cfg_store_backend { CFG_STORE_FS = 0, CFG_STORE_S3 };
 enum cfg_queue_backend { CFG_QUEUE_PG = 0, CFG_QUEUE_SQS };
 enum cfg_agent_auth { CFG_AUTH_REQUIRED = 0, CFG_AUTH_OFF };
@@ -138,6 +140,13 @@ void cfg_release(struct cfg *cfg);
 /* Number of keys in the option table and their names (for docs tests). */
 size_t cfg_key_count(void);
 const char *cfg_key_name(size_t i);
+/* True when key i cannot change while a process runs (needs a restart). */
+bool cfg_key_restart(size_t i);
+/*
+ * For SIGHUP: the name of the first restart-only key whose value differs
+ * between a and b, or NULL when b can be swapped in for a.
+ */
+const char *cfg_restart_diff(const struct cfg *a, const struct cfg *b);
 /* libpq conninfo string for cfg->db, heap-allocated (caller frees). */
 char *cfg_db_conninfo(const struct cfg_db *db);
 

@@ -1,0 +1,277 @@
+/*
+ * api.c - shared pieces of the JSON handlers.
+ *
+ * Validation errors mirror FastAPI/pydantic v1 so upstream clients and
+ * tests see the same shape: 422 {"detail":[{"loc":["body",field],"msg":
+ * ...,"type":...}]}.
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "jsonx.h"
+#include "log.h"
+#include "utc.h"
+
+/*
+ * Answer FastAPI's 422 for undecodable JSON: loc is ["body", offset],
+ * the offset taken from the parser's column on the first line (0 else).
+ */
+static int
+send_jsondecode(struct req *r, const char *msg)
+{
+	struct buf b = BUF_INIT(0);
+	int line = 0, col = 0, err;
+
+	if (sscanf(msg, "line %d column %d", &line, &col) != 2 || line != 1 ||
+	    col < 1)
+		col = 1;
+	if (buf_addf(&b, "{\"detail\":[{\"loc\":[\"body\",%d],\"msg\":",
+		col - 1) || req_json_str(&b, msg) ||
+	    buf_addstr(&b, ",\"type\":\"value_error.jsondecode\"}]}"))
+		abort();
+	err = req_send_json(r, 422, &b);
+	buf_release(&b);
+	return err ? err : E_INVAL;
+}
+
+/* Read and parse a JSON object body, answering the client on failure. */
+int
+api_read_json(struct req *r, size_t max, json_t **out)
+{
+	struct buf body = BUF_INIT(0);
+	char jerr[200];
+	json_t *root = NULL;
+	int err;
+
+	*out = NULL;
+	body.max = max;
+	err = req_read_body(r, max, &body);
+	if (err == E_TOOBIG) {
+		err = req_send_message(r, 413, "Request body too large");
+		err = err ? err : E_TOOBIG;
+		goto out;
+	}
+	if (err) {
+		err = req_send_message(r, 400, "Could not read the request body");
+		err = err ? err : E_INVAL;
+		goto out;
+	}
+	if (jsonx_parse(body.data, body.len, &root, jerr, sizeof(jerr))) {
+		err = send_jsondecode(r, jerr);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		err = req_send_422(r, "body", NULL, "value is not a valid dict",
+			"type_error.dict");
+		err = err ? err : E_INVAL;
+		json_decref(root);
+		goto out;
+	}
+	*out = root;
+	err = E_OK;
+out:
+	buf_release(&body);
+	return err;
+}
+
+/* Answer 422 for one field and return E_INVAL. */
+static int
+field_422(struct req *r, const char *key, const char *msg, const char *type)
+{
+	int err = req_send_422(r, "body", key, msg, type);
+
+	return err ? err : E_INVAL;
+}
+
+/* A string field, pydantic-style. */
+int
+api_str(struct req *r, json_t *obj, const char *key, bool required,
+	const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || (json_is_null(v) && !required)) {
+		if (required)
+			return field_422(r, key, "field required",
+				"value_error.missing");
+		return E_OK;
+	}
+	if (json_is_string(v)) {
+		*out = arena_memdupz(r->arena, json_string_value(v),
+			json_string_length(v));
+		if (strlen(*out) != json_string_length(v))
+			return field_422(r, key, "string contains a NUL byte",
+				"value_error");
+		return E_OK;
+	}
+	if (json_is_integer(v)) {
+		*out = arena_printf(r->arena, "%lld",
+			(long long)json_integer_value(v));
+		return E_OK;
+	}
+	if (json_is_real(v)) {
+		*out = arena_printf(r->arena, "%.17g", json_real_value(v));
+		return E_OK;
+	}
+	if (json_is_null(v))
+		return field_422(r, key, "none is not an allowed value",
+			"type_error.none.not_allowed");
+	return field_422(r, key, "str type expected", "type_error.str");
+}
+
+/* An integer field, pydantic-style. */
+int
+api_int(struct req *r, json_t *obj, const char *key, int64_t def,
+	bool positive, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = def;
+	if (!v || json_is_null(v))
+		return E_OK;
+	if (json_is_integer(v))
+		*out = json_integer_value(v);
+	else if (json_is_real(v) &&
+		 json_real_value(v) == (double)(int64_t)json_real_value(v))
+		*out = (int64_t)json_real_value(v);
+	else
+		return field_422(r, key, "value is not a valid integer",
+			"type_error.integer");
+	if (*out > INT32_MAX || *out < INT32_MIN)
+		return field_422(r, key, "value is out of range",
+			"value_error");
+	if (positive && *out <= 0)
+		return field_422(r, key, "ensure this value is greater than 0",
+			"value_error.number.not_gt");
+	return E_OK;
+}
+
+/* A boolean field. */
+int
+api_bool(struct req *r, json_t *obj, const char *key, bool def, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = def;
+	if (!v || json_is_null(v))
+		return E_OK;
+	if (!json_is_boolean(v))
+		return field_422(r, key, "value could not be parsed to a boolean",
+			"type_error.bool");
+	*out = json_is_true(v);
+	return E_OK;
+}
+
+/* BEGIN. */
+int
+api_begin(struct db *db)
+{
+	int err = db_exec_sql(db, "BEGIN", NULL);
+
+	if (err)
+		log_error("db: begin: %s", db_errmsg(db));
+	return err;
+}
+
+/* COMMIT or ROLLBACK depending on err. */
+int
+api_end(struct db *db, int err)
+{
+	int rc;
+
+	if (err) {
+		if (db_exec_sql(db, "ROLLBACK", NULL))
+			log_warn("db: rollback: %s", db_errmsg(db));
+		return err;
+	}
+	rc = db_exec_sql(db, "COMMIT", NULL);
+	if (rc)
+		log_error("db: commit: %s", db_errmsg(db));
+	return rc;
+}
+
+/* Append an object key. */
+int
+api_key(struct buf *b, const char *key, bool first)
+{
+	int err = first ? E_OK : buf_addch(b, ',');
+
+	if (!err)
+		err = req_json_str(b, key);
+	if (!err)
+		err = buf_addch(b, ':');
+	return err;
+}
+
+/* Append a timestamp string in UTC with Z. */
+int
+api_time(struct buf *b, int64_t usec)
+{
+	char t[48];
+	int err = utc_format(usec, UTC_FMT_Z, t, sizeof(t));
+
+	if (!err)
+		err = buf_addf(b, "\"%s\"", t);
+	return err;
+}
+
+/* Parse the text of a timestamp column (session TimeZone is UTC). */
+bool
+api_sql_time(const char *s, int64_t *usec)
+{
+	return s && utc_parse(s, usec) == E_OK;
+}
+
+/* Quote strings into a PostgreSQL array literal. */
+char *
+api_pg_array(struct arena *a, const char *const *v, size_t n)
+{
+	struct buf b = BUF_INIT(0);
+	const char *p;
+	char *out;
+	size_t i;
+
+	if (buf_addch(&b, '{'))
+		abort();
+	for (i = 0; i < n; i++) {
+		if ((i && buf_addch(&b, ',')) || buf_addch(&b, '"'))
+			abort();
+		for (p = v[i]; *p; p++)
+			if (((*p == '"' || *p == '\\') && buf_addch(&b, '\\')) ||
+			    buf_addch(&b, *p))
+				abort();
+		if (buf_addch(&b, '"'))
+			abort();
+	}
+	if (buf_addch(&b, '}'))
+		abort();
+	out = arena_memdupz(a, b.data, b.len);
+	buf_release(&b);
+	return out;
+}
+
+/* Upstream's service name sanitising. */
+char *
+api_clean_service(struct arena *a, const char *s)
+{
+	char *out = arena_alloc(a, strlen(s) + 1);
+	size_t o = 0;
+
+	for (; *s; s++) {
+		char c = *s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-') {
+			if (o == 0 && c == '_')
+				continue;
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

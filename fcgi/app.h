@@ -1,0 +1,41 @@
+/*
+ * app.h - what every handler gets besides the request: the loaded
+ * configuration and this process's connections.
+ *
+ * One struct app per FastCGI process.  The database, store and queue are
+ * opened lazily, on the first request that needs them, so the process
+ * starts (and /api/health answers) while PostgreSQL is still down, and a
+ * lost connection is re-established on a later request.
+ */
+#ifndef EMBER_FCGI_APP_H
+#define EMBER_FCGI_APP_H
+
+#include "compat.h"
+
+#include "cfg.h"
+#include "db.h"
+#include "queue.h"
+#include "store.h"
+
+struct app {
+	const struct cfg *cfg;
+	struct db *db;		/* NULL until app_db() connects */
+	struct store *store;	/* NULL until app_store() opens it */
+	struct queue *queue;	/* NULL until app_queue() opens it */
+};
+
+/* Initialise app around cfg (borrowed for the life of app); opens nothing. */
+void app_init(struct app *app, const struct cfg *cfg);
+/* Close whatever is open. */
+void app_release(struct app *app);
+/*
+ * The database connection, connecting first if needed.  E_DB (logged)
+ * when PostgreSQL cannot be reached.
+ */
+MUST_CHECK int app_db(struct app *app, struct db **out);
+/* The object store, opened from cfg->store on first use. */
+MUST_CHECK int app_store(struct app *app, struct store **out);
+/* The queue, opened from cfg->queue on first use. */
+MUST_CHECK int app_queue(struct app *app, struct queue **out);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * jsonx.c - the project's JSON front door over jansson.
+ *
+ * jansson's parser recurses once per nesting level and has no depth
+ * limit, so jsonx_parse() first scans the bytes once (tracking strings
+ * and escapes) and refuses anything nested deeper than JSONX_MAX_DEPTH
+ * before jansson sees it.  NUL bytes are refused too: they cannot occur in
+ * valid JSON text and would truncate C strings downstream.
+ *
+ * jsonx_escape() is our own writer rather than jansson's because the
+ * strings come from anywhere (hostnames, object keys, database text) and
+ * must always produce valid JSON: invalid UTF-8 becomes U+FFFD.
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonx.h"
+#include "mem.h"
+
+/*
+ * True when data nests arrays/objects no deeper than JSONX_MAX_DEPTH.
+ * Brackets inside strings do not count, and a stray closing bracket
+ * cannot buy extra depth (the count never goes below zero); the scan does
+ * not otherwise validate, jansson does that.
+ */
+static bool
+jsonx_depth_ok(const char *data, size_t len)
+{
+	size_t i;
+	int depth = 0;
+	bool in_str = false;
+	bool esc = false;
+	char c;
+
+	for (i = 0; i < len; i++) {
+		c = data[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > JSONX_MAX_DEPTH)
+				return false;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return true;
+}
+
+/* Parse untrusted JSON; see jsonx.h. */
+int
+jsonx_parse(const char *data, size_t len, json_t **out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (memchr(data, '\0', len) != NULL) {
+		if (err && errlen)
+			snprintf(err, errlen, "NUL byte in JSON text");
+		return E_INVAL;
+	}
+	if (!jsonx_depth_ok(data, len)) {
+		if (err && errlen)
+			snprintf(err, errlen, "JSON nested deeper than %d levels",
+				JSONX_MAX_DEPTH);
+		return E_INVAL;
+	}
+	*out = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+	if (*out == NULL) {
+		if (err && errlen)
+			snprintf(err, errlen, "line %d column %d: %s",
+				jerr.line, jerr.column, jerr.text);
+		return E_INVAL;
+	}
+	return E_OK;
+}
+
+/* Walk a dotted path of object keys. */
+json_t *
+jsonx_path(json_t *root, const char *dotted)
+{
+	char small[256];
+	char *copy;
+	char *seg;
+	char *dot;
+	size_t n;
+	json_t *cur = root;
+
+	if (root == NULL || dotted == NULL)
+		return NULL;
+	if (*dotted == '\0')
+		return root;
+	n = strlen(dotted);
+	if (n < sizeof(small)) {
+		memcpy(small, dotted, n + 1);
+		copy = small;
+	} else {
+		copy = xmemdupz(dotted, n);
+	}
+	seg = copy;
+	for (;;) {
+		dot = strchr(seg, '.');
+		if (dot)
+			*dot = '\0';
+		if (*seg == '\0' || !json_is_object(cur)) {
+			cur = NULL;
+			break;
+		}
+		cur = json_object_get(cur, seg);
+		if (cur == NULL || dot == NULL)
+			break;
+		seg = dot + 1;
+	}
+	if (copy != small)
+		free(copy);
+	return cur;
+}
+
+/* The string at a path, or NULL. */
+const char *
+jsonx_str(json_t *root, const char *dotted)
+{
+	json_t *v = jsonx_path(root, dotted);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The boolean at a path, or def. */
+bool
+jsonx_bool(json_t *root, const char *dotted, bool def)
+{
+	json_t *v = jsonx_path(root, dotted);
+
+	return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+/* The integer at a path. */
+int
+jsonx_int(json_t *root, const char *dotted, int64_t *out)
+{
+	json_t *v = jsonx_path(root, dotted);
+
+	if (v == NULL || json_is_null(v))
+		return E_NOTFOUND;
+	if (!json_is_integer(v))
+		return E_INVAL;
+	*out = (int64_t)json_integer_value(v);
+	return E_OK;
+}
+
+/* json_dump_callback() sink appending to a buf; -1 stops the dump. */
+static int
+jsonx_dump_cb(const char *p, size_t n, void *data)
+{
+	struct buf *b = data;
+
+	return buf_add(b, p, n) ? -1 : 0;
+}
+
+/* Append compact JSON for v. */
+int
+jsonx_dump(const json_t *v, struct buf *out)
+{
+	size_t start = out->len;
+
+	if (v == NULL)
+		return E_INVAL;
+	if (json_dump_callback(v, jsonx_dump_cb, out,
+		JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+		if (out->len != start)
+			buf_truncate(out, start);
+		return E_TOOBIG;
+	}
+	return E_OK;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at p (at most n bytes available), or
+ * 0 when it is invalid (bad lead or continuation byte, overlong form,
+ * surrogate, past U+10FFFF, truncated).  *cp receives the code point.
+ */
+static size_t
+jsonx_utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t need;
+	size_t i;
+	uint32_t c;
+	uint32_t min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		need = 2;
+		c = p[0] & 0x1f;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		need = 3;
+		c = p[0] & 0x0f;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		need = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return need;
+}
+
+/* Append s as a JSON string literal; see jsonx.h. */
+int
+jsonx_escape(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = out->len;
+	size_t i = 0;
+	size_t run;
+	size_t n;
+	uint32_t cp;
+	int err;
+
+	err = buf_addch(out, '"');
+	for (i = 0; !err && i < len; i += n) {
+		/* Copy the longest run that needs no escaping in one go. */
+		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x80 &&
+			p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > i) {
+			err = buf_add(out, p + i, run - i);
+			n = run - i;
+			continue;
+		}
+		n = jsonx_utf8_len(p + i, len - i, &cp);
+		if (n == 0) {
+			err = buf_addstr(out, "\\ufffd");
+			n = 1;
+		} else if (cp == '"') {
+			err = buf_addstr(out, "\\\"");
+		} else if (cp == '\\') {
+			err = buf_addstr(out, "\\\\");
+		} else if (cp == '\n') {
+			err = buf_addstr(out, "\\n");
+		} else if (cp == '\r') {
+			err = buf_addstr(out, "\\r");
+		} else if (cp == '\t') {
+			err = buf_addstr(out, "\\t");
+		} else if (cp == '\b') {
+			err = buf_addstr(out, "\\b");
+		} else if (cp == '\f') {
+			err = buf_addstr(out, "\\f");
+		} else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) {
+			err = buf_addf(out, "\\u%04x", (unsigned)cp);
+		} else {
+			err = buf_add(out, p + i, n);
+		}
+	}
+	if (!err)
+		err = buf_addch(out, '"');
+	if (err && out->len != start)
+		buf_truncate(out, start);
+	return err;
+}

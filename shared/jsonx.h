@@ -1,0 +1,54 @@
+/*
+ * jsonx.h - small helpers over jansson.
+ *
+ * jsonx_parse() is the only way outside JSON enters the program: it
+ * rejects NUL bytes and documents nested deeper than JSONX_MAX_DEPTH
+ * levels before jansson sees them, so hostile input cannot exhaust the
+ * stack.  The path helpers take a dotted path ("metadata.run_arguments.
+ * continuous") of object keys; a missing step or a non-object in the
+ * middle means "absent".
+ */
+#ifndef EMBER_JSONX_H
+#define EMBER_JSONX_H
+
+#include "compat.h"
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* Deepest nesting of arrays/objects jsonx_parse() accepts. */
+#define JSONX_MAX_DEPTH 64
+
+/*
+ * Parse len bytes of JSON (any value at the top).  On success *out holds
+ * a new reference the caller must json_decref().  On bad JSON returns
+ * E_INVAL, sets *out to NULL and, when err is not NULL, writes a short
+ * message ("line 1 column 5: ...") into err.
+ */
+MUST_CHECK int jsonx_parse(const char *data, size_t len, json_t **out,
+	char *err, size_t errlen);
+/* The value at a dotted path (borrowed reference), NULL if absent. */
+json_t *jsonx_path(json_t *root, const char *dotted);
+/* The string at a dotted path (borrowed), NULL if absent or not a string. */
+const char *jsonx_str(json_t *root, const char *dotted);
+/* The boolean at a dotted path, def if absent or not a boolean. */
+bool jsonx_bool(json_t *root, const char *dotted, bool def);
+/*
+ * The integer at a dotted path: E_NOTFOUND if absent (or JSON null),
+ * E_INVAL if present but not an integer.  *out is untouched on failure.
+ */
+MUST_CHECK int jsonx_int(json_t *root, const char *dotted, int64_t *out);
+/* Append v as compact JSON.  E_TOOBIG past the buf cap (buf unchanged). */
+MUST_CHECK int jsonx_dump(const json_t *v, struct buf *out);
+/*
+ * Append len bytes of s as a quoted JSON string literal: '"', '\' and
+ * control characters (including NUL) are escaped, U+2028/U+2029 become
+ * \u2028/\u2029, each byte of invalid UTF-8 becomes \ufffd, and valid
+ * UTF-8 is copied as is, so the result is always valid JSON.  E_TOOBIG
+ * past the buf cap (buf unchanged).
+ */
+MUST_CHECK int jsonx_escape(struct buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * profile.c - header parsing, stack line counting and key building.
+ *
+ * The header line can be tens of megabytes (it carries the escaped HTML),
+ * so the cap is checked with memchr() over at most max_header + 1 bytes
+ * before any JSON parsing happens.  jansson then unescapes the HTML
+ * (\n, \", \uXXXX with surrogate pairs) into UTF-8 for us.
+ *
+ * Classification fixes upstream's defect (§4.4-1): upstream reads
+ * metadata.continuous, which agents never set, so everything was
+ * "adhoc"; we read metadata.run_arguments.continuous first and fall back
+ * to metadata.continuous, defaulting to adhoc.
+ */
+#include "compat.h"
+
+#include <string.h>
+
+#include "b64.h"
+#include "jsonx.h"
+#include "profile.h"
+#include "utc.h"
+
+#define HOST_MAX 128
+
+/* A boolean at path, if it is one. */
+static bool
+get_bool(json_t *root, const char *path, bool *out)
+{
+	json_t *v = jsonx_path(root, path);
+
+	if (!v || !json_is_boolean(v))
+		return false;
+	*out = json_is_true(v);
+	return true;
+}
+
+/* A non-empty string at path and its length (embedded NULs kept). */
+static const char *
+get_str(json_t *root, const char *path, size_t *len)
+{
+	json_t *v = jsonx_path(root, path);
+
+	if (!v || !json_is_string(v) || json_string_length(v) == 0)
+		return NULL;
+	if (len)
+		*len = json_string_length(v);
+	return json_string_value(v);
+}
+
+/* Pull the fields this service uses out of the header. */
+static void
+profile_extract(struct profile *p)
+{
+	json_t *h = p->header, *d;
+	bool b;
+
+	p->hostname = get_str(h, "metadata.hostname", NULL);
+	p->continuous = false;
+	if (get_bool(h, "metadata.run_arguments.continuous", &b) ||
+	    get_bool(h, "metadata.continuous", &b))
+		p->continuous = b;
+	p->perf_mode = get_str(h, "metadata.run_arguments.perf_mode", NULL);
+	p->perf_events = jsonx_path(h, "metadata.run_arguments.perf_events");
+	d = jsonx_path(h, "metadata.run_arguments.duration");
+	if (d && json_is_integer(d) && json_integer_value(d) > 0) {
+		p->has_duration = true;
+		p->duration = json_integer_value(d);
+	} else if (d && json_is_real(d) && json_real_value(d) >= 1 &&
+	    json_real_value(d) < 1e9) {
+		p->has_duration = true;
+		p->duration = (int64_t)json_real_value(d);
+	}
+	p->html = get_str(h, "flamegraph_html", &p->html_len);
+	p->htmlblob = get_str(h, "htmlblob", &p->htmlblob_len);
+}
+
+/* Parse "frames count": true when well-formed, *count set. */
+static bool
+stack_line(const char *s, size_t n, uint64_t *count)
+{
+	size_t sp, i;
+	uint64_t v = 0;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	for (sp = n; sp > 0 && s[sp - 1] != ' '; sp--)
+		;
+	if (sp == 0 || sp == n || sp == 1)
+		return false;	/* no space, nothing after it, or no frames */
+	for (i = sp; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v == 0)
+		return false;
+	*count = v;
+	return true;
+}
+
+/* Parse a whole profile (see profile.h). */
+int
+profile_parse(const char *data, size_t len, size_t max_header,
+	struct profile *p, char *err, size_t errlen)
+{
+	const char *pos = data, *end = data + len, *nl;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > 0 && data[0] == '#') {
+		size_t scan = len;
+
+		if (max_header && scan > max_header + 1)
+			scan = max_header + 1;
+		nl = memchr(data, '\n', scan);
+		p->header_len = nl ? (size_t)(nl - data) : len;
+		if (max_header && p->header_len > max_header) {
+			if (err)
+				snprintf(err, errlen,
+					"header line longer than %zu bytes",
+					max_header);
+			return E_TOOBIG;
+		}
+		rc = jsonx_parse(data + 1, p->header_len - 1, &p->header, err,
+			errlen);
+		if (rc)
+			return E_INVAL;
+		if (!json_is_object(p->header)) {
+			json_decref(p->header);
+			p->header = NULL;
+			if (err)
+				snprintf(err, errlen, "header is not an object");
+			return E_INVAL;
+		}
+		profile_extract(p);
+		pos = nl ? nl + 1 : end;
+	}
+	while (pos < end) {
+		uint64_t count;
+		size_t n;
+
+		nl = memchr(pos, '\n', (size_t)(end - pos));
+		n = nl ? (size_t)(nl - pos) : (size_t)(end - pos);
+		if (n == 0 || (n == 1 && pos[0] == '\r') || pos[0] == '#') {
+			;	/* blank line or comment */
+		} else if (stack_line(pos, n, &count)) {
+			p->stacks++;
+			p->samples += count;
+		} else {
+			p->bad++;
+		}
+		pos = nl ? nl + 1 : end;
+	}
+	return E_OK;
+}
+
+/* Drop the header. */
+void
+profile_release(struct profile *p)
+{
+	if (p->header)
+		json_decref(p->header);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The flamegraph kind. */
+enum profile_kind
+profile_kind(const struct profile *p)
+{
+	return p->continuous ? PROFILE_CONTINUOUS : PROFILE_ADHOC;
+}
+
+/* The kind's name as it appears in keys. */
+const char *
+profile_kind_name(enum profile_kind k)
+{
+	return k == PROFILE_CONTINUOUS ? "continuous" : "adhoc";
+}
+
+/* HTML bytes: base64-decoded if strictly base64, else raw. */
+int
+profile_html(const struct profile *p, struct buf *out)
+{
+	int rc;
+
+	if (!p->html)
+		return E_NOTFOUND;
+	rc = b64_decode_strict(p->html, p->html_len, out);
+	if (rc != E_INVAL)
+		return rc;
+	return buf_add(out, p->html, p->html_len);
+}
+
+/* Append one element to a text[] literal, quoted and escaped. */
+static int
+pg_array_elem(struct buf *out, const char *s, size_t n, bool first)
+{
+	size_t i;
+	int rc = E_OK;
+
+	if (!first)
+		rc = buf_addch(out, ',');
+	if (!rc)
+		rc = buf_addch(out, '"');
+	for (i = 0; i < n && !rc; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			rc = buf_addch(out, '\\');
+		if (!rc)
+			rc = buf_addch(out, s[i]);
+	}
+	if (!rc)
+		rc = buf_addch(out, '"');
+	return rc;
+}
+
+/* Split one comma-separated string into trimmed, non-empty elements. */
+static int
+pg_array_split(struct buf *out, const char *s, size_t *count)
+{
+	const char *p = s;
+	int rc = E_OK;
+
+	while (*p && !rc) {
+		const char *e = strchr(p, ',');
+		const char *a = p, *b;
+
+		if (!e)
+			e = p + strlen(p);
+		b = e;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (b > a) {
+			rc = pg_array_elem(out, a, (size_t)(b - a), *count == 0);
+			(*count)++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return rc;
+}
+
+/* The perf events as a text[] literal (see profile.h). */
+int
+profile_perf_events_pg(const struct profile *p, struct buf *out)
+{
+	size_t start = out->len, count = 0, i;
+	int rc = E_OK;
+
+	if (!p->perf_events)
+		return E_NOTFOUND;
+	if (p->perf_mode && strcmp(p->perf_mode, "disabled") == 0)
+		return E_NOTFOUND;
+	rc = buf_addch(out, '{');
+	if (json_is_string(p->perf_events)) {
+		if (!rc)
+			rc = pg_array_split(out,
+				json_string_value(p->perf_events), &count);
+	} else if (json_is_array(p->perf_events)) {
+		for (i = 0; i < json_array_size(p->perf_events) && !rc; i++) {
+			json_t *e = json_array_get(p->perf_events, i);
+
+			if (json_is_string(e))
+				rc = pg_array_split(out, json_string_value(e),
+					&count);
+		}
+	}
+	if (!rc)
+		rc = buf_addch(out, '}');
+	if (rc || count == 0) {
+		buf_truncate(out, start);
+		return rc ? rc : E_NOTFOUND;
+	}
+	return E_OK;
+}
+
+/* A key segment made only of safe characters. */
+bool
+profile_segment_ok(const char *s)
+{
+	size_t i, n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* The hostname reduced to safe characters. */
+int
+profile_sanitize_host(const char *host, struct buf *out)
+{
+	size_t i;
+	int rc = E_OK;
+
+	if (!host)
+		return E_OK;
+	for (i = 0; host[i] && i < HOST_MAX && !rc; i++) {
+		char c = host[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-'))
+			c = '-';
+		rc = buf_addch(out, c);
+	}
+	return rc;
+}
+
+/* products/{service}/stacks/{filename}. */
+int
+profile_raw_key(const char *service, const char *filename, struct buf *out)
+{
+	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+		return E_INVAL;
+	return buf_addf(out, "products/%s/stacks/%s", service, filename);
+}
+
+/* The file name without a ".gz" suffix: its length. */
+static size_t
+base_len(const char *filename)
+{
+	size_t n = strlen(filename);
+
+	if (n > 3 && strcmp(filename + n - 3, ".gz") == 0)
+		n -= 3;
+	return n;
+}
+
+/* The flamegraph key (see profile.h). */
+int
+profile_flamegraph_key(const char *service, const char *filename,
+	const char *hostname, enum profile_kind kind, struct buf *out)
+{
+	struct buf host = BUF_INIT(0);
+	size_t start = out->len, n, fields = 1, i, last = 0;
+	int rc;
+
+	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+		return E_INVAL;
+	n = base_len(filename);
+	for (i = 0; i < n; i++) {
+		if (filename[i] == '_') {
+			fields++;
+			last = i + 1;
+		}
+	}
+	rc = profile_sanitize_host(hostname, &host);
+	if (rc)
+		goto out;
+	rc = buf_addf(out, "products/%s/stacks/flamegraph/", service);
+	if (!rc && fields >= 3 && host.len > 0) {
+		rc = buf_add(out, filename, last);
+		if (!rc)
+			rc = buf_add(out, host.data, host.len);
+	} else if (!rc) {
+		rc = buf_add(out, filename, n);
+	}
+	if (!rc)
+		rc = buf_addf(out, "_%s_flamegraph.html",
+			profile_kind_name(kind));
+out:
+	if (rc)
+		buf_truncate(out, start);
+	buf_release(&host);
+	return rc;
+}
+
+/* products/{service}/stacks/{base}.html. */
+int
+profile_htmlblob_key(const char *service, const char *filename,
+	struct buf *out)
+{
+	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+		return E_INVAL;
+	return buf_addf(out, "products/%s/stacks/%.*s.html", service,
+		(int)base_len(filename), filename);
+}
+
+/* The start time in the first '_' field of the file name. */
+int
+profile_start_time(const char *filename, int64_t *usec)
+{
+	char tok[40];
+	const char *us = strchr(filename, '_');
+	size_t n = us ? (size_t)(us - filename) : strlen(filename);
+
+	if (n < 10 || n >= sizeof(tok))
+		return E_INVAL;
+	memcpy(tok, filename, n);
+	tok[n] = '\0';
+	if (tok[4] != '-' || tok[7] != '-')
+		return E_INVAL;
+	return utc_parse(tok, usec);
+}

@@ -1,0 +1,113 @@
+/*
+ * profile.h - the gunzipped profile file an agent uploads, as the
+ * indexer reads it (upstream-spec.md §3, §4.3, §4.4).
+ *
+ *     # {header JSON, one line}
+ *     [appmeta;]container;frame;frame;... count
+ *     ...
+ *
+ * profile_parse() reads the header line (capped) and counts the stack
+ * lines; a malformed stack line is counted, never fatal.  The accessors
+ * below pull out what the ad hoc flamegraph path needs, and the key
+ * builders make the object-store keys with every outside-supplied part
+ * checked or sanitised.  Pure: no I/O.
+ */
+#ifndef EMBER_PROFILE_H
+#define EMBER_PROFILE_H
+
+#include "compat.h"
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+
+enum profile_kind {
+	PROFILE_ADHOC = 0,	/* the default when nothing says continuous */
+	PROFILE_CONTINUOUS
+};
+
+struct profile {
+	json_t *header;		/* owned; NULL when the file has no "#" line */
+	size_t header_len;	/* bytes of the header line */
+	const char *hostname;	/* metadata.hostname (borrowed from header) */
+	bool continuous;	/* run_arguments.continuous, else metadata.continuous */
+	const char *perf_mode;	/* run_arguments.perf_mode, NULL absent */
+	json_t *perf_events;	/* run_arguments.perf_events (string or array), borrowed */
+	bool has_duration;
+	int64_t duration;	/* run_arguments.duration, seconds (> 0) */
+	const char *html;	/* flamegraph_html, NULL if absent, null or "" */
+	size_t html_len;
+	const char *htmlblob;	/* htmlblob, NULL if absent, null or "" */
+	size_t htmlblob_len;
+	uint64_t stacks;	/* well-formed stack lines */
+	uint64_t bad;		/* malformed stack lines (no count, count 0, ...) */
+	uint64_t samples;	/* sum of the counts of the well-formed lines */
+};
+
+/*
+ * Parse len bytes.  max_header caps the header line (0 = no cap).
+ * E_TOOBIG when the header line is longer than max_header; E_INVAL when
+ * it is not a JSON object (err, if not NULL, says why).  A file without
+ * a header line parses (header NULL, no HTML).  On success the caller
+ * must profile_release(); on failure nothing is held.
+ */
+MUST_CHECK int profile_parse(const char *data, size_t len, size_t max_header,
+	struct profile *p, char *err, size_t errlen);
+void profile_release(struct profile *p);
+
+/* The kind the flamegraph is filed under. */
+enum profile_kind profile_kind(const struct profile *p);
+/* "adhoc" or "continuous". */
+const char *profile_kind_name(enum profile_kind k);
+
+/*
+ * Append the flamegraph HTML bytes: flamegraph_html strictly base64
+ * decoded when it is valid base64, else as is.  E_NOTFOUND when the
+ * profile has none; E_TOOBIG past the buf cap.
+ */
+MUST_CHECK int profile_html(const struct profile *p, struct buf *out);
+
+/*
+ * Append the perf events as a PostgreSQL text[] literal
+ * ({"cycles","cache-misses"}): split on commas, trimmed, empties dropped.
+ * Returns E_NOTFOUND (nothing appended) when there are none or perf_mode
+ * is "disabled"; the row then stores NULL as upstream does.
+ */
+MUST_CHECK int profile_perf_events_pg(const struct profile *p, struct buf *out);
+
+/* True for a usable key segment: 1..255 of [A-Za-z0-9._:-], not "." or "..". */
+bool profile_segment_ok(const char *s);
+
+/*
+ * Append a hostname made safe for a key: [A-Za-z0-9.-] kept, anything
+ * else (including '_', the name's field separator) becomes '-', at most
+ * 128 bytes.  Appends nothing for NULL or "".
+ */
+MUST_CHECK int profile_sanitize_host(const char *host, struct buf *out);
+
+/* Append products/{service}/stacks/{filename}.  E_INVAL for a bad segment. */
+MUST_CHECK int profile_raw_key(const char *service, const char *filename,
+	struct buf *out);
+
+/*
+ * Append products/{service}/stacks/flamegraph/{base}_{kind}_flamegraph.html
+ * where base is filename without ".gz" and, when base has at least three
+ * '_'-separated fields, its last field (the md5 of the hostname) is
+ * replaced by the sanitised hostname (kept when that is empty).
+ * E_INVAL for a bad service or filename.
+ */
+MUST_CHECK int profile_flamegraph_key(const char *service, const char *filename,
+	const char *hostname, enum profile_kind kind, struct buf *out);
+
+/* Append products/{service}/stacks/{base}.html (the htmlblob object). */
+MUST_CHECK int profile_htmlblob_key(const char *service, const char *filename,
+	struct buf *out);
+
+/*
+ * The start time a file name carries: its first '_' field, an ISO 8601
+ * time without zone (UTC).  E_INVAL if it has none.
+ */
+MUST_CHECK int profile_start_time(const char *filename, int64_t *usec);
+
+#endif

@@ -1,0 +1,543 @@
+/*
+ * queue_sqs.c - the SQS backend of queue.h.
+ *
+ * Dead letters: queue_dead_letter() sends the message body unchanged to
+ * sqs.dlq_url, with the reason and history as message attributes
+ * (ember-reason, ember-receive-count, ember-source-id, ember-sent-at),
+ * then deletes it from the main queue.  Keeping the body unchanged means
+ * a replay (ours, or the SQS console's "redrive") puts back exactly what
+ * the producer sent.  A redrive policy on the main queue is still worth
+ * configuring as a backstop for consumers that crash before deciding.
+ *
+ * Administration of the DLQ works within SQS's limits: listing receives
+ * with a zero visibility timeout (messages stay available, and their
+ * receive count grows), replay and purge of one id search the DLQ with
+ * receives, and purge of all is PurgeQueue (at most once a minute).
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "mem.h"
+#include "queue_int.h"
+#include "sqs.h"
+
+#define SQSQ_SEARCH_ROUNDS 20	/* receives spent looking for one DLQ id */
+#define SQSQ_REASON_MAX 4096
+
+struct queue_sqs {
+	struct sqs *sqs;
+	char *url;
+	char *dlq;		/* NULL when not configured */
+};
+
+/* Call and copy the client's error text on failure; takes ownership of req. */
+static int
+sqsq_call(struct queue *q, const char *action, json_t *req, unsigned extra_ms,
+	json_t **resp)
+{
+	struct queue_sqs *s = q->ctx;
+	int rc;
+
+	if (!req) {
+		queue_seterr(q, "queue sqs: %s: cannot build the request (bad UTF-8?)",
+			action);
+		return E_INVAL;
+	}
+	rc = sqs_call(s->sqs, action, req, extra_ms, resp, NULL);
+	json_decref(req);
+	if (rc != E_OK)
+		queue_seterr(q, "queue %s", sqs_errmsg(s->sqs));
+	return rc;
+}
+
+/* SendMessage to url with optional attributes (NULL = none; stolen). */
+static int
+sqsq_send_to(struct queue *q, const char *url, const char *body, size_t len,
+	json_t *attrs, char **id_out)
+{
+	json_t *req;
+	json_t *resp = NULL;
+	json_t *b = json_stringn(body, len);
+	const char *id;
+	int rc;
+
+	if (!b) {
+		json_decref(attrs);
+		queue_seterr(q, "queue sqs: message body is not valid UTF-8");
+		return E_INVAL;
+	}
+	req = json_pack("{s:s, s:o}", "QueueUrl", url, "MessageBody", b);
+	if (req && attrs)
+		json_object_set_new(req, "MessageAttributes", attrs);
+	else
+		json_decref(attrs);
+	rc = sqsq_call(q, "SendMessage", req, 0, &resp);
+	if (rc != E_OK)
+		return rc;
+	id = json_string_value(json_object_get(resp, "MessageId"));
+	if (!id) {
+		queue_seterr(q, "queue sqs: SendMessage answer has no MessageId");
+		rc = E_PROTO;
+	} else if (id_out) {
+		*id_out = xstrdup(id);
+	}
+	json_decref(resp);
+	return rc;
+}
+
+/* Send. */
+static int
+sqsq_send(struct queue *q, const char *body, size_t len, char **id_out)
+{
+	struct queue_sqs *s = q->ctx;
+
+	return sqsq_send_to(q, s->url, body, len, NULL, id_out);
+}
+
+/* ReceiveMessage on url; *resp is the raw answer. */
+static int
+sqsq_receive_raw(struct queue *q, const char *url, size_t max, unsigned wait_s,
+	int visibility_s, json_t **resp)
+{
+	json_t *req;
+
+	req = json_pack("{s:s, s:I, s:I, s:[s,s], s:[s,s], s:[s]}",
+		"QueueUrl", url, "MaxNumberOfMessages", (json_int_t)max,
+		"WaitTimeSeconds", (json_int_t)wait_s,
+		"AttributeNames", "ApproximateReceiveCount", "SentTimestamp",
+		"MessageSystemAttributeNames", "ApproximateReceiveCount", "SentTimestamp",
+		"MessageAttributeNames", "All");
+	if (req && visibility_s >= 0)
+		json_object_set_new(req, "VisibilityTimeout",
+			json_integer(visibility_s));
+	return sqsq_call(q, "ReceiveMessage", req, wait_s * 1000, resp);
+}
+
+/* Receive. */
+static int
+sqsq_receive(struct queue *q, size_t max, unsigned wait_s,
+	unsigned visibility_s, struct arena *a, struct queue_msg **msgs,
+	size_t *n)
+{
+	struct queue_sqs *s = q->ctx;
+	json_t *resp = NULL;
+	int rc;
+
+	rc = sqsq_receive_raw(q, s->url, max, wait_s, (int)visibility_s, &resp);
+	if (rc != E_OK)
+		return rc;
+	rc = sqs_parse_messages(resp, a, msgs, n);
+	if (rc != E_OK)
+		queue_seterr(q, "queue sqs: malformed ReceiveMessage answer");
+	json_decref(resp);
+	return rc;
+}
+
+/* DeleteMessage on url. */
+static int
+sqsq_delete_on(struct queue *q, const char *url, const char *receipt)
+{
+	return sqsq_call(q, "DeleteMessage",
+		json_pack("{s:s, s:s}", "QueueUrl", url, "ReceiptHandle", receipt),
+		0, NULL);
+}
+
+/* Delete one. */
+static int
+sqsq_delete(struct queue *q, const char *receipt)
+{
+	struct queue_sqs *s = q->ctx;
+
+	return sqsq_delete_on(q, s->url, receipt);
+}
+
+/* Delete several, ten per DeleteMessageBatch. */
+static int
+sqsq_delete_batch(struct queue *q, const char *const *receipts, size_t n,
+	bool *failed)
+{
+	struct queue_sqs *s = q->ctx;
+	size_t base;
+	int rc = E_OK;
+
+	for (base = 0; base < n; base += 10) {
+		size_t cnt = n - base < 10 ? n - base : 10;
+		json_t *entries = json_array();
+		json_t *resp = NULL;
+		json_t *fl;
+		size_t i;
+		int e;
+
+		for (i = 0; i < cnt; i++) {
+			char id[16];
+
+			snprintf(id, sizeof(id), "m%zu", i);
+			json_array_append_new(entries, json_pack("{s:s, s:s}", "Id", id,
+				"ReceiptHandle", receipts[base + i]));
+		}
+		e = sqsq_call(q, "DeleteMessageBatch",
+			json_pack("{s:s, s:o}", "QueueUrl", s->url, "Entries", entries),
+			0, &resp);
+		if (e != E_OK) {
+			for (i = 0; failed && i < cnt; i++)
+				failed[base + i] = true;
+			rc = e;
+			continue;
+		}
+		fl = json_object_get(resp, "Failed");
+		for (i = 0; fl && i < json_array_size(fl); i++) {
+			const char *id = json_string_value(json_object_get(
+				json_array_get(fl, i), "Id"));
+			const char *code = json_string_value(json_object_get(
+				json_array_get(fl, i), "Code"));
+			size_t k;
+
+			if (!id || id[0] != 'm')
+				continue;
+			k = strtoul(id + 1, NULL, 10);
+			if (k >= cnt)
+				continue;
+			if (failed)
+				failed[base + k] = true;
+			if (rc == E_OK) {
+				rc = sqs_status_err(400, code ? code : "");
+				if (rc == E_INVAL)
+					rc = E_NOTFOUND;
+				queue_seterr(q, "queue sqs: DeleteMessageBatch: %s for %s",
+					code ? code : "failed", receipts[base + k]);
+			}
+		}
+		json_decref(resp);
+	}
+	return rc;
+}
+
+/* Change visibility. */
+static int
+sqsq_visibility(struct queue *q, const char *receipt, unsigned seconds)
+{
+	struct queue_sqs *s = q->ctx;
+
+	return sqsq_call(q, "ChangeMessageVisibility",
+		json_pack("{s:s, s:s, s:I}", "QueueUrl", s->url, "ReceiptHandle",
+		receipt, "VisibilityTimeout", (json_int_t)seconds), 0, NULL);
+}
+
+/* A String or Number message attribute. */
+static json_t *
+sqsq_attr(const char *type, const char *value)
+{
+	return json_pack("{s:s, s:s}", "DataType", type, "StringValue", value);
+}
+
+/* Send to the DLQ with the reason, then delete from the main queue. */
+static int
+sqsq_dead_letter(struct queue *q, const struct queue_msg *m, const char *reason)
+{
+	struct queue_sqs *s = q->ctx;
+	char count[24];
+	char sent[24];
+	char *r;
+	json_t *attrs;
+	int rc;
+
+	if (!s->dlq) {
+		queue_seterr(q, "queue sqs: sqs.dlq_url is not set; message %s stays "
+			"on the queue", m->id ? m->id : "?");
+		return E_CONFIG;
+	}
+	snprintf(count, sizeof(count), "%u", m->receive_count);
+	snprintf(sent, sizeof(sent), "%lld", (long long)m->sent_at);
+	r = xstrndup(reason && *reason ? reason : "-", SQSQ_REASON_MAX);
+	attrs = json_pack("{s:o, s:o, s:o, s:o}",
+		"ember-reason", sqsq_attr("String", r),
+		"ember-receive-count", sqsq_attr("Number", count),
+		"ember-source-id", sqsq_attr("String", m->id && *m->id ? m->id : "-"),
+		"ember-sent-at", sqsq_attr("Number", sent));
+	free(r);
+	if (!attrs) {
+		queue_seterr(q, "queue sqs: reason is not valid UTF-8");
+		return E_INVAL;
+	}
+	rc = sqsq_send_to(q, s->dlq, m->body, m->body_len, attrs, NULL);
+	if (rc != E_OK)
+		return rc;
+	return sqsq_delete_on(q, s->url, m->receipt);
+}
+
+/* GetQueueAttributes of url: one counter. */
+static int
+sqsq_count(struct queue *q, const char *url, const char *name, int64_t *out)
+{
+	json_t *resp = NULL;
+	const char *v;
+	int rc;
+
+	rc = sqsq_call(q, "GetQueueAttributes",
+		json_pack("{s:s, s:[s,s]}", "QueueUrl", url, "AttributeNames",
+		"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"),
+		0, &resp);
+	if (rc != E_OK)
+		return rc;
+	v = json_string_value(json_object_get(json_object_get(resp, "Attributes"),
+		name));
+	*out = v ? strtoll(v, NULL, 10) : -1;
+	json_decref(resp);
+	return E_OK;
+}
+
+/* Counters. */
+static int
+sqsq_stats(struct queue *q, struct queue_stats *st)
+{
+	struct queue_sqs *s = q->ctx;
+	int rc;
+
+	if ((rc = sqsq_count(q, s->url, "ApproximateNumberOfMessages",
+		&st->visible)) != E_OK)
+		return rc;
+	if ((rc = sqsq_count(q, s->url, "ApproximateNumberOfMessagesNotVisible",
+		&st->in_flight)) != E_OK)
+		return rc;
+	if (s->dlq && (rc = sqsq_count(q, s->dlq, "ApproximateNumberOfMessages",
+		&st->dead)) != E_OK)
+		return rc;
+	st->oldest_age = -1;
+	return E_OK;
+}
+
+/* The StringValue of a message attribute, or def. */
+static const char *
+sqsq_msg_attr(json_t *msg, const char *name, const char *def)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(
+		json_object_get(msg, "MessageAttributes"), name), "StringValue"));
+
+	return v ? v : def;
+}
+
+/* List DLQ messages with a zero visibility timeout. */
+static int
+sqsq_dead_list(struct queue *q, size_t max, struct arena *a,
+	struct queue_dead **items, size_t *n)
+{
+	struct queue_sqs *s = q->ctx;
+	struct queue_dead *d;
+	size_t got = 0;
+	unsigned rounds;
+	int rc = E_OK;
+
+	if (!s->dlq) {
+		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
+		return E_CONFIG;
+	}
+	d = arena_zalloc(a, max * sizeof(*d));
+	for (rounds = 0; got < max && rounds < SQSQ_SEARCH_ROUNDS; rounds++) {
+		json_t *resp = NULL;
+		json_t *arr;
+		size_t i;
+		size_t added = 0;
+
+		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 0, &resp);
+		if (rc != E_OK)
+			break;
+		arr = json_object_get(resp, "Messages");
+		for (i = 0; i < json_array_size(arr) && got < max; i++) {
+			json_t *m = json_array_get(arr, i);
+			const char *id = json_string_value(json_object_get(m, "MessageId"));
+			const char *body = json_string_value(json_object_get(m, "Body"));
+			size_t k;
+			bool dup = false;
+
+			if (!id || !body)
+				continue;
+			for (k = 0; k < got && !dup; k++)
+				dup = strcmp(d[k].id, id) == 0;
+			if (dup)
+				continue;
+			d[got].id = arena_strdup(a, id);
+			d[got].body = arena_strdup(a, body);
+			d[got].reason = arena_strdup(a, sqsq_msg_attr(m, "ember-reason", ""));
+			d[got].receive_count = (unsigned)strtoul(sqsq_msg_attr(m,
+				"ember-receive-count", "0"), NULL, 10);
+			d[got].failed_at = strtoll(json_string_value(json_object_get(
+				json_object_get(m, "Attributes"), "SentTimestamp")) ?
+				json_string_value(json_object_get(json_object_get(m,
+				"Attributes"), "SentTimestamp")) : "0", NULL, 10) / 1000;
+			got++;
+			added++;
+		}
+		json_decref(resp);
+		if (added == 0)
+			break;
+	}
+	*items = d;
+	*n = got;
+	return rc;
+}
+
+/*
+ * Receive from the DLQ until the message with this id shows up; return
+ * its receipt (heap) and body (heap).  Others are made visible again.
+ */
+static int
+sqsq_dead_find(struct queue *q, const char *id, char **receipt, char **body)
+{
+	struct queue_sqs *s = q->ctx;
+	unsigned rounds;
+	int rc = E_OK;
+
+	*receipt = NULL;
+	*body = NULL;
+	for (rounds = 0; rounds < SQSQ_SEARCH_ROUNDS && !*receipt; rounds++) {
+		json_t *resp = NULL;
+		json_t *arr;
+		size_t i;
+
+		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 30, &resp);
+		if (rc != E_OK)
+			return rc;
+		arr = json_object_get(resp, "Messages");
+		if (json_array_size(arr) == 0) {
+			json_decref(resp);
+			break;
+		}
+		for (i = 0; i < json_array_size(arr); i++) {
+			json_t *m = json_array_get(arr, i);
+			const char *mid = json_string_value(json_object_get(m, "MessageId"));
+			const char *rh = json_string_value(json_object_get(m,
+				"ReceiptHandle"));
+			const char *b = json_string_value(json_object_get(m, "Body"));
+
+			if (!rh)
+				continue;
+			if (!*receipt && mid && b && strcmp(mid, id) == 0) {
+				*receipt = xstrdup(rh);
+				*body = xstrdup(b);
+				continue;
+			}
+			/* not ours: make it visible again at once */
+			if (sqsq_call(q, "ChangeMessageVisibility",
+				json_pack("{s:s, s:s, s:i}", "QueueUrl", s->dlq,
+				"ReceiptHandle", rh, "VisibilityTimeout", 0), 0, NULL) != E_OK)
+				continue;
+		}
+		json_decref(resp);
+	}
+	if (!*receipt) {
+		queue_seterr(q, "queue sqs: no dead letter %s in the DLQ", id);
+		return E_NOTFOUND;
+	}
+	return E_OK;
+}
+
+/* Replay one dead letter. */
+static int
+sqsq_dead_replay(struct queue *q, const char *id)
+{
+	struct queue_sqs *s = q->ctx;
+	char *receipt = NULL;
+	char *body = NULL;
+	int rc;
+
+	if (!s->dlq) {
+		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
+		return E_CONFIG;
+	}
+	rc = sqsq_dead_find(q, id, &receipt, &body);
+	if (rc != E_OK)
+		goto out;
+	rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
+	if (rc == E_OK)
+		rc = sqsq_delete_on(q, s->dlq, receipt);
+out:
+	free(receipt);
+	free(body);
+	return rc;
+}
+
+/* Purge one (searched) or all (PurgeQueue) dead letters. */
+static int
+sqsq_dead_purge(struct queue *q, const char *id)
+{
+	struct queue_sqs *s = q->ctx;
+	char *receipt = NULL;
+	char *body = NULL;
+	int rc;
+
+	if (!s->dlq) {
+		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
+		return E_CONFIG;
+	}
+	if (!id)
+		return sqsq_call(q, "PurgeQueue",
+			json_pack("{s:s}", "QueueUrl", s->dlq), 0, NULL);
+	rc = sqsq_dead_find(q, id, &receipt, &body);
+	if (rc == E_OK)
+		rc = sqsq_delete_on(q, s->dlq, receipt);
+	free(receipt);
+	free(body);
+	return rc;
+}
+
+/* Free the client. */
+static void
+sqsq_free(void *ctx)
+{
+	struct queue_sqs *s = ctx;
+
+	if (!s)
+		return;
+	sqs_free(s->sqs);
+	free(s->url);
+	free(s->dlq);
+	free(s);
+}
+
+static const struct queue_backend queue_sqs_backend = {
+	.name = "sqs",
+	.send = sqsq_send,
+	.receive = sqsq_receive,
+	.del = sqsq_delete,
+	.del_batch = sqsq_delete_batch,
+	.visibility = sqsq_visibility,
+	.dead_letter = sqsq_dead_letter,
+	.stats = sqsq_stats,
+	.dead_list = sqsq_dead_list,
+	.dead_replay = sqsq_dead_replay,
+	.dead_purge = sqsq_dead_purge,
+	.free = sqsq_free,
+};
+
+/* Open: build the client (no request is made). */
+int
+queue_sqs_open(struct queue *q, const struct cfg_queue *cfg, char *err,
+	size_t errlen)
+{
+	struct queue_sqs *s;
+	int rc;
+
+	if (!cfg->sqs.queue_url || !*cfg->sqs.queue_url) {
+		snprintf(err, errlen, "queue: sqs.queue_url is required with "
+			"backend sqs");
+		return E_CONFIG;
+	}
+	s = xcalloc(1, sizeof(*s));
+	rc = sqs_new(&cfg->sqs, &s->sqs, err, errlen);
+	if (rc != E_OK) {
+		free(s);
+		return rc;
+	}
+	s->url = xstrdup(cfg->sqs.queue_url);
+	if (cfg->sqs.dlq_url && *cfg->sqs.dlq_url)
+		s->dlq = xstrdup(cfg->sqs.dlq_url);
+	q->be = &queue_sqs_backend;
+	q->ctx = s;
+	return E_OK;
+}

@@ -1,0 +1,2 @@
+-- 0003_api_keys (down).
+DROP TABLE ember_api_keys;

@@ -1,0 +1,103 @@
+# tests/harness/lighttpd.sh - lighttpd in front of ember-fcgi for tests.
+#
+# Source it after lib.sh and h_init, then either
+#
+#     h_lighttpd_start [MAX_PROCS]   # lighttpd spawns ember-fcgi itself
+#                                    # ("bin-path" + "max-procs", fd 0 mode)
+#     h_fcgi_prefork_start [N]       # ember-fcgi -s SOCK -n N runs its own
+#                                    # prefork master; lighttpd uses "socket"
+#
+# Both export H_HTTP=http://127.0.0.1:PORT.  lighttpd serves the source
+# tree's static/ folder itself and sends /api and /metrics to FastCGI.
+# ember-fcgi inherits the environment (EMBER_* overrides, e.g. the ones
+# h_pg_start exports), and EMBER_FCGI_CONFIG, when set, is passed as -c.
+# The binary is $EMBER_FCGI, default $EMBER_BUILD/fcgi/ember-fcgi.
+# Everything lives under $H_RUN/lighttpd* and is stopped by the cleanup
+# trap of lib.sh.  lighttpd's own error log is $H_RUN/lighttpd-error.log;
+# the stderr of lighttpd, of the children it spawns and of the prefork master
+# (our log lines) goes to $H_RUN/fcgi-stderr.log.
+
+: "${EMBER_FCGI:=$EMBER_BUILD/fcgi/ember-fcgi}"
+H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+
+# h_lighttpd_conf FASTCGI-BACKEND-LINES: write $H_RUN/lighttpd.conf.
+h_lighttpd_conf() {
+	local backend=$1 port
+	port=$(h_free_port) || h_die "no free port"
+	H_HTTP_PORT=$port
+	mkdir -p "$H_RUN/lighttpd-up"
+	cat >"$H_RUN/lighttpd.conf" <<EOF
+server.modules         = ( "mod_fastcgi", "mod_setenv" )
+server.document-root   = "$H_ROOT/static"
+server.bind            = "127.0.0.1"
+server.port            = $port
+server.pid-file        = "$H_RUN/lighttpd.pid"
+server.errorlog        = "$H_RUN/lighttpd-error.log"
+server.upload-dirs     = ( "$H_RUN/lighttpd-up" )
+server.max-request-size = 65536
+index-file.names       = ( "index.html" )
+mimetype.assign        = ( ".html" => "text/html; charset=utf-8",
+                           ".js" => "text/javascript; charset=utf-8",
+                           ".mjs" => "text/javascript; charset=utf-8",
+                           ".css" => "text/css; charset=utf-8",
+                           ".json" => "application/json",
+                           ".svg" => "image/svg+xml",
+                           ".png" => "image/png",
+                           ".ico" => "image/x-icon",
+                           ".txt" => "text/plain; charset=utf-8" )
+fastcgi.server = (
+    "/api" => (( $backend )),
+    "/metrics" => (( $backend )),
+)
+EOF
+}
+
+# h_lighttpd_run: check the config and start lighttpd in the foreground.
+h_lighttpd_run() {
+	"$H_LIGHTTPD" -tt -f "$H_RUN/lighttpd.conf" >"$H_RUN/lighttpd-check.log" 2>&1 ||
+		h_die "lighttpd config rejected: $(cat "$H_RUN/lighttpd-check.log")"
+	h_bg "$H_LIGHTTPD" -D -f "$H_RUN/lighttpd.conf" 2>>"$H_RUN/fcgi-stderr.log"
+	H_LIGHTTPD_PID=$H_LASTPID
+	h_wait_port "$H_HTTP_PORT" 100 || h_die "lighttpd did not start: $(tail -5 "$H_RUN/lighttpd-error.log" 2>/dev/null)"
+	export H_HTTP="http://127.0.0.1:$H_HTTP_PORT"
+}
+
+# h_fcgi_args: the ember-fcgi arguments as one string.
+h_fcgi_args() {
+	if [ -n "${EMBER_FCGI_CONFIG:-}" ]; then
+		printf ' -c %s' "$EMBER_FCGI_CONFIG"
+	fi
+}
+
+# h_lighttpd_start [MAX_PROCS]: lighttpd spawns MAX_PROCS (2) ember-fcgi.
+h_lighttpd_start() {
+	local procs=${1:-2}
+	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
+	h_lighttpd_conf "\"bin-path\" => \"$EMBER_FCGI$(h_fcgi_args)\",
+        \"socket\" => \"$H_RUN/lighttpd-fcgi.sock\",
+        \"max-procs\" => $procs,
+        \"check-local\" => \"disable\","
+	h_lighttpd_run
+}
+
+# h_fcgi_prefork_start [N]: ember-fcgi -s SOCK -n N (2) behind lighttpd.
+h_fcgi_prefork_start() {
+	local n=${1:-2} sock="$H_RUN/ember-fcgi.sock"
+	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
+	# shellcheck disable=SC2046
+	h_bg "$EMBER_FCGI" $(h_fcgi_args) -s "$sock" -n "$n" 2>>"$H_RUN/fcgi-stderr.log"
+	H_FCGI_MASTER_PID=$H_LASTPID
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
+	h_lighttpd_conf "\"socket\" => \"$sock\",
+        \"check-local\" => \"disable\","
+	h_lighttpd_run
+}
+
+# h_lighttpd_stop: stop lighttpd (and the children it spawned).
+h_lighttpd_stop() {
+	[ -n "${H_LIGHTTPD_PID:-}" ] || return 0
+	kill "$H_LIGHTTPD_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$H_LIGHTTPD_PID" 2>/dev/null || break; sleep 0.1; done
+	H_LIGHTTPD_PID=
+}

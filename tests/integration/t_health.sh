@@ -1,0 +1,76 @@
+#!/bin/bash
+# t_health.sh - the first runnable piece: lighttpd -> ember-fcgi ->
+# /api/health, in both process models (lighttpd bin-path + max-procs, and
+# ember-fcgi's own -s/-n prefork master behind lighttpd "socket").
+# No database is needed: /api/health answers from the process alone.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/../harness/lighttpd.sh"
+h_init
+
+version=$(sed -n 's/^AC_INIT(\[ember\], \[\([^]]*\)\].*/\1/p' "$H_ROOT/configure.ac")
+
+# check_common: the endpoints that need no database, through $H_HTTP.
+check_common() {
+	local mode=$1 out code
+	out=$(curl -s -w '\n%{http_code} %{content_type}' "$H_HTTP/api/health")
+	h_is "$mode: /api/health status" "$(tail -n 1 <<<"$out")" "200 application/json"
+	h_is "$mode: /api/health body" "$(head -n 1 <<<"$out" | jq -c .)" \
+		"{\"status\":\"ok\",\"version\":\"$version\"}"
+	for v in v1 v2; do
+		out=$(curl -s -w '\n%{http_code}' "$H_HTTP/api/$v/health_check")
+		h_is "$mode: /api/$v/health_check" "$out" $'{"message":"ok"}\n200'
+	done
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/no/such/thing")
+	h_is "$mode: unknown path 404" "$code" 404
+	out=$(curl -s -w '\n%{http_code}' -X POST -d x "$H_HTTP/api/health")
+	h_is "$mode: wrong method 405" "$(tail -n 1 <<<"$out")" 405
+	h_is "$mode: error body is JSON" "$(head -n 1 <<<"$out" | jq -r .message)" "Method Not Allowed"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/he%00alth")
+	h_is "$mode: encoded NUL in path 400" "$code" 400
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health/")
+	h_is "$mode: trailing slash tolerated" "$code" 200
+	# Many requests in a row: the arena is reset and the process survives.
+	code=0
+	for _ in $(seq 50); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")" = 200 ] || code=$((code + 1))
+	done
+	h_is "$mode: 50 sequential requests" "$code" 0
+}
+
+# --- lighttpd bin-path + max-procs (ember-fcgi accepts on fd 0) ---
+h_lighttpd_start 2
+check_common bin-path
+kids=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | tr '\n' ' ')
+h_is "bin-path: lighttpd spawned 2 ember-fcgi" "$(wc -w <<<"$kids")" 2
+h_lighttpd_stop
+left=0
+for pid in $kids; do
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && left=$((left + 1))
+done
+h_is "bin-path: children gone after lighttpd stops" "$left" 0
+
+# --- ember-fcgi -s SOCKET -n 3 prefork master behind lighttpd ---
+h_fcgi_prefork_start 3
+check_common prefork
+kids=$(pgrep -P "$H_FCGI_MASTER_PID" | wc -l)
+h_is "prefork: master runs 3 children" "$kids" 3
+victim=$(pgrep -P "$H_FCGI_MASTER_PID" | head -n 1)
+kill -9 "$victim"
+ok=1
+for _ in $(seq 60); do
+	kids=$(pgrep -P "$H_FCGI_MASTER_PID" | wc -l)
+	if [ "$kids" = 3 ] && ! pgrep -P "$H_FCGI_MASTER_PID" | grep -qx "$victim"; then ok=0; break; fi
+	sleep 0.1
+done
+h_is "prefork: a killed child is restarted" "$ok" 0
+code=$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")
+h_is "prefork: serving after the restart" "$code" 200
+kill -TERM "$H_FCGI_MASTER_PID"
+ok=1
+for _ in $(seq 100); do kill -0 "$H_FCGI_MASTER_PID" 2>/dev/null || { ok=0; break; }; sleep 0.1; done
+h_is "prefork: SIGTERM stops the master" "$ok" 0
+h_is "prefork: no child left" "$(pgrep -f "$H_RUN/ember-fcgi.sock" | wc -l)" 0
+h_ok "prefork: socket removed" test ! -e "$H_RUN/ember-fcgi.sock"
+
+h_done

@@ -1,0 +1,330 @@
+/*
+ * job.c - the work of one message (see job.h for the contract).
+ *
+ * Memory: the raw object (<= max_object) is freed as soon as it is
+ * gunzipped, so a worker holds at most the profile text, its parsed
+ * header and the decoded HTML at once.
+ *
+ * Classification of failures: only problems of the input itself are
+ * poison (dead-lettered at once).  Credentials or permissions refused by
+ * the store are retried: a configuration mistake must not dead-letter
+ * every message.  The flamegraph object is written before the row, and
+ * the row is one autocommitted statement, so "done" implies both exist.
+ */
+#include "compat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gz.h"
+#include "b64.h"
+#include "job.h"
+#include "jsonx.h"
+#include "profile.h"
+#include "utc.h"
+
+static const struct db_stmt st_upsert = {
+	"workers_adhoc_upsert",
+	"INSERT INTO AdhocFlamegraphMetadata "
+	"(service_id, hostname, s3_key, perf_events, start_time, end_time, "
+	"file_size) "
+	"VALUES ($1::bigint, $2, $3, $4::text[], $5::timestamp, $6::timestamp, "
+	"$7::bigint) "
+	"ON CONFLICT (s3_key) DO UPDATE SET "
+	"perf_events = EXCLUDED.perf_events, "
+	"end_time = EXCLUDED.end_time, "
+	"file_size = EXCLUDED.file_size",
+	7,
+};
+
+#define HTML_TYPE "text/html; charset=utf-8"
+
+/* Record a failure with a formatted reason; returns err. */
+static int ATTR_PRINTF(4, 5)
+fail(struct job_result *res, int err, enum proto_verdict v, const char *fmt,
+	...)
+{
+	va_list ap;
+
+	res->err = err;
+	res->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(res->why, sizeof(res->why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* True when s ends with suffix. */
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Poison for input errors, retry for the rest. */
+static enum proto_verdict
+verdict_of(int err)
+{
+	switch (err) {
+	case E_INVAL:
+	case E_TOOBIG:
+	case E_PROTO:
+	case E_NOTFOUND:
+		return PROTO_V_POISON;
+	default:
+		return PROTO_V_RETRY;
+	}
+}
+
+/* Parse the message body. */
+int
+job_parse_body(const char *body, size_t len, struct job_msg *out,
+	char *err, size_t errlen)
+{
+	json_t *root = NULL;
+	const char *f, *s;
+	int64_t id = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = jsonx_parse(body, len, &root, err, errlen);
+	if (rc)
+		return E_INVAL;
+	rc = E_INVAL;
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "not a JSON object");
+		goto out;
+	}
+	f = jsonx_str(root, "filename");
+	s = jsonx_str(root, "service");
+	if (!profile_segment_ok(f) || strlen(f) >= sizeof(out->filename)) {
+		snprintf(err, errlen, "missing or unsafe \"filename\"");
+		goto out;
+	}
+	if (!profile_segment_ok(s) || strlen(s) >= sizeof(out->service)) {
+		snprintf(err, errlen, "missing or unsafe \"service\"");
+		goto out;
+	}
+	if (jsonx_int(root, "service_id", &id) != E_OK || id <= 0) {
+		snprintf(err, errlen, "\"service_id\" is not a positive integer");
+		goto out;
+	}
+	snprintf(out->filename, sizeof(out->filename), "%s", f);
+	snprintf(out->service, sizeof(out->service), "%s", s);
+	out->service_id = id;
+	rc = E_OK;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Write the PerfSpect htmlblob next to the profile (§4.3); best effort. */
+static int
+job_htmlblob(const struct job_env *env, const struct job_msg *jm,
+	const struct profile *p, struct job_result *res)
+{
+	struct buf dec = BUF_INIT(env->cfg->max_gunzip);
+	struct buf html = BUF_INIT(0);
+	struct buf key = BUF_INIT(0);
+	struct store_put_opts opts = { .content_type = HTML_TYPE };
+	const struct buf *data = &dec;
+	int rc = E_OK;
+
+	/* Undecodable blobs are skipped, as upstream does. */
+	if (b64_decode_strict(p->htmlblob, p->htmlblob_len, &dec) != E_OK)
+		goto out;
+	if (gz_is_gzip(dec.data, dec.len)) {
+		if (gz_inflate(dec.data, dec.len, env->cfg->max_gunzip,
+		    &html) != E_OK)
+			goto out;
+		data = &html;
+	}
+	rc = profile_htmlblob_key(jm->service, jm->filename, &key);
+	if (rc)
+		goto out;
+	rc = store_put(env->store, key.data, data->data, data->len, &opts);
+	if (rc)
+		fail(res, rc, PROTO_V_RETRY, "put %s: %s", key.data,
+			store_errmsg(env->store));
+out:
+	buf_release(&dec);
+	buf_release(&html);
+	buf_release(&key);
+	return rc;
+}
+
+/* Upsert the ad hoc metadata row. */
+static int
+job_upsert(const struct job_env *env, const struct job_msg *jm,
+	const struct profile *p, const char *key, size_t size,
+	struct job_result *res)
+{
+	struct buf events = BUF_INIT(1 << 20);
+	char sid[24], start_s[40], end_s[40], size_s[24];
+	const char *params[7];
+	int64_t start, end;
+	int rc;
+
+	if (profile_start_time(jm->filename, &start) != E_OK)
+		start = utc_now_usec() / 1000000 * 1000000;
+	end = start;
+	if (p->has_duration)
+		end = start + p->duration * 1000000;
+	snprintf(sid, sizeof(sid), "%lld", (long long)jm->service_id);
+	snprintf(size_s, sizeof(size_s), "%zu", size);
+	if (utc_format(start, UTC_FMT_SQL, start_s, sizeof(start_s)) != E_OK ||
+	    utc_format(end, UTC_FMT_SQL, end_s, sizeof(end_s)) != E_OK)
+		return fail(res, E_INVAL, PROTO_V_POISON,
+			"start time out of range in %s", jm->filename);
+	rc = profile_perf_events_pg(p, &events);
+	if (rc != E_OK && rc != E_NOTFOUND)
+		return fail(res, rc, PROTO_V_POISON, "perf_events too long");
+	params[0] = sid;
+	params[1] = p->hostname ? p->hostname : "";
+	params[2] = key;
+	params[3] = rc == E_OK ? events.data : NULL;
+	params[4] = start_s;
+	params[5] = end_s;
+	params[6] = size_s;
+	rc = db_exec(env->db, &st_upsert, params, NULL);
+	buf_release(&events);
+	if (rc == E_INVAL)
+		return fail(res, rc, PROTO_V_POISON, "metadata row refused: %s",
+			db_errmsg(env->db));
+	if (rc)
+		return fail(res, rc, PROTO_V_RETRY, "metadata row: %s",
+			db_errmsg(env->db));
+	return E_OK;
+}
+
+/* Write the flamegraph object (and the row for ad hoc). */
+static int
+job_flamegraph(const struct job_env *env, const struct job_msg *jm,
+	const struct profile *p, struct job_result *res)
+{
+	struct buf html = BUF_INIT(env->cfg->max_gunzip);
+	struct buf key = BUF_INIT(0);
+	struct store_put_opts opts = { .content_type = HTML_TYPE };
+	enum profile_kind kind = profile_kind(p);
+	int rc;
+
+	rc = profile_flamegraph_key(jm->service, jm->filename, p->hostname,
+		kind, &key);
+	if (rc) {
+		fail(res, rc, PROTO_V_POISON, "cannot build flamegraph key");
+		goto out;
+	}
+	snprintf(res->key, sizeof(res->key), "%s", key.data);
+	rc = profile_html(p, &html);
+	if (rc) {
+		fail(res, rc, PROTO_V_POISON, "flamegraph_html over %zu bytes",
+			env->cfg->max_gunzip);
+		goto out;
+	}
+	rc = store_put(env->store, key.data, html.data, html.len, &opts);
+	if (rc) {
+		fail(res, rc, rc == E_INVAL ? PROTO_V_POISON : PROTO_V_RETRY,
+			"put %s: %s", key.data, store_errmsg(env->store));
+		goto out;
+	}
+	res->html = html.len;
+	if (kind == PROFILE_ADHOC) {
+		rc = job_upsert(env, jm, p, key.data, html.len, res);
+		if (rc)
+			goto out;
+		res->kind = PROTO_K_ADHOC;
+	} else {
+		res->kind = PROTO_K_CONTINUOUS;
+	}
+out:
+	buf_release(&html);
+	buf_release(&key);
+	return rc;
+}
+
+/* One job (see job.h). */
+void
+job_run(const struct job_env *env, const char *body, size_t len,
+	struct job_result *res)
+{
+	struct job_msg jm;
+	struct buf raw = BUF_INIT(env->cfg->max_object);
+	struct buf text = BUF_INIT(env->cfg->max_gunzip);
+	struct buf key = BUF_INIT(0);
+	struct profile p;
+	const struct buf *src = &raw;
+	char err[256];
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&p, 0, sizeof(p));
+	res->verdict = PROTO_V_DONE;
+	if (job_parse_body(body, len, &jm, err, sizeof(err)) != E_OK) {
+		fail(res, E_INVAL, PROTO_V_POISON, "malformed message body: %s",
+			err);
+		goto out;
+	}
+	rc = profile_raw_key(jm.service, jm.filename, &key);
+	if (rc) {
+		fail(res, rc, PROTO_V_POISON, "bad object key");
+		goto out;
+	}
+	rc = store_get(env->store, key.data, env->cfg->max_object, &raw);
+	if (rc == E_TOOBIG) {
+		fail(res, rc, PROTO_V_POISON, "object %s over %zu bytes",
+			key.data, env->cfg->max_object);
+		goto out;
+	} else if (rc) {
+		fail(res, rc, verdict_of(rc), "get %s: %s", key.data,
+			store_errmsg(env->store));
+		goto out;
+	}
+	if (gz_is_gzip(raw.data, raw.len)) {
+		rc = gz_inflate(raw.data, raw.len, env->cfg->max_gunzip, &text);
+		if (rc == E_TOOBIG) {
+			fail(res, rc, PROTO_V_POISON,
+				"gunzipped profile over %zu bytes",
+				env->cfg->max_gunzip);
+			goto out;
+		} else if (rc) {
+			fail(res, rc, PROTO_V_POISON, "bad gzip data in %s",
+				key.data);
+			goto out;
+		}
+		buf_release(&raw);
+		src = &text;
+	} else if (ends_with(jm.filename, ".gz")) {
+		fail(res, E_INVAL, PROTO_V_POISON, "bad gzip data in %s: no gzip header",
+			key.data);
+		goto out;
+	}
+	rc = profile_parse(src->data, src->len, env->cfg->max_header, &p, err,
+		sizeof(err));
+	if (rc == E_TOOBIG) {
+		fail(res, rc, PROTO_V_POISON, "header line over %zu bytes",
+			env->cfg->max_header);
+		goto out;
+	} else if (rc) {
+		fail(res, rc, PROTO_V_POISON, "bad header JSON: %s", err);
+		goto out;
+	}
+	buf_release(&raw);
+	buf_release(&text);
+	res->stacks = p.stacks;
+	res->bad = p.bad;
+	res->samples = p.samples;
+	if (p.htmlblob && job_htmlblob(env, &jm, &p, res) != E_OK)
+		goto out;
+	if (p.html && job_flamegraph(env, &jm, &p, res) != E_OK)
+		goto out;
+	res->err = E_OK;
+	res->verdict = PROTO_V_DONE;
+out:
+	profile_release(&p);
+	buf_release(&raw);
+	buf_release(&text);
+	buf_release(&key);
+}
