@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "mem.h"
 #include "req.h"
 
@@ -356,31 +357,11 @@ req_send_json(struct req *r, int status, const struct buf *body)
 	return req_send(r, status, NULL, body->data, body->len);
 }
 
-/* Append s as a JSON string literal, escaping what JSON requires. */
+/* Append s as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
 int
 req_json_str(struct buf *out, const char *s)
 {
-	const unsigned char *p;
-	int err;
-
-	err = buf_addch(out, '"');
-	for (p = (const unsigned char *)s; !err && *p; p++) {
-		switch (*p) {
-		case '"': err = buf_addstr(out, "\\\""); break;
-		case '\\': err = buf_addstr(out, "\\\\"); break;
-		case '\n': err = buf_addstr(out, "\\n"); break;
-		case '\r': err = buf_addstr(out, "\\r"); break;
-		case '\t': err = buf_addstr(out, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				err = buf_addf(out, "\\u%04x", *p);
-			else
-				err = buf_addch(out, (char)*p);
-		}
-	}
-	if (!err)
-		err = buf_addch(out, '"');
-	return err;
+	return jsonx_escape(out, s, strlen(s));
 }
 
 /* Send {"message": msg}. */

@@ -13,7 +13,9 @@
  * GPROFILER_POSTGRES_HOST, _PORT, _USER (or _USERNAME), _PASSWORD,
  * _DB (or _DB_NAME), and the AWS ones (AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION) for the S3/SQS
- * credentials when the file leaves them empty.
+ * credentials when the file leaves them empty.  Precedence, lowest
+ * first: defaults < file < GPROFILER_POSTGRES_* < EMBER_*; then AWS_*
+ * fill only what is still empty (regions: still at the default).
  *
  * cfg_load() validates everything and fails on any unknown key, bad value
  * or missing required key, with a message naming the file, line and key.

@@ -348,7 +348,11 @@ http_read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Build the header list of a request (with "Expect:" to skip 100-continue). */
+/*
+ * Build the header list of a request.  Note that libcurl's SigV4 signs
+ * every header in this list, even an empty "Expect:" that only suppresses
+ * a header, so nothing is added here that is not really sent.
+ */
 static struct curl_slist *
 http_headers(const char *const *lines)
 {
@@ -356,10 +360,6 @@ http_headers(const char *const *lines)
 	struct curl_slist *t;
 	size_t i;
 
-	t = curl_slist_append(l, "Expect:");
-	if (!t)
-		abort();
-	l = t;
 	for (i = 0; lines && lines[i]; i++) {
 		t = curl_slist_append(l, lines[i]);
 		if (!t)

@@ -55,7 +55,7 @@ h_aws_start() {
 		>"$H_RUN/proxy-sqs.log" 2>&1) &
 	H_PIDS+=($!)
 	for p in "$H_S3_RAW_PORT" "$H_SQS_RAW_PORT" "$H_S3_PORT" "$H_SQS_PORT"; do
-		h_wait_port "$p" 150 || h_die "AWS emulator on port $p did not start (see $H_RUN/*.log)"
+		h_wait_port "$p" 300 || h_die "AWS emulator on port $p did not start (see $H_RUN/*.log)"
 	done
 	export H_S3_PORT H_SQS_PORT H_S3_RAW_PORT H_SQS_RAW_PORT H_AWS_BUCKET
 	export EMBER_STORE_BACKEND=s3 EMBER_S3_ENDPOINT="http://127.0.0.1:$H_S3_PORT" \

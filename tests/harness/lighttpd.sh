@@ -58,7 +58,13 @@ h_lighttpd_run() {
 		h_die "lighttpd config rejected: $(cat "$H_RUN/lighttpd-check.log")"
 	h_bg "$H_LIGHTTPD" -D -f "$H_RUN/lighttpd.conf" 2>>"$H_RUN/fcgi-stderr.log"
 	H_LIGHTTPD_PID=$H_LASTPID
-	h_wait_port "$H_HTTP_PORT" 100 || h_die "lighttpd did not start: $(tail -5 "$H_RUN/lighttpd-error.log" 2>/dev/null)"
+	for _ in $(seq 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$H_HTTP_PORT") 2>/dev/null && break
+		kill -0 "$H_LIGHTTPD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	(exec 3<>"/dev/tcp/127.0.0.1/$H_HTTP_PORT") 2>/dev/null ||
+		h_die "lighttpd did not start: $(tail -5 "$H_RUN/lighttpd-error.log" "$H_RUN/fcgi-stderr.log" 2>/dev/null)"
 	export H_HTTP="http://127.0.0.1:$H_HTTP_PORT"
 }
 

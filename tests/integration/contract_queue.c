@@ -216,8 +216,11 @@ t_visibility(struct queue *q)
 		ok_rc(q, rc, E_OK, "change visibility to 0");
 		arena_reset(&a);
 		rc = queue_receive(q, 1, 2, 30, &a, &m, &n);
-		ok(rc == E_OK && n == 1 && m[0].receive_count == 3,
-			"visible again at once, receive count 3");
+		/* SQS's count is "approximate": the emulator may count more */
+		ok(rc == E_OK && n == 1 && (m[0].receive_count == 3 ||
+			(g_cfg.queue.backend == CFG_QUEUE_SQS && m[0].receive_count > 3)),
+			"visible again at once, receive count 3 (n=%zu, count %u)", n,
+			n == 1 ? m[0].receive_count : 0);
 		if (n == 1) {
 			rc = queue_change_visibility(q, m[0].receipt, 60);
 			ok_rc(q, rc, E_OK, "extend visibility");
@@ -300,7 +303,9 @@ t_dead(struct queue *q)
 	int rc;
 
 	arena_init(&a, 0);
-	(void)queue_dead_purge(q, NULL);
+	/* SQS allows one PurgeQueue a minute: keep it for the end. */
+	if (g_cfg.queue.backend == CFG_QUEUE_PG && queue_dead_purge(q, NULL) != E_OK)
+		printf("# purge before the test: %s\n", queue_errmsg(q));
 	rc = queue_send(q, "poison", 6, NULL);
 	ok_rc(q, rc, E_OK, "send poison");
 	rc = queue_receive(q, 1, 2, 30, &a, &m, &n);
@@ -338,11 +343,34 @@ t_dead(struct queue *q)
 		rc = queue_dead_letter(q, &m[0], "again");
 		ok_rc(q, rc, E_OK, "dead-letter again");
 	}
+	arena_reset(&a);
+	found = NULL;
+	rc = queue_dead_list(q, 10, &a, &d, &n);
+	for (i = 0; rc == E_OK && i < n; i++)
+		if (strcmp(d[i].reason, "again") == 0)
+			found = d[i].id;
+	ok(found != NULL, "listed again with the new reason");
+	if (found) {
+		rc = queue_dead_purge(q, found);
+		ok_rc(q, rc, E_OK, "purge that one dead letter");
+		rc = queue_dead_replay(q, found);
+		ok_rc(q, rc, E_NOTFOUND, "a purged dead letter cannot be replayed");
+	}
+	rc = queue_send(q, "poison2", 7, NULL);
+	arena_reset(&a);
+	if (rc == E_OK)
+		rc = queue_receive(q, 1, 2, 30, &a, &m, &n);
+	if (rc == E_OK && n == 1)
+		rc = queue_dead_letter(q, &m[0], "third");
+	ok_rc(q, rc, E_OK, "dead-letter another one");
 	rc = queue_dead_purge(q, NULL);
 	ok_rc(q, rc, E_OK, "purge all dead letters");
 	arena_reset(&a);
 	rc = queue_dead_list(q, 10, &a, &d, &n);
-	ok(rc == E_OK && n == 0, "nothing left after the purge (n=%zu)", n);
+	if (g_cfg.queue.backend == CFG_QUEUE_PG)
+		ok(rc == E_OK && n == 0, "nothing left after the purge (n=%zu)", n);
+	else
+		printf("# SQS PurgeQueue completes within 60 s; %zu still listed\n", n);
 out:
 	arena_release(&a);
 }
@@ -542,9 +570,10 @@ main(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: contract_queue [-c FILE] suite|send BODY|recv|"
-			"restart STOP START\n");
-		return 2;
+		/* make check: needs a server, see t_queue_contract.sh */
+		printf("1..0 # SKIP needs PostgreSQL or SQS: run "
+			"tests/integration/t_queue_contract.sh\n");
+		return 77;
 	}
 	if (cfg_load(&g_cfg, file, err, sizeof(err)) != E_OK) {
 		fprintf(stderr, "config: %s\n", err);

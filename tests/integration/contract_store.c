@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -513,6 +514,36 @@ one(struct store *st, int argc, char **argv)
 	return 2;
 }
 
+/* Without arguments (make check): the suite on fs in a temporary root. */
+static int
+self_test(void)
+{
+	char root[] = "/tmp/ember-contract-store.XXXXXX";
+	char exe[512];
+	char cmd[1024];
+	ssize_t n;
+	int rc;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		perror("readlink /proc/self/exe");
+		return 99;
+	}
+	exe[n] = '\0';
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 99;
+	}
+	setenv("EMBER_STORE_BACKEND", "fs", 1);
+	setenv("EMBER_STORE_FS_ROOT", root, 1);
+	snprintf(cmd, sizeof(cmd), "'%s' suite", exe);
+	rc = system(cmd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.outside'", root, root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", root);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 99;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,11 +558,8 @@ main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
-	if (argc < 2) {
-		fprintf(stderr, "usage: contract_store [-c FILE] suite|put|get|head|"
-			"exists|put-short ...\n");
-		return 2;
-	}
+	if (argc < 2)
+		return self_test();
 	if (cfg_load(&cfg, file, err, sizeof(err)) != E_OK) {
 		fprintf(stderr, "config: %s\n", err);
 		return 2;

@@ -1,0 +1,38 @@
+/*
+ * fuzz_profile.c - the profile parser (the "# {json}" header line and
+ * the collapsed stack lines) must never crash on hostile files, must
+ * respect its header cap, and must count every line it is given.
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "profile.h"
+
+#define FUZZ_MAX_HEADER 4096
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct profile p;
+	struct buf html = BUF_INIT(1 << 20);
+	struct buf events = BUF_INIT(0);
+	char err[256];
+
+	if (profile_parse((const char *)data, size, FUZZ_MAX_HEADER, &p,
+	    err, sizeof(err)) != E_OK)
+		return 0;
+	if (p.header_len > FUZZ_MAX_HEADER)
+		abort();
+	(void)profile_kind(&p);
+	if (p.html && profile_html(&p, &html) == E_OK && html.len > p.html_len)
+		abort();	/* decoding never grows the text */
+	if (profile_perf_events_pg(&p, &events) == E_OK && events.len == 0)
+		abort();	/* a success always yields at least "{}" */
+	profile_release(&p);
+	buf_release(&html);
+	buf_release(&events);
+	return 0;
+}

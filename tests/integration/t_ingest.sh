@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# t_ingest.sh - ingestion end to end on PostgreSQL + fs store + pg queue:
+# ad hoc (plain and base64 HTML) -> object with identical bytes + row;
+# continuous (run_arguments and metadata fallback) -> object, no row; no
+# HTML -> acknowledged; perf_mode disabled -> NULL perf_events; poison
+# messages mixed in -> one dead letter each with its reason; redelivery
+# changes nothing; status file; SIGTERM -> exit 0.
+source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/../harness/api.sh"
+source "$(dirname "$0")/ingest_lib.sh"
+
+h_init
+i_setup
+
+A=$(i_name 1)
+B=$(i_name 2)
+C=$(i_name 3)
+D=$(i_name 4)
+E=$(i_name 5)
+F=$(i_name 6 "host_with/odd chars")
+i_put "$A" --html plain --html-kb 64
+i_put "$B" --html base64 --host ip-10-0-1-6
+i_put "$C" --continuous run
+i_put "$D" --continuous meta
+i_put "$E" --html none
+i_put "$F" --perf-mode disabled --host "host_with/odd chars" --duration 0
+# poison material
+printf 'this is not gzip' >"$I_RAW/$(i_name 20)"
+printf '# {"metadata": {"hostname": "h"' | gzip -c >"$I_RAW/$(i_name 21)"
+python3 -c 'import sys; sys.stdout.write("# {\"a\": \"" + "x" * 3000000 + "\"}\n")' |
+	gzip -c >"$I_RAW/$(i_name 22)"
+head -c 300000 /dev/zero | gzip -c >"$I_RAW/$(i_name 23)"
+
+for n in "$A" "$B" "$C" "$D" "$E" "$F"; do i_send "$(i_msg "$n")"; done
+i_send 'not json at all'
+i_send '{"filename": "x.gz", "service": "checkout"}'
+i_send "{\"filename\": \"../../etc/passwd\", \"service\": \"checkout\", \"service_id\": $I_SID}"
+i_send "$(i_msg "$(i_name 20)")"
+i_send "$(i_msg "$(i_name 21)")"
+i_send "$(i_msg "$(i_name 22)")"
+i_send "$(i_msg "$(i_name 99)")"
+i_send "{\"filename\": \"$A\", \"service\": \"checkout\", \"service_id\": 987654}"
+
+export EMBER_WORKERS_MAX_HEADER=1M EMBER_WORKERS_MAX_GUNZIP=2M
+i_start
+h_ok "queue drained" i_wait_idle 40
+
+KA="products/checkout/stacks/flamegraph/${A%_*}_ip-10-0-1-5_adhoc_flamegraph.html"
+KB="products/checkout/stacks/flamegraph/${B%_*}_ip-10-0-1-6_adhoc_flamegraph.html"
+KF="products/checkout/stacks/flamegraph/${F%_*}_host-with-odd-chars_adhoc_flamegraph.html"
+h_ok "plain HTML stored byte for byte" cmp -s <(i_html "$A") "$I_OBJ/$KA"
+h_ok "base64 HTML stored decoded" cmp -s <(i_html "$B") "$I_OBJ/$KB"
+h_is "content type" "$(grep -h Content-Type "$I_OBJ/.ember-meta/$KA" 2>/dev/null)" \
+	"Content-Type: text/html; charset=utf-8"
+h_is "row for plain" "$(h_sql "SELECT service_id, hostname, perf_events, start_time, end_time, file_size
+	FROM AdhocFlamegraphMetadata WHERE s3_key = '$KA'")" \
+	"$I_SID|ip-10-0-1-5|{cycles,cache-misses}|2026-03-11 10:00:01|2026-03-11 10:01:01|$(stat -c %s "$I_OBJ/$KA")"
+h_is "row for base64" "$(h_sql "SELECT hostname, file_size FROM AdhocFlamegraphMetadata WHERE s3_key = '$KB'")" \
+	"ip-10-0-1-6|$(i_html "$B" | wc -c)"
+h_is "perf_mode disabled: NULL perf_events, sanitised key" \
+	"$(h_sql "SELECT hostname, coalesce(perf_events::text, 'NULL'), start_time = end_time FROM AdhocFlamegraphMetadata WHERE s3_key = '$KF'")" \
+	"host_with/odd chars|NULL|t"
+h_is "ad hoc rows" "$(i_count_rows)" 3
+h_is "ad hoc objects" "$(i_count_objects adhoc)" 3
+h_is "continuous objects (run_arguments and metadata fallback)" "$(i_count_objects continuous)" 2
+h_ok "continuous HTML stored" cmp -s <(i_html "$C") \
+	"$I_OBJ/products/checkout/stacks/flamegraph/${C%_*}_ip-10-0-1-5_continuous_flamegraph.html"
+h_is "no object for a profile without HTML" \
+	"$(find "$I_OBJ" -path "*${E%_*}*" -name '*.html' | wc -l)" 0
+h_is "dead letters" "$(i_count_dead)" 8
+reasons=$(h_sql "SELECT reason FROM ember_job_dead_letter ORDER BY reason")
+h_log "$reasons"
+h_ok "reason: body not JSON" grep -q '^malformed message body' <<<"$reasons"
+h_ok "reason: missing service_id" grep -q 'service_id' <<<"$reasons"
+h_ok "reason: unsafe filename" grep -q 'unsafe "filename"' <<<"$reasons"
+h_ok "reason: bad gzip" grep -q '^bad gzip data' <<<"$reasons"
+h_ok "reason: bad header JSON" grep -q '^bad header JSON' <<<"$reasons"
+h_ok "reason: header over the cap" grep -q '^header line over 1048576 bytes' <<<"$reasons"
+h_ok "reason: missing object" grep -q '^get products/checkout/stacks/.*' <<<"$reasons"
+h_ok "reason: unknown service (foreign key)" grep -q '^metadata row refused' <<<"$reasons"
+h_is "status: done" "$(i_status counters.done)" 6
+h_is "status: dead-lettered" "$(i_status counters.dead_lettered)" 8
+h_is "status: adhoc/continuous/no_html" \
+	"$(i_status counters.adhoc)/$(i_status counters.continuous)/$(i_status counters.no_html)" "3/2/1"
+h_is "status: workers" "$(i_status workers.1.state)" IDLE
+
+# zip bomb: 300 kB of zeros gunzip past a 200 kB cap -> poison
+before=$(i_count_dead)
+kill "$I_PID"; wait "$I_PID"
+EMBER_WORKERS_MAX_GUNZIP=200K i_start
+i_send "$(i_msg "$(i_name 23)")"
+# redelivery of a done message changes nothing
+sum=$(md5sum <"$I_OBJ/$KA")
+i_send "$(i_msg "$A")"
+h_ok "queue drained again" i_wait_idle 20
+h_is "zip bomb dead-lettered" "$(h_sql "SELECT count(*) FROM ember_job_dead_letter WHERE reason LIKE 'gunzipped profile over 204800 bytes%'")" 1
+h_is "redelivery: still 3 rows" "$(i_count_rows)" 3
+h_is "redelivery: same object" "$(md5sum <"$I_OBJ/$KA")" "$sum"
+h_is "dead letters" "$(i_count_dead)" $((before + 1))
+h_is "SIGTERM exits 0" "$(i_stop)" 0
+h_is "status: stopped" "$(i_status state)" stopped
+h_ok "no worker left" bash -c "! pgrep -f '$I_BIN' >/dev/null"
+h_ok "log has a periodic status line" grep -q 'running: done=' "$I_LOG"
+h_done
