@@ -12,7 +12,8 @@
  *     (for Apache mod_proxy_fcgi, nginx).  It restarts a dead child, with
  *     a growing delay when children die young (lighttpd's "avoid spinning"),
  *     and on SIGTERM/SIGINT stops the children and exits; a second signal
- *     kills them at once.
+ *     kills them at once.  SIGHUP reloads the configuration (kept as it
+ *     was if the new one is invalid) and replaces the children.
  *
  * A child runs FCGX_Accept_r() with FCGI_FAIL_ACCEPT_ON_INTR and a SIGTERM
  * handler without SA_RESTART, so a signal wakes the accept and the child
@@ -52,6 +53,7 @@
 /* Set by the signal handlers; read by the loops. */
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t child_flag;
+static volatile sig_atomic_t hup_flag;
 
 /* SIGTERM/SIGINT: count the request to stop. */
 static void
@@ -59,6 +61,14 @@ on_stop(int sig)
 {
 	(void)sig;
 	stop_flag++;
+}
+
+/* SIGHUP (master only): reload the configuration, replace the children. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup_flag = 1;
 }
 
 /* SIGCHLD: note that a child may be reaped. */
@@ -177,6 +187,7 @@ struct slot {
 	time_t started;		/* when it was forked */
 	time_t restart_at;	/* do not fork again before this */
 	unsigned delay;		/* current back-off in seconds */
+	bool recycled;		/* told to exit (reload): no back-off */
 };
 
 /* Fork one child into slot s; the child never returns. */
@@ -196,6 +207,7 @@ spawn(struct slot *s, const struct cfg *cfg, int fd)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		set_handler(SIGCHLD, SIG_DFL);
+		set_handler(SIGHUP, SIG_IGN);
 		stop_flag = 0;
 		_exit(serve(cfg, fd));
 	}
@@ -247,6 +259,12 @@ reap(struct slot *slots, unsigned n, time_t now)
 			slots[i].pid = 0;
 			if (stop_flag)
 				continue;
+			if (slots[i].recycled) {
+				slots[i].recycled = false;
+				slots[i].delay = 0;
+				slots[i].restart_at = now;
+				continue;
+			}
 			if (now - slots[i].started < 2) {
 				slots[i].delay = slots[i].delay ?
 					slots[i].delay * 2 : 1;
@@ -286,9 +304,37 @@ kill_all(const struct slot *slots, unsigned n, int sig)
 			kill(slots[i].pid, sig);
 }
 
+/*
+ * Reload the configuration from path into *cfg (kept as it was when the
+ * new one is invalid) and tell every child to finish and exit, so that
+ * the master forks fresh ones with the new settings.  The listening
+ * socket stays open throughout, so no connection is refused.
+ */
+static void
+reload(struct cfg *cfg, const char *path, struct slot *slots, unsigned n)
+{
+	struct cfg fresh;
+	char err[512] = "";
+	unsigned i;
+
+	if (cfg_load(&fresh, path, err, sizeof(err))) {
+		log_error("reload: %s; keeping the old configuration", err);
+		return;
+	}
+	cfg_release(cfg);
+	*cfg = fresh;
+	log_info("reload: configuration loaded, replacing the children");
+	for (i = 0; i < n; i++) {
+		if (!slots[i].pid)
+			continue;
+		slots[i].recycled = true;
+		kill(slots[i].pid, SIGTERM);
+	}
+}
+
 /* The prefork master: keep n children alive until told to stop. */
 static int
-master(const struct cfg *cfg, const char *spec, unsigned n)
+master(struct cfg *cfg, const char *path, const char *spec, unsigned n)
 {
 	struct slot *slots;
 	time_t now, deadline;
@@ -306,17 +352,21 @@ master(const struct cfg *cfg, const char *spec, unsigned n)
 	set_handler(SIGTERM, on_stop);
 	set_handler(SIGINT, on_stop);
 	set_handler(SIGCHLD, on_child);
-	set_handler(SIGHUP, SIG_IGN);
+	set_handler(SIGHUP, on_hup);
 	set_handler(SIGPIPE, SIG_IGN);
 	log_info("master listening on '%s' with %u children", spec, n);
 	while (!stop_flag) {
 		now = time(NULL);
 		child_flag = 0;
+		if (hup_flag) {
+			hup_flag = 0;
+			reload(cfg, path, slots, n);
+		}
 		reap(slots, n, now);
 		for (i = 0; i < n && !stop_flag; i++)
 			if (!slots[i].pid && now >= slots[i].restart_at)
 				spawn(&slots[i], cfg, fd);
-		if (!stop_flag && !child_flag)
+		if (!stop_flag && !child_flag && !hup_flag)
 			sleep(1);
 	}
 	log_info("stopping %u children", alive(slots, n));
@@ -422,7 +472,8 @@ main(int argc, char **argv)
 		n = cfg.fcgi.children ? cfg.fcgi.children : 1;
 	if (n > MAIN_MAX_CHILDREN)
 		n = MAIN_MAX_CHILDREN;
-	rc = sock ? master(&cfg, sock, n) : serve(&cfg, FCGI_LISTENSOCK_FILENO);
+	rc = sock ? master(&cfg, config && *config ? config : NULL, sock, n) :
+		serve(&cfg, FCGI_LISTENSOCK_FILENO);
 	cfg_release(&cfg);
 	return rc;
 }

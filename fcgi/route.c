@@ -71,6 +71,19 @@ route_find(const char *method, const char *path, bool *path_known)
 	return NULL;
 }
 
+/* The Allow header value for a known path. */
+static const char *
+allowed(const char *path)
+{
+	bool known, get, post;
+
+	get = route_find("GET", path, &known) != NULL;
+	post = route_find("POST", path, &known) != NULL;
+	if (get && post)
+		return "GET, HEAD, POST";
+	return get ? "GET, HEAD" : "POST";
+}
+
 /* Answer an error code that a handler returned without answering. */
 static void
 answer_error(struct req *r, int err)
@@ -100,7 +113,7 @@ route_dispatch(struct req *r, struct app *app)
 	rt = route_find(r->method, r->path, &known);
 	if (!rt) {
 		if (known)
-			req_add_header(r, "Allow", "GET, POST");
+			req_add_header(r, "Allow", allowed(r->path));
 		err = req_send_message(r, known ? 405 : 404,
 			known ? "Method Not Allowed" : "Not Found");
 		goto out;
@@ -126,4 +139,5 @@ out:
 	if (err)
 		log_debug("%s %s: response not sent: %s", r->method, r->path,
 			err_str(err));
+	log_debug("%s %s -> %d", r->method, r->path, r->status);
 }

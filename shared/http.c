@@ -342,6 +342,8 @@ http_read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	}
 	if (n > x->src_left)
 		n = x->src_left;
+	if (n == 0)
+		return 0;
 	memcpy(ptr, x->src, n);
 	x->src += n;
 	x->src_left -= n;

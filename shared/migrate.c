@@ -383,6 +383,15 @@ migrate_plan_down(const struct migrate_set *set,
 			applied->n);
 		return E_INVAL;
 	}
+	/* Any changed applied file stops the run, as it does for "up". */
+	for (k = 0; k < applied->n; k++) {
+		at = migrate_set_find(set, applied->v[k].version);
+		if (at < 0)
+			continue;
+		rc = migrate_verify(&set->v[at], &applied->v[k], err, errlen);
+		if (rc != E_OK)
+			return rc;
+	}
 	plan->idx = xcalloc(count, sizeof(*plan->idx));
 	for (k = 0; k < count; k++) {
 		a = &applied->v[applied->n - 1 - k];
@@ -393,11 +402,6 @@ migrate_plan_down(const struct migrate_set *set,
 				a->version, a->name);
 			migrate_plan_release(plan);
 			return E_NOTFOUND;
-		}
-		rc = migrate_verify(&set->v[at], a, err, errlen);
-		if (rc != E_OK) {
-			migrate_plan_release(plan);
-			return rc;
 		}
 		plan->idx[plan->n++] = (size_t)at;
 	}

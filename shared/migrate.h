@@ -114,7 +114,7 @@ MUST_CHECK int migrate_plan_up(const struct migrate_set *set,
 /*
  * Plan "down": the last count applied migrations, descending.  E_INVAL if
  * count is 0 or more than are applied; E_NOTFOUND if one of them has no
- * files; E_CONFLICT if one changed.
+ * files; E_CONFLICT if any applied migration's file changed.
  */
 MUST_CHECK int migrate_plan_down(const struct migrate_set *set,
 	const struct migrate_applied_list *applied, size_t count,

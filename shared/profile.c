@@ -49,7 +49,7 @@ get_str(json_t *root, const char *path, size_t *len)
 
 /* Pull the fields this service uses out of the header. */
 static void
-profile_extract(struct profile *p)
+prof_extract(struct prof *p)
 {
 	json_t *h = p->header, *d;
 	bool b;
@@ -102,8 +102,8 @@ stack_line(const char *s, size_t n, uint64_t *count)
 
 /* Parse a whole profile (see profile.h). */
 int
-profile_parse(const char *data, size_t len, size_t max_header,
-	struct profile *p, char *err, size_t errlen)
+prof_parse(const char *data, size_t len, size_t max_header,
+	struct prof *p, char *err, size_t errlen)
 {
 	const char *pos = data, *end = data + len, *nl;
 	int rc;
@@ -136,7 +136,7 @@ profile_parse(const char *data, size_t len, size_t max_header,
 				snprintf(err, errlen, "header is not an object");
 			return E_INVAL;
 		}
-		profile_extract(p);
+		prof_extract(p);
 		pos = nl ? nl + 1 : end;
 	}
 	while (pos < end) {
@@ -160,7 +160,7 @@ profile_parse(const char *data, size_t len, size_t max_header,
 
 /* Drop the header. */
 void
-profile_release(struct profile *p)
+prof_release(struct prof *p)
 {
 	if (p->header)
 		json_decref(p->header);
@@ -168,22 +168,22 @@ profile_release(struct profile *p)
 }
 
 /* The flamegraph kind. */
-enum profile_kind
-profile_kind(const struct profile *p)
+enum prof_kind
+prof_kind(const struct prof *p)
 {
-	return p->continuous ? PROFILE_CONTINUOUS : PROFILE_ADHOC;
+	return p->continuous ? PROF_CONTINUOUS : PROF_ADHOC;
 }
 
 /* The kind's name as it appears in keys. */
 const char *
-profile_kind_name(enum profile_kind k)
+prof_kind_name(enum prof_kind k)
 {
-	return k == PROFILE_CONTINUOUS ? "continuous" : "adhoc";
+	return k == PROF_CONTINUOUS ? "continuous" : "adhoc";
 }
 
 /* HTML bytes: base64-decoded if strictly base64, else raw. */
 int
-profile_html(const struct profile *p, struct buf *out)
+prof_html(const struct prof *p, struct buf *out)
 {
 	int rc;
 
@@ -246,7 +246,7 @@ pg_array_split(struct buf *out, const char *s, size_t *count)
 
 /* The perf events as a text[] literal (see profile.h). */
 int
-profile_perf_events_pg(const struct profile *p, struct buf *out)
+prof_perf_events_pg(const struct prof *p, struct buf *out)
 {
 	size_t start = out->len, count = 0, i;
 	int rc = E_OK;
@@ -280,7 +280,7 @@ profile_perf_events_pg(const struct profile *p, struct buf *out)
 
 /* A key segment made only of safe characters. */
 bool
-profile_segment_ok(const char *s)
+prof_segment_ok(const char *s)
 {
 	size_t i, n;
 
@@ -302,7 +302,7 @@ profile_segment_ok(const char *s)
 
 /* The hostname reduced to safe characters. */
 int
-profile_sanitize_host(const char *host, struct buf *out)
+prof_sanitize_host(const char *host, struct buf *out)
 {
 	size_t i;
 	int rc = E_OK;
@@ -322,9 +322,9 @@ profile_sanitize_host(const char *host, struct buf *out)
 
 /* products/{service}/stacks/{filename}. */
 int
-profile_raw_key(const char *service, const char *filename, struct buf *out)
+prof_raw_key(const char *service, const char *filename, struct buf *out)
 {
-	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+	if (!prof_segment_ok(service) || !prof_segment_ok(filename))
 		return E_INVAL;
 	return buf_addf(out, "products/%s/stacks/%s", service, filename);
 }
@@ -342,14 +342,14 @@ base_len(const char *filename)
 
 /* The flamegraph key (see profile.h). */
 int
-profile_flamegraph_key(const char *service, const char *filename,
-	const char *hostname, enum profile_kind kind, struct buf *out)
+prof_flamegraph_key(const char *service, const char *filename,
+	const char *hostname, enum prof_kind kind, struct buf *out)
 {
 	struct buf host = BUF_INIT(0);
 	size_t start = out->len, n, fields = 1, i, last = 0;
 	int rc;
 
-	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+	if (!prof_segment_ok(service) || !prof_segment_ok(filename))
 		return E_INVAL;
 	n = base_len(filename);
 	for (i = 0; i < n; i++) {
@@ -358,7 +358,7 @@ profile_flamegraph_key(const char *service, const char *filename,
 			last = i + 1;
 		}
 	}
-	rc = profile_sanitize_host(hostname, &host);
+	rc = prof_sanitize_host(hostname, &host);
 	if (rc)
 		goto out;
 	rc = buf_addf(out, "products/%s/stacks/flamegraph/", service);
@@ -371,7 +371,7 @@ profile_flamegraph_key(const char *service, const char *filename,
 	}
 	if (!rc)
 		rc = buf_addf(out, "_%s_flamegraph.html",
-			profile_kind_name(kind));
+			prof_kind_name(kind));
 out:
 	if (rc)
 		buf_truncate(out, start);
@@ -381,10 +381,10 @@ out:
 
 /* products/{service}/stacks/{base}.html. */
 int
-profile_htmlblob_key(const char *service, const char *filename,
+prof_htmlblob_key(const char *service, const char *filename,
 	struct buf *out)
 {
-	if (!profile_segment_ok(service) || !profile_segment_ok(filename))
+	if (!prof_segment_ok(service) || !prof_segment_ok(filename))
 		return E_INVAL;
 	return buf_addf(out, "products/%s/stacks/%.*s.html", service,
 		(int)base_len(filename), filename);
@@ -392,7 +392,7 @@ profile_htmlblob_key(const char *service, const char *filename,
 
 /* The start time in the first '_' field of the file name. */
 int
-profile_start_time(const char *filename, int64_t *usec)
+prof_start_time(const char *filename, int64_t *usec)
 {
 	char tok[40];
 	const char *us = strchr(filename, '_');

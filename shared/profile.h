@@ -6,11 +6,16 @@
  *     [appmeta;]container;frame;frame;... count
  *     ...
  *
- * profile_parse() reads the header line (capped) and counts the stack
+ * prof_parse() reads the header line (capped) and counts the stack
  * lines; a malformed stack line is counted, never fatal.  The accessors
  * below pull out what the ad hoc flamegraph path needs, and the key
  * builders make the object-store keys with every outside-supplied part
  * checked or sanitised.  Pure: no I/O.
+ *
+ * Note that the prefix is prof_, not profile_: MIT krb5's profile library
+ * (loaded by libpq for GSSAPI) exports profile_init(), profile_release()
+ * and more, and a global of ours with such a name would be called from
+ * inside libpq's connect instead of krb5's.
  */
 #ifndef EMBER_PROFILE_H
 #define EMBER_PROFILE_H
@@ -22,12 +27,12 @@
 #include "buf.h"
 #include "err.h"
 
-enum profile_kind {
-	PROFILE_ADHOC = 0,	/* the default when nothing says continuous */
-	PROFILE_CONTINUOUS
+enum prof_kind {
+	PROF_ADHOC = 0,	/* the default when nothing says continuous */
+	PROF_CONTINUOUS
 };
 
-struct profile {
+struct prof {
 	json_t *header;		/* owned; NULL when the file has no "#" line */
 	size_t header_len;	/* bytes of the header line */
 	const char *hostname;	/* metadata.hostname (borrowed from header) */
@@ -50,23 +55,23 @@ struct profile {
  * E_TOOBIG when the header line is longer than max_header; E_INVAL when
  * it is not a JSON object (err, if not NULL, says why).  A file without
  * a header line parses (header NULL, no HTML).  On success the caller
- * must profile_release(); on failure nothing is held.
+ * must prof_release(); on failure nothing is held.
  */
-MUST_CHECK int profile_parse(const char *data, size_t len, size_t max_header,
-	struct profile *p, char *err, size_t errlen);
-void profile_release(struct profile *p);
+MUST_CHECK int prof_parse(const char *data, size_t len, size_t max_header,
+	struct prof *p, char *err, size_t errlen);
+void prof_release(struct prof *p);
 
 /* The kind the flamegraph is filed under. */
-enum profile_kind profile_kind(const struct profile *p);
+enum prof_kind prof_kind(const struct prof *p);
 /* "adhoc" or "continuous". */
-const char *profile_kind_name(enum profile_kind k);
+const char *prof_kind_name(enum prof_kind k);
 
 /*
  * Append the flamegraph HTML bytes: flamegraph_html strictly base64
  * decoded when it is valid base64, else as is.  E_NOTFOUND when the
  * profile has none; E_TOOBIG past the buf cap.
  */
-MUST_CHECK int profile_html(const struct profile *p, struct buf *out);
+MUST_CHECK int prof_html(const struct prof *p, struct buf *out);
 
 /*
  * Append the perf events as a PostgreSQL text[] literal
@@ -74,20 +79,20 @@ MUST_CHECK int profile_html(const struct profile *p, struct buf *out);
  * Returns E_NOTFOUND (nothing appended) when there are none or perf_mode
  * is "disabled"; the row then stores NULL as upstream does.
  */
-MUST_CHECK int profile_perf_events_pg(const struct profile *p, struct buf *out);
+MUST_CHECK int prof_perf_events_pg(const struct prof *p, struct buf *out);
 
 /* True for a usable key segment: 1..255 of [A-Za-z0-9._:-], not "." or "..". */
-bool profile_segment_ok(const char *s);
+bool prof_segment_ok(const char *s);
 
 /*
  * Append a hostname made safe for a key: [A-Za-z0-9.-] kept, anything
  * else (including '_', the name's field separator) becomes '-', at most
  * 128 bytes.  Appends nothing for NULL or "".
  */
-MUST_CHECK int profile_sanitize_host(const char *host, struct buf *out);
+MUST_CHECK int prof_sanitize_host(const char *host, struct buf *out);
 
 /* Append products/{service}/stacks/{filename}.  E_INVAL for a bad segment. */
-MUST_CHECK int profile_raw_key(const char *service, const char *filename,
+MUST_CHECK int prof_raw_key(const char *service, const char *filename,
 	struct buf *out);
 
 /*
@@ -97,17 +102,17 @@ MUST_CHECK int profile_raw_key(const char *service, const char *filename,
  * replaced by the sanitised hostname (kept when that is empty).
  * E_INVAL for a bad service or filename.
  */
-MUST_CHECK int profile_flamegraph_key(const char *service, const char *filename,
-	const char *hostname, enum profile_kind kind, struct buf *out);
+MUST_CHECK int prof_flamegraph_key(const char *service, const char *filename,
+	const char *hostname, enum prof_kind kind, struct buf *out);
 
 /* Append products/{service}/stacks/{base}.html (the htmlblob object). */
-MUST_CHECK int profile_htmlblob_key(const char *service, const char *filename,
+MUST_CHECK int prof_htmlblob_key(const char *service, const char *filename,
 	struct buf *out);
 
 /*
  * The start time a file name carries: its first '_' field, an ISO 8601
  * time without zone (UTC).  E_INVAL if it has none.
  */
-MUST_CHECK int profile_start_time(const char *filename, int64_t *usec);
+MUST_CHECK int prof_start_time(const char *filename, int64_t *usec);
 
 #endif

@@ -43,7 +43,7 @@ queue_open(const struct cfg_queue *cfg, const struct cfg_db *db,
 		rc = queue_pg_open(q, cfg, db, err, errlen);
 		break;
 	case CFG_QUEUE_SQS:
-		rc = queue_sqs_open(q, cfg, err, errlen);
+		rc = queue_sqs_open(q, cfg, db, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "queue: unknown backend %d", (int)cfg->backend);

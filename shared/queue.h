@@ -62,7 +62,11 @@ MUST_CHECK int queue_receive(struct queue *q, size_t max, unsigned wait_s,
 	unsigned visibility_s, struct arena *a, struct queue_msg **msgs,
 	size_t *n);
 MUST_CHECK int queue_delete(struct queue *q, const char *receipt);
-/* Delete several; failed[i] (may be NULL) set for receipts that failed. */
+/*
+ * Delete several; failed[i] (may be NULL) set for receipts that failed.
+ * E_OK when all were deleted, else the error of a failure (E_NOTFOUND
+ * for receipts no longer valid).
+ */
 MUST_CHECK int queue_delete_batch(struct queue *q, const char *const *receipts,
 	size_t n, bool *failed);
 /* Hide the message for `seconds` from now (0 = visible at once). */

@@ -51,7 +51,7 @@ static const struct db_stmt st_receive = {
 	"ember_q_receive",
 	"WITH c AS ("
 	" SELECT id FROM ember_job_queue"
-	" WHERE queue = $1 AND visible_at <= clock_timestamp()"
+	" WHERE queue = $1 AND visible_at <= now()"
 	" ORDER BY visible_at, seq LIMIT $2::int FOR UPDATE SKIP LOCKED)"
 	" UPDATE ember_job_queue j SET"
 	" visible_at = clock_timestamp() + make_interval(secs => $3::double precision),"
@@ -133,6 +133,23 @@ static const struct db_stmt st_purge_all = {
 	"ember_q_purge_all",
 	"DELETE FROM ember_job_dead_letter WHERE queue = $1",
 	1,
+};
+
+static const struct db_stmt st_dead_insert = {
+	"ember_q_dead_insert",
+	"INSERT INTO ember_job_dead_letter"
+	" (queue, msg_id, body, reason, receive_count, sent_at)"
+	" VALUES ($1, CASE WHEN $2 ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'"
+	" THEN $2::uuid ELSE gen_random_uuid() END, $3, $4, $5::int,"
+	" CASE WHEN $6::bigint > 0 THEN to_timestamp($6::bigint) ELSE now() END)"
+	" RETURNING id",
+	6,
+};
+
+static const struct db_stmt st_dead_body = {
+	"ember_q_dead_body",
+	"SELECT body FROM ember_job_dead_letter WHERE id = $1::uuid AND queue = $2",
+	2,
 };
 
 /* Run a statement; on failure copy the db error into the queue's. */
@@ -504,6 +521,53 @@ pgq_dead_purge(struct queue *q, const char *id)
 	if (rc != E_OK)
 		return rc;
 	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		queue_seterr(q, "queue pg: no dead letter %s", id);
+		rc = E_NOTFOUND;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Insert a dead letter received from another backend. */
+int
+queue_pg_dead_insert(struct queue *q, const struct queue_msg *m,
+	const char *reason)
+{
+	struct queue_pg *p = q->ctx;
+	char count[24];
+	char sent[24];
+	char *body = xmemdupz(m->body, m->body_len);
+	const char *params[6] = { p->name, m->id ? m->id : "", body, reason,
+		count, sent };
+	int rc;
+
+	snprintf(count, sizeof(count), "%u", m->receive_count);
+	snprintf(sent, sizeof(sent), "%lld", (long long)m->sent_at);
+	rc = pgq_exec(q, &st_dead_insert, params, NULL);
+	free(body);
+	return rc;
+}
+
+/* The body of one dead letter. */
+int
+queue_pg_dead_body(struct queue *q, const char *id, char **body)
+{
+	struct queue_pg *p = q->ctx;
+	const char *params[2] = { id, p->name };
+	PGresult *res = NULL;
+	int rc;
+
+	*body = NULL;
+	if (!uuidx_valid(id)) {
+		queue_seterr(q, "queue pg: no dead letter %.64s", id);
+		return E_NOTFOUND;
+	}
+	rc = pgq_exec(q, &st_dead_body, params, &res);
+	if (rc != E_OK)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*body = xstrdup(PQgetvalue(res, 0, 0));
+	} else {
 		queue_seterr(q, "queue pg: no dead letter %s", id);
 		rc = E_NOTFOUND;
 	}

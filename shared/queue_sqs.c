@@ -9,6 +9,11 @@
  * the producer sent.  A redrive policy on the main queue is still worth
  * configuring as a backstop for consumers that crash before deciding.
  *
+ * Without sqs.dlq_url, dead letters go to the PostgreSQL table of the pg
+ * backend (ember_job_dead_letter, queue = queue.name; the connection is
+ * opened on first use) and the admin operations work on that table;
+ * replay sends the body back to SQS.
+ *
  * Administration of the DLQ works within SQS's limits: listing receives
  * with a zero visibility timeout (messages stay available, and their
  * receive count grows), replay and purge of one id search the DLQ with
@@ -34,7 +39,48 @@ struct queue_sqs {
 	struct sqs *sqs;
 	char *url;
 	char *dlq;		/* NULL when not configured */
+	char *name;		/* queue.name, for the pg dead-letter table */
+	struct cfg_db db;	/* own copy; host NULL = no database given */
+	struct queue *pgdead;	/* pg backend for dead letters, opened lazily */
 };
+
+/* The pg dead-letter store, opened on first use; NULL with q->err set. */
+static struct queue *
+sqsq_pgdead(struct queue *q)
+{
+	struct queue_sqs *s = q->ctx;
+	struct cfg_queue qc;
+	char err[256];
+	int rc;
+
+	if (s->pgdead)
+		return s->pgdead;
+	if (!s->db.host) {
+		queue_seterr(q, "queue sqs: neither sqs.dlq_url nor a database for "
+			"dead letters");
+		return NULL;
+	}
+	memset(&qc, 0, sizeof(qc));
+	qc.backend = CFG_QUEUE_PG;
+	qc.name = s->name;
+	rc = queue_open(&qc, &s->db, &s->pgdead, err, sizeof(err));
+	if (rc != E_OK) {
+		queue_seterr(q, "queue sqs: dead-letter table: %s", err);
+		s->pgdead = NULL;
+	}
+	return s->pgdead;
+}
+
+/* Copy the inner pg queue's error text on failure. */
+static int
+sqsq_pg_rc(struct queue *q, int rc)
+{
+	struct queue_sqs *s = q->ctx;
+
+	if (rc != E_OK && s->pgdead)
+		queue_seterr(q, "%s", queue_errmsg(s->pgdead));
+	return rc;
+}
 
 /* Call and copy the client's error text on failure; takes ownership of req. */
 static int
@@ -248,9 +294,14 @@ sqsq_dead_letter(struct queue *q, const struct queue_msg *m, const char *reason)
 	int rc;
 
 	if (!s->dlq) {
-		queue_seterr(q, "queue sqs: sqs.dlq_url is not set; message %s stays "
-			"on the queue", m->id ? m->id : "?");
-		return E_CONFIG;
+		struct queue *pg = sqsq_pgdead(q);
+
+		if (!pg)
+			return E_DB;
+		rc = sqsq_pg_rc(q, queue_pg_dead_insert(pg, m, reason));
+		if (rc != E_OK)
+			return rc;
+		return sqsq_delete_on(q, s->url, m->receipt);
 	}
 	snprintf(count, sizeof(count), "%u", m->receive_count);
 	snprintf(sent, sizeof(sent), "%lld", (long long)m->sent_at);
@@ -308,6 +359,12 @@ sqsq_stats(struct queue *q, struct queue_stats *st)
 	if (s->dlq && (rc = sqsq_count(q, s->dlq, "ApproximateNumberOfMessages",
 		&st->dead)) != E_OK)
 		return rc;
+	if (!s->dlq && sqsq_pgdead(q)) {
+		struct queue_stats ps;
+
+		if (queue_stats(s->pgdead, &ps) == E_OK)
+			st->dead = ps.dead;
+	}
 	st->oldest_age = -1;
 	return E_OK;
 }
@@ -334,8 +391,9 @@ sqsq_dead_list(struct queue *q, size_t max, struct arena *a,
 	int rc = E_OK;
 
 	if (!s->dlq) {
-		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
-		return E_CONFIG;
+		if (!sqsq_pgdead(q))
+			return E_DB;
+		return sqsq_pg_rc(q, queue_dead_list(s->pgdead, max, a, items, n));
 	}
 	d = arena_zalloc(a, max * sizeof(*d));
 	for (rounds = 0; got < max && rounds < SQSQ_SEARCH_ROUNDS; rounds++) {
@@ -447,8 +505,15 @@ sqsq_dead_replay(struct queue *q, const char *id)
 	int rc;
 
 	if (!s->dlq) {
-		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
-		return E_CONFIG;
+		if (!sqsq_pgdead(q))
+			return E_DB;
+		rc = sqsq_pg_rc(q, queue_pg_dead_body(s->pgdead, id, &body));
+		if (rc == E_OK)
+			rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
+		if (rc == E_OK)
+			rc = sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
+		free(body);
+		return rc;
 	}
 	rc = sqsq_dead_find(q, id, &receipt, &body);
 	if (rc != E_OK)
@@ -472,8 +537,9 @@ sqsq_dead_purge(struct queue *q, const char *id)
 	int rc;
 
 	if (!s->dlq) {
-		queue_seterr(q, "queue sqs: sqs.dlq_url is not set");
-		return E_CONFIG;
+		if (!sqsq_pgdead(q))
+			return E_DB;
+		return sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
 	}
 	if (!id)
 		return sqsq_call(q, "PurgeQueue",
@@ -494,9 +560,16 @@ sqsq_free(void *ctx)
 
 	if (!s)
 		return;
+	queue_free(s->pgdead);
 	sqs_free(s->sqs);
 	free(s->url);
 	free(s->dlq);
+	free(s->name);
+	free(s->db.host);
+	free(s->db.user);
+	free(s->db.password);
+	free(s->db.dbname);
+	free(s->db.sslmode);
 	free(s);
 }
 
@@ -517,8 +590,8 @@ static const struct queue_backend queue_sqs_backend = {
 
 /* Open: build the client (no request is made). */
 int
-queue_sqs_open(struct queue *q, const struct cfg_queue *cfg, char *err,
-	size_t errlen)
+queue_sqs_open(struct queue *q, const struct cfg_queue *cfg,
+	const struct cfg_db *db, char *err, size_t errlen)
 {
 	struct queue_sqs *s;
 	int rc;
@@ -537,6 +610,15 @@ queue_sqs_open(struct queue *q, const struct cfg_queue *cfg, char *err,
 	s->url = xstrdup(cfg->sqs.queue_url);
 	if (cfg->sqs.dlq_url && *cfg->sqs.dlq_url)
 		s->dlq = xstrdup(cfg->sqs.dlq_url);
+	s->name = xstrdup(cfg->name && *cfg->name ? cfg->name : "indexer");
+	if (db && db->host) {
+		s->db = *db;
+		s->db.host = xstrdup(db->host);
+		s->db.user = db->user ? xstrdup(db->user) : NULL;
+		s->db.password = db->password ? xstrdup(db->password) : NULL;
+		s->db.dbname = db->dbname ? xstrdup(db->dbname) : NULL;
+		s->db.sslmode = db->sslmode ? xstrdup(db->sslmode) : NULL;
+	}
 	q->be = &queue_sqs_backend;
 	q->ctx = s;
 	return E_OK;

@@ -688,7 +688,16 @@ s3_simple(struct s3 *s, const char *method, const char *key, size_t max,
 	req.sink = sink;
 	resp->body.max = max;
 	rc = s3_result(s, http_do(s->http, &req, resp), &req, resp);
-	if (rc == E_OK && out && buf_add(out, resp->body.data, resp->body.len) != E_OK) {
+	if (rc == E_OK && out && out->len == 0) {
+		/* hand the answer's buffer over instead of copying it */
+		size_t omax = out->max;
+
+		buf_release(out);
+		*out = resp->body;
+		out->max = omax;
+		buf_init(&resp->body, 0);
+	} else if (rc == E_OK && out &&
+		buf_add(out, resp->body.data, resp->body.len) != E_OK) {
 		s3_seterr(s, "s3: object %s larger than the cap", key);
 		rc = E_TOOBIG;
 	}

@@ -655,7 +655,8 @@ fs_list(struct store *st, const char *prefix, const char *token, size_t max,
 	dfd = -1;
 	if (rc != E_OK)
 		goto out;
-	qsort(keys.v, keys.n, sizeof(*keys.v), fs_keycmp);
+	if (keys.n > 1)
+		qsort(keys.v, keys.n, sizeof(*keys.v), fs_keycmp);
 	if (keys.n > max) {
 		page->next_token = xstrdup(keys.v[max - 1]);
 		for (i = max; i < keys.n; i++)

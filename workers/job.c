@@ -100,11 +100,11 @@ job_parse_body(const char *body, size_t len, struct job_msg *out,
 	}
 	f = jsonx_str(root, "filename");
 	s = jsonx_str(root, "service");
-	if (!profile_segment_ok(f) || strlen(f) >= sizeof(out->filename)) {
+	if (!prof_segment_ok(f) || strlen(f) >= sizeof(out->filename)) {
 		snprintf(err, errlen, "missing or unsafe \"filename\"");
 		goto out;
 	}
-	if (!profile_segment_ok(s) || strlen(s) >= sizeof(out->service)) {
+	if (!prof_segment_ok(s) || strlen(s) >= sizeof(out->service)) {
 		snprintf(err, errlen, "missing or unsafe \"service\"");
 		goto out;
 	}
@@ -124,7 +124,7 @@ out:
 /* Write the PerfSpect htmlblob next to the profile (§4.3); best effort. */
 static int
 job_htmlblob(const struct job_env *env, const struct job_msg *jm,
-	const struct profile *p, struct job_result *res)
+	const struct prof *p, struct job_result *res)
 {
 	struct buf dec = BUF_INIT(env->cfg->max_gunzip);
 	struct buf html = BUF_INIT(0);
@@ -142,7 +142,7 @@ job_htmlblob(const struct job_env *env, const struct job_msg *jm,
 			goto out;
 		data = &html;
 	}
-	rc = profile_htmlblob_key(jm->service, jm->filename, &key);
+	rc = prof_htmlblob_key(jm->service, jm->filename, &key);
 	if (rc)
 		goto out;
 	rc = store_put(env->store, key.data, data->data, data->len, &opts);
@@ -159,7 +159,7 @@ out:
 /* Upsert the ad hoc metadata row. */
 static int
 job_upsert(const struct job_env *env, const struct job_msg *jm,
-	const struct profile *p, const char *key, size_t size,
+	const struct prof *p, const char *key, size_t size,
 	struct job_result *res)
 {
 	struct buf events = BUF_INIT(1 << 20);
@@ -168,7 +168,7 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	int64_t start, end;
 	int rc;
 
-	if (profile_start_time(jm->filename, &start) != E_OK)
+	if (prof_start_time(jm->filename, &start) != E_OK)
 		start = utc_now_usec() / 1000000 * 1000000;
 	end = start;
 	if (p->has_duration)
@@ -179,7 +179,7 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	    utc_format(end, UTC_FMT_SQL, end_s, sizeof(end_s)) != E_OK)
 		return fail(res, E_INVAL, PROTO_V_POISON,
 			"start time out of range in %s", jm->filename);
-	rc = profile_perf_events_pg(p, &events);
+	rc = prof_perf_events_pg(p, &events);
 	if (rc != E_OK && rc != E_NOTFOUND)
 		return fail(res, rc, PROTO_V_POISON, "perf_events too long");
 	params[0] = sid;
@@ -203,22 +203,22 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 /* Write the flamegraph object (and the row for ad hoc). */
 static int
 job_flamegraph(const struct job_env *env, const struct job_msg *jm,
-	const struct profile *p, struct job_result *res)
+	const struct prof *p, struct job_result *res)
 {
 	struct buf html = BUF_INIT(env->cfg->max_gunzip);
 	struct buf key = BUF_INIT(0);
 	struct store_put_opts opts = { .content_type = HTML_TYPE };
-	enum profile_kind kind = profile_kind(p);
+	enum prof_kind kind = prof_kind(p);
 	int rc;
 
-	rc = profile_flamegraph_key(jm->service, jm->filename, p->hostname,
+	rc = prof_flamegraph_key(jm->service, jm->filename, p->hostname,
 		kind, &key);
 	if (rc) {
 		fail(res, rc, PROTO_V_POISON, "cannot build flamegraph key");
 		goto out;
 	}
 	snprintf(res->key, sizeof(res->key), "%s", key.data);
-	rc = profile_html(p, &html);
+	rc = prof_html(p, &html);
 	if (rc) {
 		fail(res, rc, PROTO_V_POISON, "flamegraph_html over %zu bytes",
 			env->cfg->max_gunzip);
@@ -231,7 +231,7 @@ job_flamegraph(const struct job_env *env, const struct job_msg *jm,
 		goto out;
 	}
 	res->html = html.len;
-	if (kind == PROFILE_ADHOC) {
+	if (kind == PROF_ADHOC) {
 		rc = job_upsert(env, jm, p, key.data, html.len, res);
 		if (rc)
 			goto out;
@@ -254,7 +254,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	struct buf raw = BUF_INIT(env->cfg->max_object);
 	struct buf text = BUF_INIT(env->cfg->max_gunzip);
 	struct buf key = BUF_INIT(0);
-	struct profile p;
+	struct prof p;
 	const struct buf *src = &raw;
 	char err[256];
 	int rc;
@@ -267,7 +267,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 			err);
 		goto out;
 	}
-	rc = profile_raw_key(jm.service, jm.filename, &key);
+	rc = prof_raw_key(jm.service, jm.filename, &key);
 	if (rc) {
 		fail(res, rc, PROTO_V_POISON, "bad object key");
 		goto out;
@@ -301,7 +301,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 			key.data);
 		goto out;
 	}
-	rc = profile_parse(src->data, src->len, env->cfg->max_header, &p, err,
+	rc = prof_parse(src->data, src->len, env->cfg->max_header, &p, err,
 		sizeof(err));
 	if (rc == E_TOOBIG) {
 		fail(res, rc, PROTO_V_POISON, "header line over %zu bytes",
@@ -323,7 +323,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	res->err = E_OK;
 	res->verdict = PROTO_V_DONE;
 out:
-	profile_release(&p);
+	prof_release(&p);
 	buf_release(&raw);
 	buf_release(&text);
 	buf_release(&key);

@@ -29,7 +29,7 @@ unsigned
 poller_visibility(const struct cfg *cfg)
 {
 	unsigned v = cfg->queue.visibility;
-	unsigned need = cfg->workers.job_timeout + 10;
+	unsigned need = cfg->workers.job_timeout + 5;
 
 	if (v < need)
 		v = need;

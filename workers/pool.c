@@ -97,11 +97,15 @@ pool_spawned(struct pool *p, size_t i, pid_t pid, int fd, int64_t now)
 	p->spawns++;
 }
 
-/* Set the respawn time after an unasked quick exit or a failed fork. */
+/*
+ * Set the respawn time after an unasked quick exit or a failed fork.
+ * Note that respawn_min 0 still backs off from 100 ms: a child that
+ * cannot start must not make the supervisor fork in a tight loop.
+ */
 static void
 slot_backoff(struct pool *p, struct pool_slot *s, int64_t now)
 {
-	int64_t delay = p->cfg.respawn_min;
+	int64_t delay = p->cfg.respawn_min > 0 ? p->cfg.respawn_min : 100;
 	unsigned k;
 
 	s->quick_deaths++;
@@ -239,7 +243,8 @@ pool_exited(struct pool *p, size_t i, int64_t now, const char **why)
 		*why = s->kill_sent ? s->kill_why : NULL;
 	if (!asked)
 		p->deaths++;
-	if (!asked && now - s->spawned_at < p->cfg.respawn_min) {
+	if (!asked && now - s->spawned_at <
+	    (p->cfg.respawn_min > 0 ? p->cfg.respawn_min : 1000)) {
 		slot_backoff(p, s, now);
 	} else {
 		if (!asked)

@@ -39,7 +39,8 @@ enum pool_state {
 
 struct pool_cfg {
 	size_t n;		/* number of slots */
-	int64_t respawn_min;	/* ms: exits sooner than this after start back off */
+	int64_t respawn_min;	/* ms: exits sooner than this after start back off
+				   (0: 1 s window, back-off from 100 ms) */
 	int64_t respawn_max;	/* ms: largest back-off */
 	int64_t spawn_timeout;	/* ms: SPAWNING longer than this is killed */
 	int64_t stop_timeout;	/* ms: DRAINING longer than this is killed */

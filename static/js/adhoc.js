@@ -12,7 +12,8 @@ import {
 	readQuery, writeQuery, message,
 } from './util.js';
 
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;		// rows per page unless the URL says limit=N
+const PAGE_MAX = 500;
 
 const RANGES = {
 	'15min': 15 * 60e3, '30min': 30 * 60e3, '1h': 3600e3, '6h': 6 * 3600e3,
@@ -31,6 +32,7 @@ const state = {
 	host: '',
 	file: '',		// selected filename, or "latest"
 	page: 0,
+	limit: PAGE_SIZE,
 	files: [],		// this page's rows
 	more: false,
 	loaded: false,
@@ -65,6 +67,7 @@ function fromUrl() {
 	state.host = q.host || hostFromFilter(q.filter);
 	state.file = q.file || '';
 	state.page = Math.max(0, (parseInt(q.page, 10) || 1) - 1);
+	state.limit = Math.min(PAGE_MAX, Math.max(1, parseInt(q.limit, 10) || PAGE_SIZE));
 	if (t === 'custom' && !(parseUtc(state.from) && parseUtc(state.to)))
 		state.time = '1h';
 }
@@ -78,6 +81,7 @@ function toUrl(push = false) {
 		to: state.time === 'custom' ? state.to : '',
 		host: state.host,
 		page: state.page > 0 ? state.page + 1 : '',
+		limit: state.limit !== PAGE_SIZE ? state.limit : '',
 		file: state.file,
 	}, push);
 }
@@ -207,8 +211,8 @@ async function loadList() {
 	}
 	if (state.host)
 		params.filter = rqlFilter(state.host);
-	params.limit = PAGE_SIZE + 1;
-	params.offset = state.page * PAGE_SIZE;
+	params.limit = state.limit + 1;
+	params.offset = state.page * state.limit;
 	state.loading = true;
 	$('busy').classList.add('on');
 	renderList();
@@ -217,13 +221,13 @@ async function loadList() {
 		if (seq !== state.seq)
 			return;
 		data = Array.isArray(data) ? data : [];
-		if (data.length > PAGE_SIZE + 1) {
-			const from = state.page * PAGE_SIZE;
-			state.more = data.length > from + PAGE_SIZE;
-			data = data.slice(from, from + PAGE_SIZE);
+		if (data.length > state.limit + 1) {
+			const from = state.page * state.limit;
+			state.more = data.length > from + state.limit;
+			data = data.slice(from, from + state.limit);
 		} else {
-			state.more = data.length > PAGE_SIZE;
-			data = data.slice(0, PAGE_SIZE);
+			state.more = data.length > state.limit;
+			data = data.slice(0, state.limit);
 		}
 		state.files = data;
 		state.error = null;
@@ -281,7 +285,7 @@ function renderList() {
 	wrap.hidden = !n || !!state.error;
 
 	$('list-summary').textContent = state.loading ? 'Loading adhoc flamegraphs...' :
-		n ? `${state.page * PAGE_SIZE + 1}–${state.page * PAGE_SIZE + n}${state.more ? '' : ` of ${state.page * PAGE_SIZE + n}`} flamegraphs` : '';
+		n ? `${state.page * state.limit + 1}–${state.page * state.limit + n}${state.more ? '' : ` of ${state.page * state.limit + n}`} flamegraphs` : '';
 	$('pager').hidden = !(state.page > 0 || state.more);
 	$('page-info').textContent = n ? `Page ${state.page + 1}` : '';
 	$('prev-page').disabled = state.page === 0 || state.loading;

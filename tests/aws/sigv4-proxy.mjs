@@ -15,7 +15,8 @@
 //        the next N signed requests fail that way ("delay" waits M ms,
 //        then forwards; "drop" resets the connection); count -1 = forever.
 //   GET  /__stats  {"requests":..,"forwarded":..,"denied":..,"faults":..,
-//                   "last_deny":"reason","methods":{"GET":n,...}}
+//                   "connections":.. (TCP connections accepted, control
+//                   ones included), "last_deny":"reason","methods":{...}}
 //   POST /__reset  zero the counters and clear the fault.
 //
 // One line per request goes to stdout: "ok|deny|fault METHOD PATH reason".
@@ -38,7 +39,8 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 let fault = { mode: 'off', count: 0, ms: 0 };
 let stats;
 function resetStats() {
-	stats = { requests: 0, forwarded: 0, denied: 0, faults: 0, last_deny: '', methods: {} };
+	stats = { requests: 0, forwarded: 0, denied: 0, faults: 0, connections: 0,
+		last_deny: '', methods: {} };
 }
 resetStats();
 
@@ -283,6 +285,7 @@ const server = http.createServer((req, res) => {
 		}
 	});
 });
+server.on('connection', () => { stats.connections++; });
 server.keepAliveTimeout = 30000;
 server.listen(+listenPort, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # tests/browser/run.sh - real-browser tests of the web UI against the whole
 # stack: PostgreSQL + migrations, lighttpd serving static/ with ember-fcgi
 # behind it, and ember-workers indexing uploads from the pg queue into an
@@ -56,6 +57,7 @@ fi
 h_pg_start
 export EMBER_STORE_BACKEND=fs EMBER_STORE_FS_ROOT="$H_RUN/objects"
 export EMBER_QUEUE_BACKEND=pg EMBER_QUEUE_WAIT=1 EMBER_LOG_LEVEL=${EMBER_LOG_LEVEL:-warn}
+export EMBER_WORKERS_STATUS_FILE="$H_RUN/workers.json"
 mkdir -p "$EMBER_STORE_FS_ROOT"
 
 # Schema: the harness helper, else ember-admin, else the raw files.

@@ -164,6 +164,10 @@ async function upload(f) {
 
 // browser(opts): a fresh Chromium with its own new user-data-dir.
 const dirs = [];
+process.on('exit', () => {
+	for (const d of dirs)
+		fs.rmSync(d, { recursive: true, force: true });
+});
 async function browser(opts = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-chromium-'));
 	dirs.push(dir);
@@ -250,10 +254,11 @@ const TESTS = [
 		assert.notEqual(FG.A.file, FG.B.file);
 	}],
 	['seed: an object deleted from the store (A) and a completed ad hoc start (web-1)', async () => {
-		const all = fs.readdirSync(STORE, { recursive: true }).map(String);
-		const hit = all.filter((x) => x.endsWith(FG.A.file));
-		assert.equal(hit.length, 1, `object ${FG.A.file} in ${STORE}`);
-		fs.unlinkSync(path.join(STORE, hit[0]));
+		// The fs store keeps the object at its key (dot-directories hold
+		// its own metadata); a lifecycle rule would delete just that.
+		const obj = path.join(STORE, FG.A.key);
+		assert.ok(fs.existsSync(obj), `object ${obj}`);
+		fs.unlinkSync(obj);
 		const pr = await post('/api/metrics/profile_request', JSON.stringify({
 			service_name: 'checkout', request_type: 'start', continuous: false, duration: 60, frequency: 11,
 			profiling_mode: 'cpu', target_hosts: { 'web-1': null } }));
@@ -261,7 +266,8 @@ const TESTS = [
 		const hb = await heartbeat(HOSTS[0]);
 		assert.ok(hb.json.command_id, `heartbeat gave a command: ${hb.text}`);
 		const cc = await post('/api/metrics/command_completion', JSON.stringify({
-			command_id: hb.json.command_id, hostname: 'web-1', status: 'completed', execution_time: 0 }));
+			command_id: hb.json.command_id, hostname: 'web-1', status: 'completed', execution_time: 0 }),
+		{ Authorization: `Bearer ${KEY}`, 'GPROFILER-API-KEY': KEY, 'GPROFILER-SERVICE-NAME': 'checkout' });
 		assert.equal(cc.status, 200, cc.text);
 		assert.equal(cc.json.success, true, cc.text);
 		await heartbeat(HOSTS[0], { last_command_id: hb.json.command_id,
@@ -279,6 +285,33 @@ const TESTS = [
 		assert.match(web1.text, /start/);
 		assert.match(web1.text, /completed/);
 		assert.deepEqual(p.errors, []);
+	}],
+	['util.js: zone-less server times are UTC; sizes, ages, URLs and errors format as shown', async () => {
+		const r = await S.p.evaluate(async () => {
+			const u = await import('/js/util.js');
+			const iso = (s) => { const d = u.parseUtc(s); return d && d.toISOString(); };
+			return {
+				naive: iso('2026-03-11T10:00:00.123456'), z: iso('2026-03-11T10:00:00Z'),
+				off: iso('2026-03-11T12:00:00+02:00'), off2: iso('2026-03-11T12:00:00+0200'),
+				space: iso('2026-03-11 10:00:00'), bad: iso('nope'), empty: iso(''), nul: iso(null),
+				kb: u.fmtSize(138), mb: u.fmtSize(20 * 1024 * 1024), na: u.fmtSize(null),
+				local: u.fmtLocal(new Date('2026-03-11T10:00:00Z')), tz: u.tzLabel(),
+				ago: u.fmtAgo(new Date(Date.now() - 125000)), future: u.fmtAgo(new Date(Date.now() + 60000)),
+				url: u.apiUrl('/x', { a: 'b c&d', e: '', n: null, l: [1, 2] }),
+				err: u.errText(new u.ApiError(422, 'Unprocessable Entity', 'duration: must be > 0')),
+				net: u.errText(new u.ApiError(0, 'Network error', 'cannot reach the server')),
+			};
+		});
+		assert.deepEqual(r, {
+			naive: '2026-03-11T10:00:00.123Z', z: '2026-03-11T10:00:00.000Z',
+			off: '2026-03-11T10:00:00.000Z', off2: '2026-03-11T10:00:00.000Z',
+			space: '2026-03-11T10:00:00.000Z', bad: null, empty: null, nul: null,
+			kb: '0.13 KB', mb: '20.00 MB', na: 'N/A',
+			local: '2026-03-11 15:30:00', tz: 'UTC+05:30', ago: '2m ago', future: 'in the future',
+			url: '/api/x?a=b+c%26d&l=1&l=2',
+			err: 'Unprocessable Entity (422): duration: must be > 0',
+			net: 'Network error: cannot reach the server',
+		});
 	}],
 	['last heartbeat is shown in the viewer\'s local time (UTC+05:30), converted from UTC', async () => {
 		const p = S.p;
@@ -425,6 +458,26 @@ const TESTS = [
 		await waitHosts(p, 5);
 		assert.equal(psql("select command_type || '|' || status from ProfilingCommands where hostname = 'idx-1'"), 'stop|pending');
 	}],
+	['a refused request shows the server\'s error and keeps its hosts selected for a retry', async () => {
+		const p = S.p;
+		await p.route('**/api/metrics/profile_request', (r) => r.fulfill({ status: 500,
+			contentType: 'application/json', body: '"Failed to save profiling request to database"' }));
+		try {
+			await p.check('#hosts-body tr[data-key$="idx-2"] input');
+			await p.click('#start');
+			await p.waitForSelector('#confirm[open]');
+			await p.click('#confirm-ok');
+			await p.waitForSelector('#messages .msg.error');
+			assert.match(await p.textContent('#messages .msg.error'),
+				/Start failed for service 'search' \(1 host\): Internal Server Error \(500\): Failed to save profiling request to database/);
+			await waitHosts(p, 5);
+			assert.equal(await p.isChecked('#hosts-body tr[data-key$="idx-2"] input'), true);
+			assert.equal(await p.textContent('#start'), 'Start (1)');
+		} finally {
+			await p.unroute('**/api/metrics/profile_request');
+		}
+		await p.uncheck('#hosts-body tr[data-key$="idx-2"] input');
+	}],
 	['"View Adhoc Profile" of a completed start opens the ad hoc view on that host', async () => {
 		const p = S.p;
 		const row = 'tr[data-key$="web-1"]';
@@ -444,6 +497,13 @@ const TESTS = [
 		assert.equal(await pop.inputValue('#host'), 'web-1');
 		assert.deepEqual((await fileRows(pop)).map((r) => r.file), [FG.B.file, FG.A.file]);
 		await pop.close();
+		// "View Profile" opens the newest flamegraph of the host that still exists.
+		const [pop2] = await Promise.all([ctx.waitForEvent('page'),
+			p.click(`${row} a:text("View Profile")`)]);
+		const { fr } = await frameOf(pop2);
+		assert.equal(await fr.textContent('#marker'), FG.B.marker);
+		assert.equal(new URL(pop2.url()).searchParams.get('file'), FG.B.file);
+		await pop2.close();
 	}],
 	['ad hoc view lists the uploaded flamegraphs newest first, with host, PMU events and size', async () => {
 		const p = S.p;
@@ -529,6 +589,28 @@ const TESTS = [
 		assert.match(p.url(), /host=web-2/);
 		assert.equal(await p.isHidden('#viewer'), true, 'a new query clears the selection');
 	}],
+	['paging: limit=2 splits the list into pages (server limit/offset), kept in the URL', async () => {
+		const p = S.p;
+		const files = async () => (await fileRows(p)).map((r) => r.file);
+		const req = p.waitForRequest((r) => r.url().includes('/adhoc_flamegraphs?'));
+		await p.goto(`${BASE}/adhoc.html?service=checkout&time=1h&limit=2`);
+		const q = new URL((await req).url()).searchParams;
+		assert.equal(q.get('limit'), '3');
+		assert.equal(q.get('offset'), '0');
+		await waitFiles(p, 2);
+		assert.deepEqual(await files(), [FG.X.file, FG.C.file]);
+		assert.equal(await p.isDisabled('#prev-page'), true);
+		await p.click('#next-page');
+		await p.waitForFunction(() => /^3–4 of 4/.test(document.getElementById('list-summary').textContent));
+		assert.deepEqual(await files(), [FG.B.file, FG.A.file]);
+		assert.match(p.url(), /page=2/);
+		assert.equal(await p.isDisabled('#next-page'), true);
+		await p.reload();
+		await p.waitForFunction(() => /^3–4 of 4/.test(document.getElementById('list-summary').textContent));
+		await p.click('#prev-page');
+		await p.waitForFunction(() => /^1–2 flamegraphs/.test(document.getElementById('list-summary').textContent));
+		assert.deepEqual(await files(), [FG.X.file, FG.C.file]);
+	}],
 	['empty and error states read as upstream\'s', async () => {
 		const p = S.p;
 		await p.goto(`${BASE}/adhoc.html?service=search&time=15min&host=idx-2`);
@@ -570,9 +652,16 @@ const TESTS = [
 		assert.ok(msgs.includes('"done":true'), 'the parent got the probe\'s message (and ignored it)');
 		assert.equal(new URL(p.url()).pathname, '/adhoc.html', 'top navigation blocked');
 		assert.equal(ctx.pages().length, 1, 'no popup');
+		S.requestsBefore = before;
+	}],
+	['CSRF: the flamegraph\'s forged text/plain POST (Origin: null) creates no profile request', async () => {
+		// The browser sends this "simple" request without a preflight and
+		// only hides the answer; the server must refuse it (non-JSON
+		// Content-Type or a foreign Origin) or an uploaded flamegraph can
+		// start profiling with the viewer's credentials.
 		assert.equal(psql("select count(*) from ProfilingRequests where service_name = 'xss-probe'"), '0',
-			'the forged POST made no profile request');
-		assert.equal(Number(psql('select count(*) from ProfilingRequests')), before);
+			'ProfilingRequests rows for service xss-probe');
+		assert.equal(Number(psql('select count(*) from ProfilingRequests')), S.requestsBefore);
 	}],
 	['keyboard: Tab reaches the list, Enter on View opens a flamegraph, focus is visible', async () => {
 		const p = S.p;
@@ -621,7 +710,9 @@ for (const [name, fn] of TESTS) {
 	} catch (e) {
 		failed++;
 		console.log(`not ok ${n} - ${name}`);
-		for (const line of String(e && e.stack || e).split('\n').slice(0, 8))
+		const msg = String(e && e.message || e).split('\n').filter((x) => x.trim()).slice(0, 8);
+		const at = String(e && e.stack || '').split('\n').find((x) => /^\s+at /.test(x));
+		for (const line of [...msg, ...(at ? [at.trim()] : [])])
 			console.log(`#   ${line}`);
 		if (S.p && !S.p.isClosed()) {
 			try {
@@ -632,7 +723,5 @@ for (const [name, fn] of TESTS) {
 }
 if (ctx)
 	await ctx.close();
-for (const d of dirs)
-	fs.rmSync(d, { recursive: true, force: true });
 console.log(`1..${n}`);
 process.exit(failed ? 1 : 0);

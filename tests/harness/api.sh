@@ -5,7 +5,9 @@
 #     h_api_db                      # h_pg_start + every sql/NNNN_*.up.sql
 #     key=$(h_api_key SERVICE|'')   # a live key in ember_api_keys ('' = all)
 #     h_req METHOD PATH [CURL-ARGS...]   # sets H_STATUS, H_BODY, H_HEADERS
-#     h_golden FILE [CURL-ARGS...]  # replay a golden .http request; sets
+#     h_golden FILE [CURL-ARGS...]  # replay a golden .http request (its
+#                                   # headers too; a "<gzip body...>"
+#                                   # placeholder is left to CURL-ARGS); sets
 #                                   # H_STATUS/H_BODY and H_WANT_STATUS/H_WANT_BODY
 #     h_norm JSON                   # UUIDs -> "UUID", timestamps -> "TS",
 #                                   # keys sorted (for comparing with goldens)
@@ -74,11 +76,19 @@ h_golden() {
 	printf '%s' "$body" >"$H_RUN/golden.body"
 	H_WANT_STATUS=$(sed -n '/^### response/{n;p;q}' "$file" | awk '{print $2}')
 	H_WANT_BODY=$(sed -n '/^### response/,$p' "$file" | awk 'body { print; next } /^$/ { body = 1 }')
-	if [ -s "$H_RUN/golden.body" ]; then
+	# The request's own headers, except those curl sets itself.
+	local hdrs=() h
+	while IFS= read -r h; do
+		case "${h%%:*}" in
+		Host | User-Agent | Accept | Content-Length | Content-Type | Content-Encoding) ;;
+		*) hdrs+=(-H "$h") ;;
+		esac
+	done < <(sed -n '/^### request/,/^### response/p' "$file" | sed '1,2d' | awk '/^$/ { exit } { print }')
+	if [ -s "$H_RUN/golden.body" ] && ! grep -q '^<gzip body' "$H_RUN/golden.body"; then
 		h_req "$method" "$path" -H 'Content-Type: application/json' \
-			--data-binary "@$H_RUN/golden.body" "$@"
+			--data-binary "@$H_RUN/golden.body" "${hdrs[@]}" "$@"
 	else
-		h_req "$method" "$path" "$@"
+		h_req "$method" "$path" "${hdrs[@]}" "$@"
 	fi
 }
 

@@ -71,7 +71,7 @@ h_free_port() {
 	local port
 	for _ in $(seq 200); do
 		port=$((20000 + RANDOM % 40000))
-		if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
+		if ! ss -Htan "sport = :$port" 2>/dev/null | grep -q .; then
 			echo "$port"
 			return 0
 		fi

@@ -7,7 +7,9 @@
 #     h_fcgi_prefork_start [N]       # ember-fcgi -s SOCK -n N runs its own
 #                                    # prefork master; lighttpd uses "socket"
 #
-# Both export H_HTTP=http://127.0.0.1:PORT.  lighttpd serves the source
+# Both export H_HTTP=http://127.0.0.1:PORT.  With H_LIGHTTPD_USERS naming
+# a "user:password" file, lighttpd asks for HTTP basic auth on every path
+# but the agent ones (and so sets REMOTE_USER for ember-fcgi).  lighttpd serves the source
 # tree's static/ folder itself and sends /api and /metrics to FastCGI.
 # ember-fcgi inherits the environment (EMBER_* overrides, e.g. the ones
 # h_pg_start exports), and EMBER_FCGI_CONFIG, when set, is passed as -c.
@@ -22,12 +24,14 @@ H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
 # h_lighttpd_conf FASTCGI-BACKEND-LINES: write $H_RUN/lighttpd.conf.
 h_lighttpd_conf() {
-	local backend=$1 port
+	local backend=$1 port mods='"mod_fastcgi", "mod_setenv"'
+	# mod_auth must come before mod_fastcgi.
+	[ -n "${H_LIGHTTPD_USERS:-}" ] && mods='"mod_auth", "mod_authn_file", '"$mods"
 	port=$(h_free_port) || h_die "no free port"
 	H_HTTP_PORT=$port
 	mkdir -p "$H_RUN/lighttpd-up"
 	cat >"$H_RUN/lighttpd.conf" <<EOF
-server.modules         = ( "mod_fastcgi", "mod_setenv" )
+server.modules         = ( $mods )
 server.document-root   = "$H_ROOT/static"
 server.bind            = "127.0.0.1"
 server.port            = $port
@@ -50,6 +54,16 @@ fastcgi.server = (
     "/metrics" => (( $backend )),
 )
 EOF
+	if [ -n "${H_LIGHTTPD_USERS:-}" ]; then
+		cat >>"$H_RUN/lighttpd.conf" <<EOF
+# Operators log in (HTTP basic); agent paths stay open, as upstream's nginx.
+auth.backend = "plain"
+auth.backend.plain.userfile = "$H_LIGHTTPD_USERS"
+\$HTTP["url"] !~ "^/(api/)?(v2/profiles|v1/health_check|v2/health_check|v1/logs|health|metrics/heartbeat|metrics/command_completion)" {
+    auth.require = ( "" => ( "method" => "basic", "realm" => "ember", "require" => "valid-user" ) )
+}
+EOF
+	fi
 }
 
 # h_lighttpd_run: check the config and start lighttpd in the foreground.

@@ -6,6 +6,9 @@
  *   contract_queue [-c FILE] suite          every check below
  *   contract_queue [-c FILE] send BODY      one operation, for fault tests
  *   contract_queue [-c FILE] recv           (receive + delete; prints bodies)
+ *   contract_queue [-c FILE] dead           the dead-letter checks only
+ *   contract_queue [-c FILE] bench N        send N, then receive + batch
+ *                                           delete them (prints seconds)
  *   contract_queue [-c FILE] restart "STOP-CMD" "START-CMD"
  *       works, runs STOP-CMD (database or endpoint down) and checks that
  *       operations fail cleanly, runs START-CMD and checks that the same
@@ -302,9 +305,12 @@ t_dead(struct queue *q)
 	const char *found = NULL;
 	int rc;
 
+	bool in_pg = g_cfg.queue.backend == CFG_QUEUE_PG ||
+		!g_cfg.queue.sqs.dlq_url || !*g_cfg.queue.sqs.dlq_url;
+
 	arena_init(&a, 0);
 	/* SQS allows one PurgeQueue a minute: keep it for the end. */
-	if (g_cfg.queue.backend == CFG_QUEUE_PG && queue_dead_purge(q, NULL) != E_OK)
+	if (in_pg && queue_dead_purge(q, NULL) != E_OK)
 		printf("# purge before the test: %s\n", queue_errmsg(q));
 	rc = queue_send(q, "poison", 6, NULL);
 	ok_rc(q, rc, E_OK, "send poison");
@@ -367,7 +373,7 @@ t_dead(struct queue *q)
 	ok_rc(q, rc, E_OK, "purge all dead letters");
 	arena_reset(&a);
 	rc = queue_dead_list(q, 10, &a, &d, &n);
-	if (g_cfg.queue.backend == CFG_QUEUE_PG)
+	if (in_pg)
 		ok(rc == E_OK && n == 0, "nothing left after the purge (n=%zu)", n);
 	else
 		printf("# SQS PurgeQueue completes within 60 s; %zu still listed\n", n);
@@ -556,6 +562,54 @@ restart(struct queue *q, const char *stop_cmd, const char *start_cmd)
 	return t_failed ? 1 : 0;
 }
 
+/* Send n messages, then receive (batches of 10) and batch-delete them all. */
+static int
+bench(struct queue *q, unsigned long n)
+{
+	struct arena a;
+	struct queue_msg *m;
+	const char *receipts[10];
+	size_t got = 0;
+	size_t k;
+	size_t i;
+	unsigned long j;
+	int64_t t0;
+	int64_t t1;
+	int idle = 0;
+	int rc = E_OK;
+	const char *body = "{\"filename\":\"2026-03-11T10:00:00_5f0c1a2b3c4d4e5f8a9b0c1d2e3f4a5b_"
+		"9b1c1e7ad0a4c6c2f0b3e2a1d4c5b6a7.gz\",\"service\":\"bench\",\"service_id\":1}";
+
+	drain(q);
+	arena_init(&a, 0);
+	t0 = utc_mono_ms();
+	for (j = 0; j < n && rc == E_OK; j++)
+		rc = queue_send(q, body, strlen(body), NULL);
+	t1 = utc_mono_ms();
+	while (rc == E_OK && got < n && idle < 3) {
+		arena_reset(&a);
+		rc = queue_receive(q, 10, 1, 60, &a, &m, &k);
+		if (rc != E_OK)
+			break;
+		idle = k ? 0 : idle + 1;
+		for (i = 0; i < k; i++)
+			receipts[i] = m[i].receipt;
+		if (k)
+			rc = queue_delete_batch(q, receipts, k, NULL);
+		got += k;
+	}
+	arena_release(&a);
+	if (rc != E_OK)
+		return fail(q, rc);
+	if (got < n) {
+		fprintf(stderr, "error: only %zu of %lu received\n", got, n);
+		return 1;
+	}
+	printf("%.4f %.4f\n", (double)(t1 - t0) / 1e3,
+		(double)(utc_mono_ms() - t1) / 1e3);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -592,6 +646,13 @@ main(int argc, char **argv)
 		rc = rc == E_OK ? 0 : fail(q, rc);
 	} else if (strcmp(argv[1], "recv") == 0) {
 		rc = recv_once(q);
+	} else if (strcmp(argv[1], "dead") == 0) {
+		drain(q);
+		t_dead(q);
+		printf("1..%d\n", t_n);
+		rc = t_failed ? 1 : 0;
+	} else if (strcmp(argv[1], "bench") == 0 && argc == 3) {
+		rc = bench(q, strtoul(argv[2], NULL, 10));
 	} else if (strcmp(argv[1], "restart") == 0 && argc == 4) {
 		rc = restart(q, argv[2], argv[3]);
 	} else {

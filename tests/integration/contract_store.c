@@ -10,6 +10,8 @@
  *   contract_store [-c FILE] exists KEY... stderr
  *   contract_store [-c FILE] put-short KEY LEN   stream put whose input
  *                                          ends early (must fail cleanly)
+ *   contract_store [-c FILE] bench-put DIR N     put DIR/f0.. as bench/f0..
+ *   contract_store [-c FILE] bench-get N         get bench/f0.. (prints s)
  */
 #include "compat.h"
 
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -445,6 +448,16 @@ suite(struct store *st, const struct cfg *cfg)
 	return t_failed ? 1 : 0;
 }
 
+/* Monotonic microseconds. */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Report an operation's failure. */
 static int
 fail(struct store *st, int rc)
@@ -508,6 +521,53 @@ one(struct store *st, int argc, char **argv)
 		for (i = 0; i < argc - 1; i++)
 			printf("%d\n", ex[i] ? 1 : 0);
 		free(ex);
+		return 0;
+	}
+	if (strcmp(op, "bench-put") == 0 && argc == 3) {
+		/* put DIR/f0..f(N-1) as bench/f<i>; print seconds */
+		unsigned long i;
+		unsigned long n = strtoul(argv[2], NULL, 10);
+		int64_t t0 = mono_us();
+
+		for (i = 0; i < n; i++) {
+			char path[1024];
+			char key[64];
+			struct stat sb;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/f%lu", argv[1], i);
+			snprintf(key, sizeof(key), "bench/f%lu", i);
+			f = fopen(path, "rb");
+			if (!f || fstat(fileno(f), &sb) < 0)
+				return 2;
+			rc = store_put_stream(st, key, f, (uint64_t)sb.st_size, NULL);
+			fclose(f);
+			if (rc != E_OK)
+				return fail(st, rc);
+		}
+		printf("%.4f\n", (double)(mono_us() - t0) / 1e6);
+		return 0;
+	}
+	if (strcmp(op, "bench-get") == 0 && argc == 2) {
+		/* get bench/f0..f(N-1) into memory; print seconds */
+		struct buf b = BUF_INIT(0);
+		unsigned long i;
+		unsigned long n = strtoul(argv[1], NULL, 10);
+		int64_t t0 = mono_us();
+
+		for (i = 0; i < n; i++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "bench/f%lu", i);
+			buf_reset(&b);
+			rc = store_get(st, key, 0, &b);
+			if (rc != E_OK) {
+				buf_release(&b);
+				return fail(st, rc);
+			}
+		}
+		buf_release(&b);
+		printf("%.4f\n", (double)(mono_us() - t0) / 1e6);
 		return 0;
 	}
 	fprintf(stderr, "unknown command or wrong arguments: %s\n", op);

@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
+#include "mem.h"
 
 static const struct db_stmt st_pid = {
 	"probe_pid", "SELECT pg_backend_pid()", 0,
@@ -76,7 +77,7 @@ main(void)
 			rc = db_exec_sql(db, line + 2, &res);
 			probe_report(db, rc, res);
 		} else if (strncmp(line, "p ", 2) == 0 && ndyn < ARRAY_SIZE(dyn)) {
-			dyn[ndyn].sql = strdup(line + 2);
+			dyn[ndyn].sql = xstrdup(line + 2);
 			dyn[ndyn].name = dyn[ndyn].sql;
 			dyn[ndyn].nparams = 0;
 			rc = db_exec(db, &dyn[ndyn], NULL, &res);

@@ -115,11 +115,40 @@ i_wait_for() {
 	return 1
 }
 
-# i_stop: SIGTERM the supervisor and wait; prints its exit status.
+# i_stop: SIGTERM the supervisor and wait; its exit status goes to $I_RC.
 i_stop() {
-	local rc
 	kill -TERM "$I_PID" 2>/dev/null
 	wait "$I_PID"
-	rc=$?
-	echo "$rc"
+	I_RC=$?
+}
+
+# i_batch FIRST COUNT: COUNT ad hoc profiles (copies of one template) named
+# i_name FIRST.. and their messages.
+i_batch() {
+	local first=$1 count=$2 n
+	[ -f "$H_RUN/template.gz" ] || {
+		python3 "$I_MK" --html-kb 32 --stacks 200 | gzip -c >"$H_RUN/template.gz"
+	}
+	for ((n = first; n < first + count; n++)); do
+		cp "$H_RUN/template.gz" "$I_RAW/$(i_name "$n")"
+		i_send "$(i_msg "$(i_name "$n")")"
+	done
+}
+
+# i_lock SECS: hold an exclusive lock on the metadata table (jobs block).
+i_lock() {
+	psql -X -q -c "BEGIN; LOCK TABLE AdhocFlamegraphMetadata IN ACCESS EXCLUSIVE MODE;
+		SELECT pg_sleep($1); COMMIT;" >/dev/null 2>&1 &
+	I_LOCKPID=$!
+	i_wait_for 5 bash -c "[ \"\$(psql -X -At -c \"SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'adhocflamegraphmetadata'::regclass\")\" = 1 ]"
+}
+
+# i_busy N: true when N workers are BUSY.
+i_busy() {
+	[ "$(python3 -c 'import json,sys; print(sum(w["state"] == "BUSY" for w in json.load(open(sys.argv[1]))["workers"]))' "$H_RUN/status.json" 2>/dev/null)" = "$1" ]
+}
+
+# i_exact GOOD: exactly GOOD rows and GOOD ad hoc objects.
+i_exact() {
+	[ "$(i_count_rows)" = "$1" ] && [ "$(i_count_objects adhoc)" = "$1" ]
 }

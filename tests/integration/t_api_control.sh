@@ -238,4 +238,20 @@ h_is "invalid timestamp 422" "$H_STATUS" 422
 h_req GET /api/health
 h_is "still serving after hostile input" "$H_STATUS" 200
 
+# --- PostgreSQL restarts and outages ------------------------------------------
+HB5='{"ip_address":"10.0.1.5","hostname":"ip-10-0-1-5","service_name":"checkout"}'
+h_pg_ctl restart
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" --data "$HB5"
+h_is "after a PostgreSQL restart: reconnected" "$H_STATUS $(jq -r .success <<<"$H_BODY")" "200 true"
+h_pg_ctl stop
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" --data "$HB5"
+h_is "PostgreSQL down: the key cannot be checked, 503 (fail closed)" "$H_STATUS" 503
+h_req GET /api/metrics/profiling/host_status
+h_is "PostgreSQL down: operator endpoint 503" "$H_STATUS" 503
+h_req GET /api/health
+h_is "PostgreSQL down: /api/health still 200" "$H_STATUS" 200
+h_pg_ctl start
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" --data "$HB5"
+h_is "PostgreSQL back: heartbeat served" "$H_STATUS $(jq -r .success <<<"$H_BODY")" "200 true"
+
 h_done

@@ -51,6 +51,8 @@ done
 h_is "bin-path: children gone after lighttpd stops" "$left" 0
 
 # --- ember-fcgi -s SOCKET -n 3 prefork master behind lighttpd ---
+printf '[log]\nlevel = info\n' >"$H_RUN/ember.ini"
+export EMBER_FCGI_CONFIG=$H_RUN/ember.ini
 h_fcgi_prefork_start 3
 check_common prefork
 kids=$(pgrep -P "$H_FCGI_MASTER_PID" | wc -l)
@@ -66,11 +68,48 @@ done
 h_is "prefork: a killed child is restarted" "$ok" 0
 code=$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")
 h_is "prefork: serving after the restart" "$code" 200
+# SIGHUP: reload and replace every child; a broken file keeps the old ones.
+before=$(pgrep -P "$H_FCGI_MASTER_PID" | sort | tr '\n' ' ')
+kill -HUP "$H_FCGI_MASTER_PID"
+ok=1
+for _ in $(seq 60); do
+	now=$(pgrep -P "$H_FCGI_MASTER_PID" | sort | tr '\n' ' ')
+	if [ "$(wc -w <<<"$now")" = 3 ] && [ -z "$(comm -12 <(tr ' ' '\n' <<<"$before" | sed '/^$/d') <(tr ' ' '\n' <<<"$now" | sed '/^$/d'))" ]; then ok=0; break; fi
+	sleep 0.1
+done
+h_is "prefork: SIGHUP replaces all children" "$ok" 0
+h_is "prefork: serving after the reload" "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")" 200
+printf '[log]\nno_such_key = 1\n' >"$H_RUN/ember.ini"
+before=$(pgrep -P "$H_FCGI_MASTER_PID" | sort | tr '\n' ' ')
+kill -HUP "$H_FCGI_MASTER_PID"
+sleep 0.5
+h_is "prefork: SIGHUP with a bad file keeps the children" "$(pgrep -P "$H_FCGI_MASTER_PID" | sort | tr '\n' ' ')" "$before"
+h_ok "prefork: and says why" grep -q 'keeping the old configuration' "$H_RUN/fcgi-stderr.log"
+unset EMBER_FCGI_CONFIG
 kill -TERM "$H_FCGI_MASTER_PID"
 ok=1
 for _ in $(seq 100); do kill -0 "$H_FCGI_MASTER_PID" 2>/dev/null || { ok=0; break; }; sleep 0.1; done
 h_is "prefork: SIGTERM stops the master" "$ok" 0
 h_is "prefork: no child left" "$(pgrep -f "$H_RUN/ember-fcgi.sock" | wc -l)" 0
 h_ok "prefork: socket removed" test ! -e "$H_RUN/ember-fcgi.sock"
+h_lighttpd_stop
+
+# --- operator endpoints with fcgi.require_remote_user ---
+# Without a login in front, ember-fcgi fails closed (401, no database
+# needed); behind lighttpd's basic auth a logged-in operator gets through
+# (REMOTE_USER set: the request reaches the handler, whose database is
+# down here, hence 503 rather than 401).
+export EMBER_FCGI_REQUIRE_REMOTE_USER=true EMBER_DB_HOST=127.0.0.1 EMBER_DB_PORT=1
+h_lighttpd_start 1
+out=$(curl -s -w '\n%{http_code}' "$H_HTTP/api/services")
+h_is "remote user required: 401 without a login" "$out" $'{"message":"Not authenticated"}\n401'
+h_is "remote user required: health still open" "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")" 200
+h_lighttpd_stop
+printf 'alice:wonderland\n' >"$H_RUN/users"
+H_LIGHTTPD_USERS=$H_RUN/users h_lighttpd_start 1
+h_is "basic auth: no login, lighttpd 401" "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/metrics/adhoc_flamegraphs")" 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -u alice:wonderland "$H_HTTP/api/services")
+h_is "basic auth: logged in, passes ember's check (db down: 503)" "$code" 503
+h_is "basic auth: agent path open" "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/v1/health_check")" 200
 
 h_done

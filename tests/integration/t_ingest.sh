@@ -39,9 +39,11 @@ i_send "$(i_msg "$(i_name 20)")"
 i_send "$(i_msg "$(i_name 21)")"
 i_send "$(i_msg "$(i_name 22)")"
 i_send "$(i_msg "$(i_name 99)")"
-i_send "{\"filename\": \"$A\", \"service\": \"checkout\", \"service_id\": 987654}"
+G=$(i_name 7)
+i_put "$G"
+i_send "{\"filename\": \"$G\", \"service\": \"checkout\", \"service_id\": 987654}"
 
-export EMBER_WORKERS_MAX_HEADER=1M EMBER_WORKERS_MAX_GUNZIP=2M
+export EMBER_WORKERS_MAX_HEADER=1M EMBER_WORKERS_MAX_GUNZIP=4M
 i_start
 h_ok "queue drained" i_wait_idle 40
 
@@ -61,7 +63,7 @@ h_is "perf_mode disabled: NULL perf_events, sanitised key" \
 	"$(h_sql "SELECT hostname, coalesce(perf_events::text, 'NULL'), start_time = end_time FROM AdhocFlamegraphMetadata WHERE s3_key = '$KF'")" \
 	"host_with/odd chars|NULL|t"
 h_is "ad hoc rows" "$(i_count_rows)" 3
-h_is "ad hoc objects" "$(i_count_objects adhoc)" 3
+h_is "ad hoc objects (one for the unknown service)" "$(i_count_objects adhoc)" 4
 h_is "continuous objects (run_arguments and metadata fallback)" "$(i_count_objects continuous)" 2
 h_ok "continuous HTML stored" cmp -s <(i_html "$C") \
 	"$I_OBJ/products/checkout/stacks/flamegraph/${C%_*}_ip-10-0-1-5_continuous_flamegraph.html"
@@ -69,7 +71,6 @@ h_is "no object for a profile without HTML" \
 	"$(find "$I_OBJ" -path "*${E%_*}*" -name '*.html' | wc -l)" 0
 h_is "dead letters" "$(i_count_dead)" 8
 reasons=$(h_sql "SELECT reason FROM ember_job_dead_letter ORDER BY reason")
-h_log "$reasons"
 h_ok "reason: body not JSON" grep -q '^malformed message body' <<<"$reasons"
 h_ok "reason: missing service_id" grep -q 'service_id' <<<"$reasons"
 h_ok "reason: unsafe filename" grep -q 'unsafe "filename"' <<<"$reasons"
@@ -87,7 +88,7 @@ h_is "status: workers" "$(i_status workers.1.state)" IDLE
 # zip bomb: 300 kB of zeros gunzip past a 200 kB cap -> poison
 before=$(i_count_dead)
 kill "$I_PID"; wait "$I_PID"
-EMBER_WORKERS_MAX_GUNZIP=200K i_start
+EMBER_WORKERS_MAX_GUNZIP=200K EMBER_WORKERS_MAX_HEADER=100K i_start
 i_send "$(i_msg "$(i_name 23)")"
 # redelivery of a done message changes nothing
 sum=$(md5sum <"$I_OBJ/$KA")
@@ -97,8 +98,30 @@ h_is "zip bomb dead-lettered" "$(h_sql "SELECT count(*) FROM ember_job_dead_lett
 h_is "redelivery: still 3 rows" "$(i_count_rows)" 3
 h_is "redelivery: same object" "$(md5sum <"$I_OBJ/$KA")" "$sum"
 h_is "dead letters" "$(i_count_dead)" $((before + 1))
-h_is "SIGTERM exits 0" "$(i_stop)" 0
+i_stop
+
+# SIGHUP under load: every child is replaced, no job is dropped.
+printf '[workers]\nretry_base = 1\n' >"$H_RUN/ember.ini"
+i_start -c "$H_RUN/ember.ini"
+rows=$(i_count_rows)
+i_batch 1000 30
+sleep 0.2
+kill -HUP "$I_PID"
+h_ok "queue drained across a reload" i_wait_idle 30
+h_is "reload: one row per message" "$(i_count_rows)" $((rows + 30))
+h_is "reload: no new dead letters" "$(i_count_dead)" $((before + 1))
+h_is "reload: new generation" "$(i_status generation)" 1
+h_ok "reload: workers replaced" test "$(i_status counters.spawns)" -ge 4
+h_ok "reload: logged" grep -q 'SIGHUP from pid [0-9]*: reloading configuration' "$I_LOG"
+printf '[workers]\nno_such_key = 1\n' >"$H_RUN/ember.ini"
+kill -HUP "$I_PID"
+h_ok "bad reload: refused and logged" i_wait_for 5 grep -q 'reload failed, keeping the old configuration' "$I_LOG"
+h_ok "bad reload: still running" kill -0 "$I_PID"
+children=$(pgrep -P "$I_PID" | tr '\n' ' ')
+h_is "children: workers + receiver + acker" "$(wc -w <<<"$children")" 4
+i_stop
+h_is "SIGTERM exits 0" "$I_RC" 0
 h_is "status: stopped" "$(i_status state)" stopped
-h_ok "no worker left" bash -c "! pgrep -f '$I_BIN' >/dev/null"
+h_ok "no child left" bash -c "! kill -0 $children 2>/dev/null"
 h_ok "log has a periodic status line" grep -q 'running: done=' "$I_LOG"
 h_done

@@ -51,6 +51,19 @@ export EMBER_QUEUE_BACKEND=sqs EMBER_SQS_RETRIES=3
 run_suite sqs suite
 h_is "sqs: the proxy denied nothing during the suite" \
 	"$(h_aws_stats sqs | jq -r .denied)" 0
+h_aws_stats sqs | jq -c '{requests, connections}' | sed 's/^/# sqs proxy: /'
+
+# Without sqs.dlq_url, dead letters go to the pg table (the cluster above).
+dl_ins() {
+	psql -X -At -c "select pg_stat_force_next_flush()" >/dev/null 2>&1
+	psql -X -At -c "select n_tup_ins from pg_stat_user_tables
+		where relname = 'ember_job_dead_letter'"
+}
+before=$(dl_ins)
+EMBER_SQS_DLQ_URL= run_suite sqs-dlq-in-pg dead
+sleep 0.6
+h_is "sqs-dlq-in-pg: three rows went through the pg dead-letter table" \
+	"$(($(dl_ins) - before))" 3
 
 h_aws_reset sqs
 h_aws_fault sqs 500 2

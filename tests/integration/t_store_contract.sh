@@ -38,6 +38,8 @@ h_aws_start
 run_suite s3
 h_is "s3: the proxy denied nothing during the suite" \
 	"$(h_aws_stats s3 | jq -r .denied)" 0
+h_ok "s3: connections are kept alive (requests per connection > 20)" \
+	test "$(h_aws_stats s3 | jq -r '(.requests / .connections) > 20')" = true
 
 h_ok "s3: wrong secret key fails" \
 	bash -c "! EMBER_S3_SECRET_KEY=wrong '$CS' put auth/x '$H_RUN/blob' 2>'$H_RUN/err'"

@@ -38,11 +38,11 @@ make(const char *run_args, const char *meta_extra, const char *html,
 
 /* Parse a made profile, expecting success. */
 static void
-parse_ok(const char *text, struct profile *p)
+parse_ok(const char *text, struct prof *p)
 {
 	char err[128];
 
-	assert_int_equal(profile_parse(text, strlen(text), 1 << 20, p, err,
+	assert_int_equal(prof_parse(text, strlen(text), 1 << 20, p, err,
 		sizeof(err)), E_OK);
 	assert_non_null(p->header);
 }
@@ -50,54 +50,54 @@ parse_ok(const char *text, struct profile *p)
 static void
 test_continuous_in_run_arguments(void **state)
 {
-	struct profile p;
+	struct prof p;
 	char *t;
 
 	t = make("\"continuous\": true, \"duration\": 60", "", "\"<html/>\"",
 		"0;;python3;main;foo 12\n");
 	parse_ok(t, &p);
 	assert_true(p.continuous);
-	assert_int_equal(profile_kind(&p), PROFILE_CONTINUOUS);
+	assert_int_equal(prof_kind(&p), PROF_CONTINUOUS);
 	assert_string_equal(p.hostname, "ip-10-0-1-5");
 	assert_true(p.has_duration);
 	assert_int_equal(p.duration, 60);
-	profile_release(&p);
+	prof_release(&p);
 	free(t);
 
 	/* run_arguments wins over metadata.continuous */
 	t = make("\"continuous\": false", "\"continuous\": true, ",
 		"\"<html/>\"", "");
 	parse_ok(t, &p);
-	assert_int_equal(profile_kind(&p), PROFILE_ADHOC);
+	assert_int_equal(prof_kind(&p), PROF_ADHOC);
 	assert_false(p.has_duration);
-	profile_release(&p);
+	prof_release(&p);
 	free(t);
 }
 
 static void
 test_continuous_fallback_and_default(void **state)
 {
-	struct profile p;
+	struct prof p;
 	char *t;
 
 	/* upstream's place: metadata.continuous */
 	t = make("\"duration\": 30", "\"continuous\": true, ", "\"<html/>\"", "");
 	parse_ok(t, &p);
-	assert_int_equal(profile_kind(&p), PROFILE_CONTINUOUS);
-	profile_release(&p);
+	assert_int_equal(prof_kind(&p), PROF_CONTINUOUS);
+	prof_release(&p);
 	free(t);
 	t = make("\"duration\": 30", "\"continuous\": false, ", "\"<html/>\"", "");
 	parse_ok(t, &p);
-	assert_int_equal(profile_kind(&p), PROFILE_ADHOC);
-	profile_release(&p);
+	assert_int_equal(prof_kind(&p), PROF_ADHOC);
+	prof_release(&p);
 	free(t);
 	/* nowhere (or not a boolean): adhoc */
 	t = make("\"continuous\": \"yes\"", "", "\"<html/>\"", "");
 	parse_ok(t, &p);
-	assert_int_equal(profile_kind(&p), PROFILE_ADHOC);
-	assert_string_equal(profile_kind_name(profile_kind(&p)), "adhoc");
-	assert_string_equal(profile_kind_name(PROFILE_CONTINUOUS), "continuous");
-	profile_release(&p);
+	assert_int_equal(prof_kind(&p), PROF_ADHOC);
+	assert_string_equal(prof_kind_name(prof_kind(&p)), "adhoc");
+	assert_string_equal(prof_kind_name(PROF_CONTINUOUS), "continuous");
+	prof_release(&p);
 	free(t);
 }
 
@@ -105,14 +105,14 @@ test_continuous_fallback_and_default(void **state)
 static char *
 events(const char *run_args)
 {
-	struct profile p;
+	struct prof p;
 	struct buf b = BUF_INIT(0);
 	char *t = make(run_args, "", "null", "");
 	int rc;
 
 	parse_ok(t, &p);
-	rc = profile_perf_events_pg(&p, &b);
-	profile_release(&p);
+	rc = prof_perf_events_pg(&p, &b);
+	prof_release(&p);
 	free(t);
 	if (rc == E_NOTFOUND) {
 		assert_int_equal(b.len, 0);
@@ -149,13 +149,13 @@ test_perf_events(void **state)
 static char *
 html_of(const char *html_json, size_t *len)
 {
-	struct profile p;
+	struct prof p;
 	struct buf b = BUF_INIT(0);
 	char *t = make("", "", html_json, "");
 
 	parse_ok(t, &p);
-	assert_int_equal(profile_html(&p, &b), E_OK);
-	profile_release(&p);
+	assert_int_equal(prof_html(&p, &b), E_OK);
+	prof_release(&p);
 	free(t);
 	return buf_detach(&b, len);
 }
@@ -163,7 +163,7 @@ html_of(const char *html_json, size_t *len)
 static void
 test_html_plain_and_base64(void **state)
 {
-	struct profile p;
+	struct prof p;
 	struct buf b = BUF_INIT(0);
 	size_t n;
 	char *s, *t;
@@ -183,20 +183,20 @@ test_html_plain_and_base64(void **state)
 	t = make("", "", "null", "");
 	parse_ok(t, &p);
 	assert_null(p.html);
-	assert_int_equal(profile_html(&p, &b), E_NOTFOUND);
-	profile_release(&p);
+	assert_int_equal(prof_html(&p, &b), E_NOTFOUND);
+	prof_release(&p);
 	free(t);
 	t = make("", "", "\"\"", "");
 	parse_ok(t, &p);
 	assert_null(p.html);
-	profile_release(&p);
+	prof_release(&p);
 	free(t);
 	/* a cap on the output buffer is honoured */
 	t = make("", "", "\"<html>0123456789</html>\"", "");
 	parse_ok(t, &p);
 	b.max = 5;
-	assert_int_equal(profile_html(&p, &b), E_TOOBIG);
-	profile_release(&p);
+	assert_int_equal(prof_html(&p, &b), E_TOOBIG);
+	prof_release(&p);
 	free(t);
 	buf_release(&b);
 }
@@ -206,20 +206,20 @@ test_htmlblob(void **state)
 {
 	static const char t[] = "# {\"metadata\": {}, \"htmlblob\": "
 		"\"PGh0bWw+aGVsbG8gd29ybGQ8L2h0bWw+\"}";
-	struct profile p;
+	struct prof p;
 
 	parse_ok(t, &p);
 	assert_non_null(p.htmlblob);
 	assert_int_equal(p.htmlblob_len, 32);
 	assert_null(p.html);
 	assert_null(p.hostname);
-	profile_release(&p);
+	prof_release(&p);
 }
 
 static void
 test_bad_headers(void **state)
 {
-	struct profile p;
+	struct prof p;
 	char err[128];
 	static const char trunc[] = "# {\"metadata\": {\"hostname\": \"h\"";
 	static const char arr[] = "# [1, 2]\nfoo 1\n";
@@ -227,30 +227,30 @@ test_bad_headers(void **state)
 	char *t;
 	size_t n;
 
-	assert_int_equal(profile_parse(trunc, strlen(trunc), 0, &p, err,
+	assert_int_equal(prof_parse(trunc, strlen(trunc), 0, &p, err,
 		sizeof(err)), E_INVAL);
 	assert_true(strlen(err) > 0);
 	assert_null(p.header);
-	assert_int_equal(profile_parse(arr, strlen(arr), 0, &p, err,
+	assert_int_equal(prof_parse(arr, strlen(arr), 0, &p, err,
 		sizeof(err)), E_INVAL);
 	assert_string_equal(err, "header is not an object");
-	assert_int_equal(profile_parse("#", 1, 0, &p, NULL, 0), E_INVAL);
+	assert_int_equal(prof_parse("#", 1, 0, &p, NULL, 0), E_INVAL);
 	(void)nul;
 	/* a header line over the cap is E_TOOBIG; exactly the cap parses */
 	t = make("", "", "\"<html>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</html>\"",
 		"a;b 1\n");
 	n = (size_t)(strchr(t, '\n') - t);
-	assert_int_equal(profile_parse(t, strlen(t), n - 1, &p, err,
+	assert_int_equal(prof_parse(t, strlen(t), n - 1, &p, err,
 		sizeof(err)), E_TOOBIG);
-	assert_int_equal(profile_parse(t, strlen(t), n, &p, err, sizeof(err)),
+	assert_int_equal(prof_parse(t, strlen(t), n, &p, err, sizeof(err)),
 		E_OK);
 	assert_int_equal(p.stacks, 1);
-	profile_release(&p);
+	prof_release(&p);
 	/* a header without newline and over the cap */
 	t[n] = '\0';
-	assert_int_equal(profile_parse(t, n, n - 1, &p, NULL, 0), E_TOOBIG);
-	assert_int_equal(profile_parse(t, n, n, &p, NULL, 0), E_OK);
-	profile_release(&p);
+	assert_int_equal(prof_parse(t, n, n - 1, &p, NULL, 0), E_TOOBIG);
+	assert_int_equal(prof_parse(t, n, n, &p, NULL, 0), E_OK);
+	prof_release(&p);
 	free(t);
 }
 
@@ -260,7 +260,7 @@ test_huge_header_line(void **state)
 	/* 8 MiB of escaped HTML in the header: parses with a big cap */
 	size_t big = 8u << 20, i;
 	struct buf b = BUF_INIT(0);
-	struct profile p;
+	struct prof p;
 	struct buf h = BUF_INIT(0);
 	char *t;
 
@@ -269,14 +269,14 @@ test_huge_header_line(void **state)
 		assert_int_equal(buf_addstr(&b, "<p>\\\"x\\\"</p>\\n"), E_OK);
 	assert_int_equal(buf_addstr(&b, "</html>\""), E_OK);
 	t = make("\"continuous\": false", "", b.data, "x;y 3\nx;z 4");
-	assert_int_equal(profile_parse(t, strlen(t), 64u << 20, &p, NULL, 0),
+	assert_int_equal(prof_parse(t, strlen(t), 64u << 20, &p, NULL, 0),
 		E_OK);
-	assert_int_equal(profile_html(&p, &h), E_OK);
+	assert_int_equal(prof_html(&p, &h), E_OK);
 	assert_int_equal(h.len, 13 + (big / 16) * 11);
 	assert_int_equal(p.stacks, 2);
 	assert_int_equal(p.samples, 7);
-	profile_release(&p);
-	assert_int_equal(profile_parse(t, strlen(t), 1u << 20, &p, NULL, 0),
+	prof_release(&p);
+	assert_int_equal(prof_parse(t, strlen(t), 1u << 20, &p, NULL, 0),
 		E_TOOBIG);
 	free(t);
 	buf_release(&b);
@@ -299,31 +299,31 @@ test_stack_lines(void **state)
 		"frames 99999999999999999999999\n"
 		"# a comment line\n"
 		"last;line 30";
-	struct profile p;
+	struct prof p;
 
 	parse_ok(t, &p);
 	assert_int_equal(p.stacks, 3);
 	assert_int_equal(p.samples, 45);
 	assert_int_equal(p.bad, 6);
-	profile_release(&p);
+	prof_release(&p);
 	/* no header at all: still counted, no HTML */
-	assert_int_equal(profile_parse("a;b 2\nc 1\n", 10, 0, &p, NULL, 0), E_OK);
+	assert_int_equal(prof_parse("a;b 2\nc 1\n", 10, 0, &p, NULL, 0), E_OK);
 	assert_null(p.header);
 	assert_null(p.html);
 	assert_int_equal(p.stacks, 2);
-	profile_release(&p);
-	assert_int_equal(profile_parse("", 0, 0, &p, NULL, 0), E_OK);
+	prof_release(&p);
+	assert_int_equal(prof_parse("", 0, 0, &p, NULL, 0), E_OK);
 	assert_int_equal(p.stacks + p.bad, 0);
-	profile_release(&p);
+	prof_release(&p);
 }
 
 /* Build a flamegraph key into a string (NULL on error). */
 static char *
-fkey(const char *svc, const char *file, const char *host, enum profile_kind k)
+fkey(const char *svc, const char *file, const char *host, enum prof_kind k)
 {
 	struct buf b = BUF_INIT(0);
 
-	if (profile_flamegraph_key(svc, file, host, k, &b) != E_OK) {
+	if (prof_flamegraph_key(svc, file, host, k, &b) != E_OK) {
 		assert_int_equal(b.len, 0);
 		buf_release(&b);
 		return NULL;
@@ -338,28 +338,28 @@ test_keys(void **state)
 	struct buf b = BUF_INIT(0);
 	char *k;
 
-	k = fkey("checkout", file, "ip-10-0-1-5", PROFILE_ADHOC);
+	k = fkey("checkout", file, "ip-10-0-1-5", PROF_ADHOC);
 	assert_string_equal(k, "products/checkout/stacks/flamegraph/2026-03-11T10:00:00_5f0c1a2b3c4d4e5f8a9b0c1d2e3f4a5b_ip-10-0-1-5_adhoc_flamegraph.html");
 	free(k);
-	k = fkey("checkout", file, "ip-10-0-1-5", PROFILE_CONTINUOUS);
+	k = fkey("checkout", file, "ip-10-0-1-5", PROF_CONTINUOUS);
 	assert_non_null(strstr(k, "_ip-10-0-1-5_continuous_flamegraph.html"));
 	free(k);
 	/* hostile hostnames are sanitised */
-	k = fkey("s", file, "../../etc/pass wd_x\xc3\xa9", PROFILE_ADHOC);
+	k = fkey("s", file, "../../etc/pass wd_x\xc3\xa9", PROF_ADHOC);
 	assert_string_equal(k, "products/s/stacks/flamegraph/2026-03-11T10:00:00_5f0c1a2b3c4d4e5f8a9b0c1d2e3f4a5b_..-..-etc-pass-wd-x--_adhoc_flamegraph.html");
 	free(k);
 	/* no hostname: the md5 stays */
-	k = fkey("s", file, NULL, PROFILE_ADHOC);
+	k = fkey("s", file, NULL, PROF_ADHOC);
 	assert_non_null(strstr(k, "_9b1c1e7ad0a4c6c2f0b3e2a1d4c5b6a7_adhoc_flamegraph.html"));
 	free(k);
-	k = fkey("s", file, "", PROFILE_ADHOC);
+	k = fkey("s", file, "", PROF_ADHOC);
 	assert_non_null(strstr(k, "_9b1c1e7ad0a4c6c2f0b3e2a1d4c5b6a7_adhoc"));
 	free(k);
 	/* fewer than three fields: the base is kept as is */
-	k = fkey("s", "a_b.gz", "h", PROFILE_ADHOC);
+	k = fkey("s", "a_b.gz", "h", PROF_ADHOC);
 	assert_string_equal(k, "products/s/stacks/flamegraph/a_b_adhoc_flamegraph.html");
 	free(k);
-	k = fkey("s", "plain", "h", PROFILE_ADHOC);
+	k = fkey("s", "plain", "h", PROF_ADHOC);
 	assert_string_equal(k, "products/s/stacks/flamegraph/plain_adhoc_flamegraph.html");
 	free(k);
 	/* long hostnames are cut at 128 */
@@ -368,27 +368,27 @@ test_keys(void **state)
 
 		memset(host, 'h', sizeof(host) - 1);
 		host[sizeof(host) - 1] = '\0';
-		k = fkey("s", "a_b_c.gz", host, PROFILE_ADHOC);
+		k = fkey("s", "a_b_c.gz", host, PROF_ADHOC);
 		assert_int_equal(strlen(k), strlen("products/s/stacks/flamegraph/a_b__adhoc_flamegraph.html") + 128);
 		free(k);
 	}
 	/* bad service or file name */
-	assert_null(fkey("a/b", file, "h", PROFILE_ADHOC));
-	assert_null(fkey("", file, "h", PROFILE_ADHOC));
-	assert_null(fkey("..", file, "h", PROFILE_ADHOC));
-	assert_null(fkey("s", "../x.gz", "h", PROFILE_ADHOC));
-	assert_null(fkey("s", "x/y.gz", "h", PROFILE_ADHOC));
-	assert_null(fkey("s", NULL, "h", PROFILE_ADHOC));
-	assert_null(fkey("s", "a\nb", "h", PROFILE_ADHOC));
+	assert_null(fkey("a/b", file, "h", PROF_ADHOC));
+	assert_null(fkey("", file, "h", PROF_ADHOC));
+	assert_null(fkey("..", file, "h", PROF_ADHOC));
+	assert_null(fkey("s", "../x.gz", "h", PROF_ADHOC));
+	assert_null(fkey("s", "x/y.gz", "h", PROF_ADHOC));
+	assert_null(fkey("s", NULL, "h", PROF_ADHOC));
+	assert_null(fkey("s", "a\nb", "h", PROF_ADHOC));
 	/* raw and htmlblob keys */
-	assert_int_equal(profile_raw_key("svc", file, &b), E_OK);
+	assert_int_equal(prof_raw_key("svc", file, &b), E_OK);
 	assert_string_equal(b.data, "products/svc/stacks/2026-03-11T10:00:00_5f0c1a2b3c4d4e5f8a9b0c1d2e3f4a5b_9b1c1e7ad0a4c6c2f0b3e2a1d4c5b6a7.gz");
 	buf_reset(&b);
-	assert_int_equal(profile_htmlblob_key("svc", "a_b_c.gz", &b), E_OK);
+	assert_int_equal(prof_htmlblob_key("svc", "a_b_c.gz", &b), E_OK);
 	assert_string_equal(b.data, "products/svc/stacks/a_b_c.html");
 	buf_reset(&b);
-	assert_int_equal(profile_raw_key("svc", "..", &b), E_INVAL);
-	assert_int_equal(profile_htmlblob_key("s v", "a", &b), E_INVAL);
+	assert_int_equal(prof_raw_key("svc", "..", &b), E_INVAL);
+	assert_int_equal(prof_htmlblob_key("s v", "a", &b), E_INVAL);
 	buf_release(&b);
 }
 
@@ -397,16 +397,16 @@ test_start_time(void **state)
 {
 	int64_t us = 0;
 
-	assert_int_equal(profile_start_time("2026-03-11T10:00:00_ab_cd.gz", &us),
+	assert_int_equal(prof_start_time("2026-03-11T10:00:00_ab_cd.gz", &us),
 		E_OK);
 	assert_true(us == INT64_C(1773223200) * 1000000);
-	assert_int_equal(profile_start_time("2026-03-11T10:00:00.gz", &us),
+	assert_int_equal(prof_start_time("2026-03-11T10:00:00.gz", &us),
 		E_INVAL);
-	assert_int_equal(profile_start_time("1773223200_ab_cd.gz", &us), E_INVAL);
-	assert_int_equal(profile_start_time("garbage", &us), E_INVAL);
-	assert_int_equal(profile_start_time("2026-13-11T10:00:00_a_b", &us),
+	assert_int_equal(prof_start_time("1773223200_ab_cd.gz", &us), E_INVAL);
+	assert_int_equal(prof_start_time("garbage", &us), E_INVAL);
+	assert_int_equal(prof_start_time("2026-13-11T10:00:00_a_b", &us),
 		E_INVAL);
-	assert_int_equal(profile_start_time("", &us), E_INVAL);
+	assert_int_equal(prof_start_time("", &us), E_INVAL);
 }
 
 int
