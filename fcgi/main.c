@@ -18,10 +18,20 @@
  * A child runs FCGX_Accept_r() with FCGI_FAIL_ACCEPT_ON_INTR and a SIGTERM
  * handler without SA_RESTART, so a signal wakes the accept and the child
  * exits between requests (fcgiwrap, libfcgi OS_Accept).  After
- * fcgi.max_requests requests it exits on its own to bound slow leaks; its
- * supervisor (lighttpd or our master) starts a fresh one.  One arena is
- * reset per request: everything a handler allocates from it is gone at
- * the end of the request.
+ * fcgi.max_requests requests it starts afresh to bound slow leaks:
+ *
+ *   - under our master (-s) it exits and the master forks a new child; the
+ *     listening socket is shared, so the other children keep accepting;
+ *   - on fd 0 it re-executes itself in place (same pid, same fd 0).
+ *     Note that it must not simply exit there: lighttpd gives each
+ *     bin-path process its own socket, and connections already queued in
+ *     that socket's backlog would be reset, which lighttpd reports to the
+ *     clients as 503s until it respawns the process (seen under wrk).
+ *     exec keeps the socket open, so the backlog is served by the new
+ *     image.  Every other descriptor is O_CLOEXEC or closed before.
+ *
+ * One arena is reset per request: everything a handler allocates from it
+ * is gone at the end of the request.
  */
 #include "compat.h"
 
@@ -126,8 +136,15 @@ fcgx_write(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/* How serve() ended. */
+enum serve_end {
+	SERVE_DONE = 0,		/* told to stop (or accept failed after a signal) */
+	SERVE_FAILED,		/* could not start or accept failed */
+	SERVE_RECYCLE,		/* served fcgi.max_requests: start afresh */
+};
+
 /* The accept loop of one FastCGI process on listen_fd. */
-static int
+static enum serve_end
 serve(const struct cfg *cfg, int listen_fd)
 {
 	FCGX_Request fr;
@@ -136,11 +153,12 @@ serve(const struct cfg *cfg, int listen_fd)
 	struct req r;
 	struct req_io io;
 	unsigned long served = 0;
+	enum serve_end end = SERVE_DONE;
 	int rc;
 
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
-		return 1;
+		return SERVE_FAILED;
 	}
 	set_handler(SIGTERM, on_stop);
 	set_handler(SIGINT, on_stop);
@@ -148,7 +166,7 @@ serve(const struct cfg *cfg, int listen_fd)
 	set_handler(SIGPIPE, SIG_IGN);
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("FCGX_InitRequest failed");
-		return 1;
+		return SERVE_FAILED;
 	}
 	app_init(&app, cfg);
 	arena_init(&arena, 0);
@@ -164,6 +182,7 @@ serve(const struct cfg *cfg, int listen_fd)
 			if (errno == EINTR)
 				continue;
 			log_error("accept failed (%d), exiting", rc);
+			end = SERVE_FAILED;
 			break;
 		}
 		req_init(&r, &arena, fr.envp, &io);
@@ -172,13 +191,27 @@ serve(const struct cfg *cfg, int listen_fd)
 		arena_reset(&arena);
 		if (cfg->fcgi.max_requests && ++served >= cfg->fcgi.max_requests) {
 			log_info("served %lu requests, recycling", served);
+			end = SERVE_RECYCLE;
 			break;
 		}
 	}
 	FCGX_Free(&fr, 1);
 	arena_release(&arena);
 	app_release(&app);
-	return 0;
+	return end;
+}
+
+/*
+ * Replace this process with a fresh image of the same program and
+ * arguments, keeping fd 0 (the listening socket).  Returns only on
+ * failure.
+ */
+static void
+reexec(char **argv)
+{
+	execv("/proc/self/exe", argv);
+	execvp(argv[0], argv);
+	log_errno("cannot re-execute '%s'", argv[0]);
 }
 
 /* The child slots of the prefork master. */
@@ -209,7 +242,7 @@ spawn(struct slot *s, const struct cfg *cfg, int fd)
 		set_handler(SIGCHLD, SIG_DFL);
 		set_handler(SIGHUP, SIG_IGN);
 		stop_flag = 0;
-		_exit(serve(cfg, fd));
+		_exit(serve(cfg, fd) == SERVE_FAILED ? 1 : 0);
 	}
 	s->pid = pid;
 	s->started = time(NULL);
@@ -424,6 +457,7 @@ main(int argc, char **argv)
 	enum log_level lvl;
 	struct cfg cfg;
 	char err[512] = "";
+	enum serve_end end;
 	unsigned n = 0;
 	int c, rc;
 
@@ -472,8 +506,14 @@ main(int argc, char **argv)
 		n = cfg.fcgi.children ? cfg.fcgi.children : 1;
 	if (n > MAIN_MAX_CHILDREN)
 		n = MAIN_MAX_CHILDREN;
-	rc = sock ? master(&cfg, config && *config ? config : NULL, sock, n) :
-		serve(&cfg, FCGI_LISTENSOCK_FILENO);
+	if (sock) {
+		rc = master(&cfg, config && *config ? config : NULL, sock, n);
+		cfg_release(&cfg);
+		return rc;
+	}
+	end = serve(&cfg, FCGI_LISTENSOCK_FILENO);
 	cfg_release(&cfg);
-	return rc;
+	if (end == SERVE_RECYCLE && !stop_flag)
+		reexec(argv);
+	return end == SERVE_FAILED ? 1 : 0;
 }

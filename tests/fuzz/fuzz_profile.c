@@ -16,22 +16,22 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct profile p;
+	struct prof p;
 	struct buf html = BUF_INIT(1 << 20);
 	struct buf events = BUF_INIT(0);
 	char err[256];
 
-	if (profile_parse((const char *)data, size, FUZZ_MAX_HEADER, &p,
+	if (prof_parse((const char *)data, size, FUZZ_MAX_HEADER, &p,
 	    err, sizeof(err)) != E_OK)
 		return 0;
 	if (p.header_len > FUZZ_MAX_HEADER)
 		abort();
-	(void)profile_kind(&p);
-	if (p.html && profile_html(&p, &html) == E_OK && html.len > p.html_len)
+	(void)prof_kind(&p);
+	if (p.html && prof_html(&p, &html) == E_OK && html.len > p.html_len)
 		abort();	/* decoding never grows the text */
-	if (profile_perf_events_pg(&p, &events) == E_OK && events.len == 0)
+	if (prof_perf_events_pg(&p, &events) == E_OK && events.len == 0)
 		abort();	/* a success always yields at least "{}" */
-	profile_release(&p);
+	prof_release(&p);
 	buf_release(&html);
 	buf_release(&events);
 	return 0;

@@ -15,13 +15,14 @@
 # and H_S3_PORT / H_SQS_PORT (the proxies), H_S3_RAW_PORT / H_SQS_RAW_PORT
 # (the emulators), H_AWS_DIR (the tests/aws folder).  The emulators' npm
 # packages are installed from tests/aws/package-lock.json on first use
-# (npm ci); set H_AWS_SKIP=1 to make a missing node/npm skip instead of fail.
+# (npm ci) unless scripts/install-deps already did.
 
 H_AWS_DIR="$H_ROOT/tests/aws"
 
 # h_aws_deps: make sure node_modules exists (npm ci from the lock file).
 h_aws_deps() {
-	command -v node >/dev/null || h_die "node not found (apt-get install nodejs)"
+	command -v node >/dev/null && command -v npm >/dev/null ||
+		h_die "node/npm not found (scripts/install-deps installs them)"
 	if [ ! -d "$H_AWS_DIR/node_modules/s3rver" ] ||
 		[ ! -d "$H_AWS_DIR/node_modules/local-aws-sqs" ] ||
 		[ ! -d "$H_AWS_DIR/node_modules/@smithy/signature-v4" ]; then

@@ -33,7 +33,7 @@ s3_head_type() {
 s3_count() {
 	curl -fsS --aws-sigv4 "aws:amz:us-east-1:s3" -u S3RVER:S3RVER \
 		-H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
-		"$S3?list-type=2&prefix=products/checkout/stacks/flamegraph/" |
+		"$S3?list-type=2&prefix=products%2Fcheckout%2Fstacks%2Fflamegraph%2F" |
 		grep -o "_${1}_flamegraph.html</Key>" | wc -l
 }
 sqs() {
@@ -82,8 +82,8 @@ h_is "dead-letter queue has the 2 poison messages" "$(sqs_depth "$EMBER_SQS_DLQ_
 
 # faults on the way: S3 500s, dropped SQS connections, a killed worker
 h_aws_fault s3 500 3
-h_aws_fault sqs drop 2
 for n in $(seq 10 29); do sqs_send "$(i_msg "$(i_name "$n")")"; done
+h_aws_fault sqs drop 2
 sleep 0.3
 pid=$(i_status workers.1.pid)
 [ -n "$pid" ] && kill -KILL "$pid"
