@@ -298,7 +298,13 @@ reap(struct slot *slots, unsigned n, time_t now)
 				slots[i].restart_at = now;
 				continue;
 			}
-			if (now - slots[i].started < 2) {
+			/*
+			 * A clean exit (recycling after fcgi.max_requests) is
+			 * replaced at once; a crash or failure soon after
+			 * start waits, longer each time.
+			 */
+			if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
+			    now - slots[i].started < 2) {
 				slots[i].delay = slots[i].delay ?
 					slots[i].delay * 2 : 1;
 				if (slots[i].delay > 30)

@@ -61,6 +61,15 @@ int admin_db_fail(struct admin_ctx *ctx, const char *what, int err);
 bool admin_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	unsigned long *out);
 
+/*
+ * Require exactly one positional argument (after an optional "--") and no
+ * options; *arg gets it.  ADMIN_USAGE after printing why.
+ */
+int admin_one_arg(struct admin_ctx *ctx, int argc, char **argv, const char *what,
+	const char **arg);
+/* Require no arguments at all; ADMIN_USAGE after printing why. */
+int admin_no_args(struct admin_ctx *ctx, int argc, char **argv);
+
 /* Commands (admin_migrate.c). */
 int admin_migrate_up(struct admin_ctx *ctx, int argc, char **argv);
 int admin_migrate_down(struct admin_ctx *ctx, int argc, char **argv);

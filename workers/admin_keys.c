@@ -88,42 +88,6 @@ admin_service_name_ok(const char *name)
 	return true;
 }
 
-/* Require exactly one positional argument and no options; *arg gets it. */
-static int
-admin_one_arg(struct admin_ctx *ctx, int argc, char **argv, const char *what,
-	const char **arg)
-{
-	int i;
-	int n = 0;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			n += argc - i - 1;
-			if (i + 1 < argc)
-				*arg = argv[i + 1];
-			break;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return admin_usage(ctx, "unknown option '%s'", argv[i]);
-		*arg = argv[i];
-		n++;
-	}
-	if (n == 0)
-		return admin_usage(ctx, "missing %s", what);
-	if (n > 1)
-		return admin_usage(ctx, "too many arguments");
-	return ADMIN_OK;
-}
-
-/* Require no arguments at all. */
-static int
-admin_no_args(struct admin_ctx *ctx, int argc, char **argv)
-{
-	if (argc > 1)
-		return admin_usage(ctx, "unexpected argument '%s'", argv[1]);
-	return ADMIN_OK;
-}
-
 /* service create NAME. */
 int
 admin_service_create(struct admin_ctx *ctx, int argc, char **argv)

@@ -35,11 +35,19 @@ check_common() {
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/health")" = 200 ] || code=$((code + 1))
 	done
 	h_is "$mode: 50 sequential requests" "$code" 0
+	# A concurrent burst across several recyclings (fcgi.max_requests = 25):
+	# no request may be lost while a process starts afresh.
+	out=$(seq 300 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' "$H_HTTP/api/health" | sort | uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ')
+	h_is "$mode: 300 concurrent requests with recycling, all 200" "$out" "200x300 "
 }
 
 # --- lighttpd bin-path + max-procs (ember-fcgi accepts on fd 0) ---
+export EMBER_FCGI_MAX_REQUESTS=25
 h_lighttpd_start 2
+kids0=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')
 check_common bin-path
+h_is "bin-path: recycling re-executes in place (same pids)" "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')" "$kids0"
+h_ok "bin-path: and it did recycle" grep -q 'recycling' "$H_RUN/fcgi-stderr.log"
 kids=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | tr '\n' ' ')
 h_is "bin-path: lighttpd spawned 2 ember-fcgi" "$(wc -w <<<"$kids")" 2
 h_lighttpd_stop
