@@ -7,6 +7,7 @@
 #include "compat.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "route.h"
@@ -97,6 +98,37 @@ answer_error(struct req *r, int err)
 		log_debug("client went away");
 }
 
+/*
+ * Whether a browser request that changes state comes from our own pages.
+ * Note that agent HTML runs in a sandboxed (opaque-origin) frame and can
+ * still send "simple" cross-origin POSTs (text/plain, no preflight) with
+ * the viewer's basic-auth credentials attached.  We refuse: a body that is
+ * not declared JSON (415), an Origin other than our own Host, including
+ * "null" (403), and a Sec-Fetch-Site that is neither same-origin nor none
+ * (403).  Agents and scripts send JSON and no Origin, so they pass.
+ */
+static int
+same_origin_json(struct req *r)
+{
+	const char *ctype = req_header(r, "Content-Type");
+	const char *origin = req_header(r, "Origin");
+	const char *site = req_header(r, "Sec-Fetch-Site");
+	const char *host = req_header(r, "Host");
+	const char *p;
+
+	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' '))
+		return 415;
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return 403;
+	if (!origin)
+		return 0;
+	p = strstr(origin, "://");
+	if (!p || !host || strcasecmp(p + 3, host) != 0)
+		return 403;
+	return 0;
+}
+
 /* Route r, enforce operator access, run the handler and answer errors. */
 void
 route_dispatch(struct req *r, struct app *app)
@@ -124,6 +156,16 @@ route_dispatch(struct req *r, struct app *app)
 			req_add_header(r, "WWW-Authenticate",
 				"Basic realm=\"ember\"");
 			err = req_send_message(r, 401, "Not authenticated");
+			goto out;
+		}
+	}
+	if ((rt->flags & ROUTE_OPERATOR) && strcmp(r->method, "POST") == 0) {
+		int refuse = same_origin_json(r);
+
+		if (refuse) {
+			err = req_send_message(r, refuse, refuse == 415 ?
+				"Content-Type must be application/json" :
+				"Cross-origin request refused");
 			goto out;
 		}
 	}

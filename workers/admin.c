@@ -56,6 +56,37 @@ static const struct admin_cmd admin_cmds[] = {
 	{ "key", "revoke", "ID",
 	  "Revoke an API key; agents using it are refused from then on.",
 	  admin_key_revoke },
+	{ "queue", "status", "[--json]",
+	  "Show the job queue: messages waiting, in flight (received, not yet\n"
+	  "deleted), dead letters, and the age of the oldest waiting message.",
+	  admin_queue_status },
+	{ "dlq", "list", "[--limit N] [--json]",
+	  "List dead letters, oldest first (default 100): id, when, receive count,\n"
+	  "last error, and the start of the body.",
+	  admin_dlq_list },
+	{ "dlq", "show", "ID [--json]",
+	  "Show one dead letter in full.",
+	  admin_dlq_show },
+	{ "dlq", "replay", "(ID | --all)",
+	  "Send one dead letter (or every one) back to the queue with a fresh\n"
+	  "receive count, and remove it from the dead letters.",
+	  admin_dlq_replay },
+	{ "dlq", "purge", "[ID]",
+	  "Drop one dead letter, or all of them without ID.",
+	  admin_dlq_purge },
+	{ "workers", "status", "[--file PATH] [--json]",
+	  "Show the workers' supervisor status file (workers.status_file, or PATH):\n"
+	  "state, queue counters, job counters and one line per worker; --json\n"
+	  "prints the file as is.  Exits 1 when the file is missing or stale, or\n"
+	  "the supervisor is stopped or gone.",
+	  admin_workers_status },
+	{ "flamegraph", "delete", "SERVICE FILENAME [--dry-run]",
+	  "Delete an ad hoc flamegraph: its HTML object and its metadata row.\n"
+	  "FILENAME is the name the UI lists (or the full object key).  The object\n"
+	  "goes first, with the row locked; if the row cannot be deleted after\n"
+	  "that, the UI lists it as removed and running the command again\n"
+	  "finishes.  --dry-run only shows what would be deleted.",
+	  admin_flamegraph_delete },
 };
 
 /* Print the top-level usage on f. */

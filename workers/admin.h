@@ -81,5 +81,13 @@ int admin_service_hide(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_create(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_list(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_revoke(struct admin_ctx *ctx, int argc, char **argv);
+/* Commands (admin_ops.c). */
+int admin_queue_status(struct admin_ctx *ctx, int argc, char **argv);
+int admin_dlq_list(struct admin_ctx *ctx, int argc, char **argv);
+int admin_dlq_show(struct admin_ctx *ctx, int argc, char **argv);
+int admin_dlq_replay(struct admin_ctx *ctx, int argc, char **argv);
+int admin_dlq_purge(struct admin_ctx *ctx, int argc, char **argv);
+int admin_workers_status(struct admin_ctx *ctx, int argc, char **argv);
+int admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv);
 
 #endif

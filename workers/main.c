@@ -348,6 +348,9 @@ on_exit_status(struct sup *s, pid_t pid, int status, int64_t now)
 				snprintf(reason, sizeof(reason),
 					"job deadline of %u s passed, worker killed",
 					s->cfg.workers.job_timeout);
+			else if (why)
+				snprintf(reason, sizeof(reason),
+					"worker killed during the job (%s)", why);
 			else
 				snprintf(reason, sizeof(reason),
 					"worker %s during the job", text);

@@ -118,6 +118,7 @@ test_heartbeat_validation(void **state)
 static void
 test_completion_and_request_validation(void **state)
 {
+	char *json[] = { "CONTENT_TYPE=application/json", NULL };
 	const char *b;
 
 	assert_int_equal(run("POST", "/api/metrics/command_completion",
@@ -129,17 +130,67 @@ test_completion_and_request_validation(void **state)
 	cfg.fcgi.max_json = 4096;
 	assert_int_equal(run("POST", "/api/metrics/profile_request",
 		"{\"service_name\":\"s\",\"request_type\":\"stop\","
-		"\"target_hosts\":{\"h\":null}}", NULL, &b), 422);
+		"\"target_hosts\":{\"h\":null}}", json, &b), 422);
 	assert_non_null(strstr(b, "__root__"));
 	assert_int_equal(run("POST", "/api/metrics/profile_request",
 		"{\"service_name\":\"s\",\"request_type\":\"stop\","
-		"\"stop_level\":\"host\"}", NULL, &b), 400);
+		"\"stop_level\":\"host\"}", json, &b), 400);
 	assert_string_equal(b, "{\"message\":\"Stop commands require specific "
 		"target hosts\"}");
 	assert_int_equal(run("POST", "/api/metrics/profile_request",
 		"{\"service_name\":\"s\",\"request_type\":\"start\","
-		"\"frequency\":-5}", NULL, &b), 422);
+		"\"frequency\":-5}", json, &b), 422);
 	assert_non_null(strstr(b, "frequency"));
+	cfg.fcgi.max_json = 64;
+}
+
+/*
+ * A flamegraph's script in the sandboxed frame can only send "simple"
+ * cross-origin requests: text/plain bodies, Origin "null".  Operator
+ * POSTs refuse them before the handler (and the database) is reached.
+ */
+static void
+test_profile_request_csrf(void **state)
+{
+	const char *body = "{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"frequency\":-5}";
+	char *plain[] = { "CONTENT_TYPE=text/plain;charset=UTF-8",
+		"HTTP_ORIGIN=null", "HTTP_HOST=ui.example:8080", NULL };
+	char *form[] = { "CONTENT_TYPE=application/x-www-form-urlencoded", NULL };
+	char *jsonish[] = { "CONTENT_TYPE=application/jsonp", NULL };
+	char *null_origin[] = { "CONTENT_TYPE=application/json",
+		"HTTP_ORIGIN=null", "HTTP_HOST=ui.example:8080", NULL };
+	char *other_origin[] = { "CONTENT_TYPE=application/json",
+		"HTTP_ORIGIN=https://evil.example", "HTTP_HOST=ui.example:8080", NULL };
+	char *cross_site[] = { "CONTENT_TYPE=application/json",
+		"HTTP_SEC_FETCH_SITE=cross-site", "HTTP_HOST=ui.example:8080", NULL };
+	char *same[] = { "CONTENT_TYPE=application/json; charset=utf-8",
+		"HTTP_ORIGIN=http://UI.example:8080", "HTTP_HOST=ui.example:8080",
+		"HTTP_SEC_FETCH_SITE=same-origin", NULL };
+	const char *b;
+
+	cfg.fcgi.max_json = 4096;
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body, plain,
+		&b), 415);
+	assert_string_equal(b,
+		"{\"message\":\"Content-Type must be application/json\"}");
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body, form,
+		&b), 415);
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body,
+		jsonish, &b), 415);
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body,
+		null_origin, &b), 403);
+	assert_string_equal(b, "{\"message\":\"Cross-origin request refused\"}");
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body,
+		other_origin, &b), 403);
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body,
+		cross_site, &b), 403);
+	/* our own page: reaches the handler, which validates (422) */
+	assert_int_equal(run("POST", "/api/metrics/profile_request", body, same,
+		&b), 422);
+	/* the seed's /metrics spelling is the same endpoint */
+	assert_int_equal(run("POST", "/metrics/profile_request", body, plain,
+		&b), 415);
 	cfg.fcgi.max_json = 64;
 }
 
@@ -221,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_heartbeat_validation),
 		cmocka_unit_test(test_completion_and_request_validation),
+		cmocka_unit_test(test_profile_request_csrf),
 		cmocka_unit_test(test_upload_checks),
 		cmocka_unit_test(test_adhoc_checks),
 		cmocka_unit_test(test_host_status_checks),
