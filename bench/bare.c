@@ -163,7 +163,7 @@ out:
 }
 
 /* Read a whole file into out. */
-static int
+static MUST_CHECK int
 read_file(const char *path, struct buf *out)
 {
 	char chunk[65536];

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # bench/lib.sh - shared helpers of bench/run and bench/soak.sh.
 #
 # Source from bash; it sources the test harness (tests/harness/lib.sh,
@@ -6,14 +7,15 @@
 #
 #     b_stack                 # h_api_db + an all-services API key ($B_KEY),
 #                             # fs store under $B_OBJ, pg queue; EMBER_* exported
-#     b_web N                 # ember-fcgi -s SOCK -n N (its own prefork master,
+#     b_web N [ARGS...]       # ember-fcgi ARGS -s SOCK -n N (its own prefork master,
 #                             # $B_FCGI_PID) behind lighttpd ($H_HTTP), whose
 #                             # document root is $B_DOCROOT (a copy of static/)
-#     b_workers N             # ember-workers with N workers ($B_WORKERS_PID)
+#     b_workers N [ARGS...]   # ember-workers ARGS with N workers ($B_WORKERS_PID)
 #     b_workers_stop          # SIGTERM it and wait; exit status in $B_WORKERS_RC
 #     b_status KEY            # a value from the workers' status file (a.b.0.c)
 #     b_kib PID FIELD         # VmRSS / VmHWM of PID in KiB (0 if gone)
 #     b_sql_of FILE NAME      # the SQL text of `static const struct db_stmt NAME`
+#     b_wait_count SECS FROM N  # until SELECT count(*) FROM FROM reaches N
 #     b_now                   # seconds since the epoch, with a fraction
 #     b_calc EXPR             # awk arithmetic, printed with %.6g
 #
@@ -58,13 +60,14 @@ b_stack() {
 	export EMBER_WORKERS_STATUS_INTERVAL=1
 }
 
-# b_web N: the prefork FastCGI master with N children behind lighttpd.
+# b_web N [ARGS...]: the prefork FastCGI master with N children behind lighttpd.
 b_web() {
 	local n=${1:-4} sock="$H_RUN/ember-fcgi.sock"
+	shift
 	B_DOCROOT="$H_RUN/docroot"
 	mkdir -p "$B_DOCROOT"
 	cp -r "$H_ROOT/static/." "$B_DOCROOT/" 2>/dev/null
-	h_bg "$EMBER_FCGI" -s "$sock" -n "$n" 2>>"$H_RUN/fcgi-stderr.log"
+	h_bg "$EMBER_FCGI" "$@" -s "$sock" -n "$n" 2>>"$H_RUN/fcgi-stderr.log"
 	B_FCGI_PID=$H_LASTPID
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
@@ -75,13 +78,14 @@ b_web() {
 	h_lighttpd_run
 }
 
-# b_workers N: start the supervisor with N workers; wait until all are idle.
+# b_workers N [ARGS...]: start the supervisor with N workers; wait until all are idle.
 b_workers() {
-	local n=$1 i
+	local n=$1
+	shift
 	rm -f "$EMBER_WORKERS_STATUS_FILE"
-	EMBER_WORKERS_COUNT=$n h_bg "$B_WORKERS_BIN" 2>>"$H_RUN/workers.log"
+	EMBER_WORKERS_COUNT=$n h_bg "$B_WORKERS_BIN" "$@" 2>>"$H_RUN/workers.log"
 	B_WORKERS_PID=$H_LASTPID
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ "$(b_idle)" = "$n" ] && return 0
 		kill -0 "$B_WORKERS_PID" 2>/dev/null || break
 		sleep 0.1
@@ -131,12 +135,21 @@ print("".join(lits[1:]).replace('\\"', '"'))
 PY
 }
 
-# b_wait_sql SECS SQL WANT: poll SQL until it prints WANT.
-b_wait_sql() {
-	local secs=$1 sql=$2 want=$3 i
-	for i in $(seq $((secs * 20))); do
-		[ "$(h_sql "$sql")" = "$want" ] && return 0
-		sleep 0.05
-	done
-	return 1
+# b_wait_count SECS TABLE-EXPR WANT: wait inside one PostgreSQL backend (no
+# client polling, which would steal CPU from what is measured) until
+# "SELECT count(*) FROM TABLE-EXPR" reaches WANT; false on timeout.
+b_wait_count() {
+	local secs=$1 from=$2 want=$3
+	psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL
+DO \$\$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+	LOOP
+		EXIT WHEN (SELECT count(*) FROM $from) >= $want
+			OR clock_timestamp() > t0 + interval '$secs seconds';
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END \$\$;
+SQL
+	[ "$(h_sql "SELECT count(*) FROM $from")" -ge "$want" ]
 }

@@ -19,7 +19,7 @@
 //   node bench/load.mjs burst --server URL --key KEY --service SVC
 //        --body FILE --count M [--concurrency C]
 //     upload the gzip body FILE M times, C at a time (default 4); prints
-//     "<accepted> <seconds>"
+//     "<accepted> <seconds> <unix time of the first request, fractional>"
 //
 // Only loopback URLs are used by the callers; requests time out after 20 s.
 
@@ -188,6 +188,7 @@ async function burst(o) {
   };
   let next = 0;
   let ok = 0;
+  const started = Date.now() / 1000;
   const t0 = performance.now();
   const lane = async () => {
     while (next < o.count) {
@@ -197,7 +198,7 @@ async function burst(o) {
     }
   };
   await Promise.all(Array.from({ length: o.concurrency || 4 }, lane));
-  console.log(`${ok} ${((performance.now() - t0) / 1000).toFixed(4)}`);
+  console.log(`${ok} ${((performance.now() - t0) / 1000).toFixed(4)} ${started.toFixed(3)}`);
 }
 
 const o = args(process.argv);

@@ -61,7 +61,8 @@ proc_sig_install(const int *sigs, size_t n, sigset_t *waitmask)
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < n; i++) {
 		/* SIGCHLD: SA_NOCLDSTOP, stopped children are no news. */
-		sa.sa_flags = SA_SIGINFO | (sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
+		sa.sa_flags = SA_SIGINFO |
+			(sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return E_IO;
 		sig_installed[sigs[i]] = true;

@@ -133,7 +133,8 @@ prof_parse(const char *data, size_t len, size_t max_header,
 			json_decref(p->header);
 			p->header = NULL;
 			if (err)
-				snprintf(err, errlen, "header is not an object");
+				snprintf(err, errlen,
+					"header is not an object");
 			return E_INVAL;
 		}
 		prof_extract(p);
@@ -236,7 +237,8 @@ pg_array_split(struct buf *out, const char *s, size_t *count)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			rc = pg_array_elem(out, a, (size_t)(b - a), *count == 0);
+			rc = pg_array_elem(out, a, (size_t)(b - a),
+				*count == 0);
 			(*count)++;
 		}
 		p = *e ? e + 1 : e;

@@ -36,17 +36,17 @@ struct prof {
 	json_t *header;		/* owned; NULL when the file has no "#" line */
 	size_t header_len;	/* bytes of the header line */
 	const char *hostname;	/* metadata.hostname (borrowed from header) */
-	bool continuous;	/* run_arguments.continuous, else metadata.continuous */
+	bool continuous;	/* run_arguments.continuous or metadata.* */
 	const char *perf_mode;	/* run_arguments.perf_mode, NULL absent */
-	json_t *perf_events;	/* run_arguments.perf_events (string or array), borrowed */
+	json_t *perf_events;	/* run_arguments.perf_events (borrowed) */
 	bool has_duration;
 	int64_t duration;	/* run_arguments.duration, seconds (> 0) */
-	const char *html;	/* flamegraph_html, NULL if absent, null or "" */
+	const char *html;	/* flamegraph_html; NULL: absent/null/"" */
 	size_t html_len;
 	const char *htmlblob;	/* htmlblob, NULL if absent, null or "" */
 	size_t htmlblob_len;
 	uint64_t stacks;	/* well-formed stack lines */
-	uint64_t bad;		/* malformed stack lines (no count, count 0, ...) */
+	uint64_t bad;		/* malformed stack lines (count 0 too) */
 	uint64_t samples;	/* sum of the counts of the well-formed lines */
 };
 

@@ -236,9 +236,9 @@ proto_scan(const unsigned char *p, size_t len)
 			skip = b & 0x1f;
 		} else {
 			switch (b) {
-			case 0xc4: case 0xd9: hdr = 1; break;	/* bin8 str8 */
-			case 0xc5: case 0xda: hdr = 2; break;	/* bin16 str16 */
-			case 0xc6: case 0xdb: hdr = 4; break;	/* bin32 str32 */
+			case 0xc4: case 0xd9: hdr = 1; break;	/* bin8/str8 */
+			case 0xc5: case 0xda: hdr = 2; break;	/* 16 */
+			case 0xc6: case 0xdb: hdr = 4; break;	/* 32 */
 			case 0xc7: hdr = 1; skip = 1; break;	/* ext8 */
 			case 0xc8: hdr = 2; skip = 1; break;	/* ext16 */
 			case 0xc9: hdr = 4; skip = 1; break;	/* ext32 */

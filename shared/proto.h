@@ -30,12 +30,12 @@ enum proto_type {
 	PROTO_READY = 1,	/* child -> supervisor: initialised; pid */
 	PROTO_JOB,		/* supervisor -> worker: run one job */
 	PROTO_DONE,		/* worker -> supervisor: result of the job */
-	PROTO_STOP,		/* supervisor -> child: finish current work, exit 0 */
-	PROTO_FETCH,		/* supervisor -> receiver: receive up to n messages */
-	PROTO_MSG,		/* receiver -> supervisor: one received message */
-	PROTO_FETCHED,		/* receiver -> supervisor: end of one FETCH (n sent) */
-	PROTO_ACK,		/* supervisor -> acker: delete / retry / dead-letter */
-	PROTO_STATS,		/* receiver -> supervisor: queue depth and lag */
+	PROTO_STOP,		/* -> child: finish current work, exit 0 */
+	PROTO_FETCH,		/* -> receiver: receive up to n messages */
+	PROTO_MSG,		/* receiver ->: one received message */
+	PROTO_FETCHED,		/* receiver ->: end of a FETCH (n sent) */
+	PROTO_ACK,		/* -> acker: delete / retry / dead-letter */
+	PROTO_STATS,		/* receiver ->: queue depth and lag */
 	PROTO__COUNT
 };
 
@@ -78,7 +78,7 @@ struct msg {
 	size_t body_len;
 	int64_t rc;		/* receive count (JOB, MSG, ACK) */
 	int64_t sent;		/* unix seconds first sent, 0 unknown */
-	int64_t deadline;	/* JOB: monotonic ms by which the job must end */
+	int64_t deadline;	/* JOB: monotonic ms the job must end by */
 
 	int64_t err;		/* DONE, FETCHED, STATS: enum err */
 	int64_t verdict;	/* DONE: enum proto_verdict */
@@ -97,7 +97,7 @@ struct msg {
 	int64_t visible;	/* STATS: waiting messages, -1 unknown */
 	int64_t inflight;	/* STATS: received, not yet deleted */
 	int64_t dead;		/* STATS: dead letters */
-	int64_t age;		/* STATS: age of the oldest waiting message, s */
+	int64_t age;		/* STATS: oldest waiting message, s */
 };
 
 /* A printable name of a type ("JOB"), "?" for an unknown value. */

@@ -267,6 +267,26 @@ admin_dead_fetch(struct admin_ctx *ctx, struct queue *q, size_t max,
 	return ADMIN_OK;
 }
 
+/* A JSON string of s; bytes of invalid UTF-8 become '?' rather than fail. */
+static json_t *
+admin_jstring(const char *s)
+{
+	json_t *v = json_string(s ? s : "");
+	char *copy;
+	size_t i;
+
+	if (v)
+		return v;
+	copy = xstrdup(s);
+	for (i = 0; copy[i]; i++) {
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	}
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
 /* One dead letter as a JSON object. */
 static json_t *
 admin_dead_json(const struct queue_dead *d)
@@ -274,9 +294,9 @@ admin_dead_json(const struct queue_dead *d)
 	char ts[40];
 
 	admin_fmt_secs(d->failed_at, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", d->id,
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", d->id,
 		"failed_at", ts, "receive_count", (json_int_t)d->receive_count,
-		"reason", d->reason ? d->reason : "", "body", d->body ? d->body : "");
+		"reason", admin_jstring(d->reason), "body", admin_jstring(d->body));
 }
 
 /* dlq list [--limit N] [--json]. */
@@ -411,6 +431,7 @@ admin_dlq_replay(struct admin_ctx *ctx, int argc, char **argv)
 	size_t done = 0;
 	size_t n = 0;
 	size_t i;
+	int err;
 	int c;
 	int rc;
 
@@ -446,12 +467,12 @@ admin_dlq_replay(struct admin_ctx *ctx, int argc, char **argv)
 	if (rc != ADMIN_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		c = queue_dead_replay(q, items[i].id);
-		if (c == E_NOTFOUND)
+		err = queue_dead_replay(q, items[i].id);
+		if (err == E_NOTFOUND)
 			continue;	/* replayed or purged by someone else meanwhile */
-		if (c != E_OK) {
+		if (err != E_OK) {
 			fprintf(stderr, "ember-admin: replayed %zu before the failure\n", done);
-			rc = admin_queue_fail(ctx, q, "replaying a dead letter", c);
+			rc = admin_queue_fail(ctx, q, "replaying a dead letter", err);
 			goto out;
 		}
 		done++;

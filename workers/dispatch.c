@@ -106,7 +106,8 @@ last_put(struct dispatch *d, const char *mid, const char *why)
 
 	for (i = 0; i < ARRAY_SIZE(d->last); i++) {
 		if (strcmp(d->last[i].mid, mid) == 0) {
-			snprintf(d->last[i].why, sizeof(d->last[i].why), "%s", why);
+			snprintf(d->last[i].why, sizeof(d->last[i].why), "%s",
+				why);
 			return;
 		}
 	}
@@ -158,7 +159,8 @@ dispatch_intake(struct dispatch *d, const struct msg *m, int64_t now,
 		snprintf(out->why, sizeof(out->why),
 			"received %u times (max %u); last error: %s", j->rc,
 			d->cfg.max_receives,
-			last ? last : "unknown (worker lost or supervisor restarted)");
+			last ? last :
+			"unknown (worker lost or supervisor restarted)");
 		d->c.dead++;
 		*dead = true;
 	}

@@ -117,7 +117,10 @@ void dispatch_answer(struct dispatch *d, const struct dispatch_job *j,
  */
 void dispatch_lost(struct dispatch *d, const struct dispatch_job *j,
 	const char *why, bool timeout, struct dispatch_decision *out);
-/* Hand an unrun job back (shutdown): retry with delay 0, not counted as a retry. */
+/*
+ * Hand an unrun job back (shutdown): visible again at once, counted as
+ * returned, not as a retry.
+ */
 void dispatch_return(struct dispatch *d, const struct dispatch_job *j,
 	struct dispatch_decision *out);
 /* Forget a job (after its ACK went out). */

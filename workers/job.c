@@ -109,7 +109,8 @@ job_parse_body(const char *body, size_t len, struct job_msg *out,
 		goto out;
 	}
 	if (jsonx_int(root, "service_id", &id) != E_OK || id <= 0) {
-		snprintf(err, errlen, "\"service_id\" is not a positive integer");
+		snprintf(err, errlen,
+			"\"service_id\" is not a positive integer");
 		goto out;
 	}
 	snprintf(out->filename, sizeof(out->filename), "%s", f);
@@ -297,8 +298,8 @@ job_run(const struct job_env *env, const char *body, size_t len,
 		buf_release(&raw);
 		src = &text;
 	} else if (ends_with(jm.filename, ".gz")) {
-		fail(res, E_INVAL, PROTO_V_POISON, "bad gzip data in %s: no gzip header",
-			key.data);
+		fail(res, E_INVAL, PROTO_V_POISON,
+			"bad gzip data in %s: no gzip header", key.data);
 		goto out;
 	}
 	rc = prof_parse(src->data, src->len, env->cfg->max_header, &p, err,

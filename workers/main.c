@@ -86,7 +86,7 @@ struct sup {
 	const char *cfg_path;
 	struct pool pools[3];		/* by enum role */
 	struct dispatch d;
-	struct frame *out_head;		/* ACK frames not yet sent to the acker */
+	struct frame *out_head;		/* ACKs not yet sent to the acker */
 	struct frame **out_tail;
 	size_t out_n;
 	bool draining;
@@ -104,6 +104,7 @@ struct sup {
 	uint64_t last_finished;
 	double rate;
 	uint64_t proto_errors;
+	bool status_failing;		/* status file write failed (logged once) */
 	unsigned long seen[65];		/* handled signal counts */
 	sigset_t waitmask;
 };
@@ -164,8 +165,8 @@ outbox_add(struct sup *s, const struct msg *m)
 	buf_init(&f->b, PROTO_MAX);
 	if (proto_encode(&f->b, m) != E_OK) {
 		/* Cannot happen: bodies came in frames of the same cap. */
-		log_error("msg=%s: ACK does not encode, dropping it (the message "
-			"will be received again)", m->mid);
+		log_error("msg=%s: ACK does not encode, dropping it "
+			"(the message will be received again)", m->mid);
 		buf_release(&f->b);
 		free(f);
 		return;
@@ -225,7 +226,12 @@ close_channels(struct sup *s)
 				close(s->pools[r].slots[i].fd);
 }
 
-/* Fork a child for slot i of a role (a SPAWN action). */
+/*
+ * Fork a child for slot i of a role (a SPAWN action).  Note that the
+ * child closes every channel of the supervisor (so a worker's EOF really
+ * means "supervisor gone") but no other descriptor: the log file's fd
+ * belongs to log.c and must stay, and the supervisor opens nothing else.
+ */
 static void
 spawn(struct sup *s, enum role r, size_t i, int64_t now)
 {
@@ -284,7 +290,8 @@ run_actions(struct sup *s, int64_t now)
 
 				switch (acts[k].type) {
 				case POOL_ACT_SPAWN:
-					spawn(s, (enum role)r, acts[k].slot, now);
+					spawn(s, (enum role)r, acts[k].slot,
+						now);
 					break;
 				case POOL_ACT_STOP:
 					if (sl->fd < 0 || chan_send_msg(sl->fd,
@@ -293,9 +300,10 @@ run_actions(struct sup *s, int64_t now)
 							"cannot send STOP");
 					break;
 				case POOL_ACT_KILL:
-					log_warn("%s[%ld] slot %zu: %s, killing it",
-						role_names[r], (long)sl->pid,
-						acts[k].slot, acts[k].why);
+					log_warn("%s[%ld] slot %zu: %s, "
+						"killing it", role_names[r],
+						(long)sl->pid, acts[k].slot,
+						acts[k].why);
 					if (sl->pid > 0)
 						(void)kill(sl->pid, SIGKILL);
 					break;
@@ -317,6 +325,8 @@ on_exit_status(struct sup *s, pid_t pid, int status, int64_t now)
 		struct pool *p = &s->pools[r];
 		ssize_t i = pool_find_pid(p, pid);
 		const char *why = NULL;
+		char again[64];
+		int64_t delay;
 		uint64_t job;
 		bool asked;
 
@@ -327,14 +337,20 @@ on_exit_status(struct sup *s, pid_t pid, int status, int64_t now)
 			close(p->slots[i].fd);
 		p->slots[i].fd = -1;
 		job = pool_exited(p, (size_t)i, now, &why);
+		delay = p->stopping ? 0 : p->slots[i].respawn_at - now;
+		if (delay > 0)
+			snprintf(again, sizeof(again), ", respawning in %lld ms",
+				(long long)delay);
+		else
+			again[0] = '\0';
 		if (asked && proc_status_code(status) == 0)
 			log_debug("%s[%ld] slot %zd %s", role_names[r],
 				(long)pid, i, text);
 		else
 			log_msg(why || !asked ? LOG_LVL_WARN : LOG_LVL_INFO,
-				"%s[%ld] slot %zd %s%s%s", role_names[r],
+				"%s[%ld] slot %zd %s%s%s%s", role_names[r],
 				(long)pid, i, text, why ? " after: " : "",
-				why ? why : "");
+				why ? why : "", again);
 		if (job && r == ROLE_WORKER) {
 			struct dispatch_job *j = dispatch_find(&s->d, job);
 			struct dispatch_decision dec;
@@ -345,12 +361,13 @@ on_exit_status(struct sup *s, pid_t pid, int status, int64_t now)
 			if (!j)
 				return;
 			if (timeout)
-				snprintf(reason, sizeof(reason),
-					"job deadline of %u s passed, worker killed",
+				snprintf(reason, sizeof(reason), "job deadline "
+					"of %u s passed, worker killed",
 					s->cfg.workers.job_timeout);
 			else if (why)
 				snprintf(reason, sizeof(reason),
-					"worker killed during the job (%s)", why);
+					"worker killed during the job (%s)",
+					why);
 			else
 				snprintf(reason, sizeof(reason),
 					"worker %s during the job", text);
@@ -395,9 +412,11 @@ on_worker_msg(struct sup *s, size_t i, const struct msg *m, int64_t now)
 			return;
 		}
 		dispatch_answer(&s->d, j, m, &dec);
-		log_debug("job=%llu msg=%s %s in %lld ms", (unsigned long long)j->id,
-			j->mid, dec.op == PROTO_OP_DELETE ? "done" :
-			dec.op == PROTO_OP_RETRY ? "retry" : "dead", (long long)m->ms);
+		log_debug("job=%llu msg=%s %s in %lld ms",
+			(unsigned long long)j->id, j->mid,
+			dec.op == PROTO_OP_DELETE ? "done" :
+			dec.op == PROTO_OP_RETRY ? "retry" : "dead",
+			(long long)m->ms);
 		finish_job(s, j, &dec);
 		return;
 	default:
@@ -480,7 +499,7 @@ read_channel(struct sup *s, enum role r, size_t i, struct arena *a,
 		if (rc == E_TIMEOUT)
 			return;
 		if (rc == E_STOP || rc == E_IO) {
-			/* The child is going away; its exit comes by SIGCHLD. */
+			/* The child is going away; SIGCHLD follows. */
 			close(sl->fd);
 			sl->fd = -1;
 			return;
@@ -511,11 +530,13 @@ assign_jobs(struct sup *s, int64_t now)
 
 	while ((j = dispatch_pending(&s->d)) != NULL &&
 	    (i = pool_idle(p)) >= 0) {
-		int64_t deadline = now + (int64_t)s->cfg.workers.job_timeout * 1000;
+		int64_t deadline = now +
+			(int64_t)s->cfg.workers.job_timeout * 1000;
 		struct msg m = {
 			.type = PROTO_JOB, .id = j->id, .mid = j->mid,
-			.rcpt = j->rcpt, .body = j->body, .body_len = j->body_len,
-			.rc = j->rc, .sent = j->sent, .deadline = deadline,
+			.rcpt = j->rcpt, .body = j->body,
+			.body_len = j->body_len, .rc = j->rc, .sent = j->sent,
+			.deadline = deadline,
 		};
 		int rc = chan_send_msg(p->slots[i].fd, &m, CHAN_NOWAIT);
 
@@ -592,7 +613,8 @@ reload(struct sup *s, pid_t from)
 	log_info("SIGHUP from pid %ld: reloading configuration", (long)from);
 	log_reopen();
 	if (cfg_load(&nc, s->cfg_path, err, sizeof(err)) != E_OK) {
-		log_error("reload failed, keeping the old configuration: %s", err);
+		log_error("reload failed, keeping the old configuration: %s",
+			err);
 		return;
 	}
 	if (nc.workers.count != s->cfg.workers.count) {
@@ -618,7 +640,7 @@ write_status(struct sup *s, int64_t now, const char *state)
 {
 	const char *path = s->cfg.workers.status_file;
 	const struct dispatch_counters *c = &s->d.c;
-	json_t *root, *workers, *q;
+	json_t *root, *workers, *q, *rs, *as;
 	char tmp[4096], ts[40];
 	size_t i;
 	int rc;
@@ -634,9 +656,16 @@ write_status(struct sup *s, int64_t now, const char *state)
 			"slot", (json_int_t)i, "pid", (json_int_t)sl->pid,
 			"state", pool_state_name(sl->state),
 			"job", (json_int_t)sl->job,
-			"job_ms", (json_int_t)(sl->job ? now - sl->job_started : 0),
+			"job_ms",
+			(json_int_t)(sl->job ? now - sl->job_started : 0),
 			"quick_deaths", (json_int_t)sl->quick_deaths));
 	}
+	rs = json_pack("{s:I, s:s}",
+		"pid", (json_int_t)s->pools[ROLE_RECEIVER].slots[0].pid,
+		"state", pool_state_name(s->pools[ROLE_RECEIVER].slots[0].state));
+	as = json_pack("{s:I, s:s}",
+		"pid", (json_int_t)s->pools[ROLE_ACKER].slots[0].pid,
+		"state", pool_state_name(s->pools[ROLE_ACKER].slots[0].state));
 	if (s->have_qstats)
 		q = json_pack("{s:I, s:I, s:I, s:I}",
 			"visible", (json_int_t)s->qstats.visible,
@@ -648,8 +677,9 @@ write_status(struct sup *s, int64_t now, const char *state)
 	if (utc_format(utc_now_usec(), UTC_FMT_Z, ts, sizeof(ts)) != E_OK)
 		ts[0] = '\0';
 	root = json_pack("{s:I, s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:o, s:o,"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-		" s:I, s:I, s:I, s:I}}",
+		" s:o, s:I, s:o,"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"pid", (json_int_t)getpid(),
 		"state", state,
 		"updated_at", ts,
@@ -659,6 +689,9 @@ write_status(struct sup *s, int64_t now, const char *state)
 		"in_flight", (json_int_t)(s->d.n - dispatch_npending(&s->d)),
 		"pending", (json_int_t)dispatch_npending(&s->d),
 		"workers", workers,
+		"receiver", rs,
+		"acker", as,
+		"acks_pending", (json_int_t)s->out_n,
 		"queue", q,
 		"counters",
 		"received", (json_int_t)c->received,
@@ -685,8 +718,14 @@ write_status(struct sup *s, int64_t now, const char *state)
 	rc = json_dump_file(root, tmp, JSON_COMPACT);
 	json_decref(root);
 	if (rc != 0 || rename(tmp, path) != 0) {
-		log_errno("cannot write status file \"%s\"", path);
+		if (!s->status_failing)
+			log_errno("cannot write status file \"%s\", "
+				"retrying quietly", path);
+		s->status_failing = true;
 		(void)unlink(tmp);
+	} else if (s->status_failing) {
+		log_info("status file \"%s\" written again", path);
+		s->status_failing = false;
 	}
 }
 
@@ -844,7 +883,8 @@ supervise(struct sup *s)
 			report(s, now, s->draining ? "draining" : "running");
 		for (r = 0; r < ARRAY_SIZE(s->pools); r++) {
 			for (i = 0; i < s->pools[r].cfg.n; i++) {
-				const struct pool_slot *sl = &s->pools[r].slots[i];
+				const struct pool_slot *sl =
+					&s->pools[r].slots[i];
 
 				if (sl->fd < 0 || np >= ARRAY_SIZE(pfds))
 					continue;
@@ -941,14 +981,16 @@ main(int argc, char **argv)
 	dispatch_init(&s.d, &dc);
 	s.last_report = s.started_ms;
 	s.next_report = s.started_ms + 1000;
-	log_info("starting %u workers (queue %s, store %s)", s.cfg.workers.count,
+	log_info("starting %u workers (queue %s, store %s)",
+		s.cfg.workers.count,
 		s.cfg.queue.backend == CFG_QUEUE_SQS ? "sqs" : "pg",
 		s.cfg.store.backend == CFG_STORE_S3 ? "s3" : "fs");
 	write_status(&s, s.started_ms, "starting");
 	code = supervise(&s);
 	report(&s, utc_mono_ms(), "stopped");
 	log_info("stopped: done=%llu retried=%llu dead=%llu returned=%llu",
-		(unsigned long long)s.d.c.done, (unsigned long long)s.d.c.retried,
+		(unsigned long long)s.d.c.done,
+		(unsigned long long)s.d.c.retried,
 		(unsigned long long)s.d.c.dead,
 		(unsigned long long)s.d.c.returned);
 	while (s.out_head) {

@@ -83,8 +83,8 @@ receiver_fetch(int fd, const struct cfg *cfg, struct queue *q,
 	rc = queue_receive(q, max, cfg->queue.wait > 20 ? 20 : cfg->queue.wait,
 		poller_visibility(cfg), a, &msgs, &n);
 	if (rc) {
-		log_warn("queue receive: %s, retrying in %d ms", queue_errmsg(q),
-			*backoff_ms);
+		log_warn("queue receive: %s, retrying in %d ms",
+			queue_errmsg(q), *backoff_ms);
 		wait_channel(fd, *backoff_ms);
 		*backoff_ms = *backoff_ms * 2 > 30000 ? 30000 : *backoff_ms * 2;
 		out.err = rc;
@@ -133,8 +133,9 @@ receiver_loop(int fd, const struct cfg *cfg, struct queue *q)
 		if (rc == E_STOP || (rc == E_OK && m.type == PROTO_STOP))
 			break;
 		if (rc || m.type != PROTO_FETCH) {
-			log_error("bad request from the supervisor (%s), exiting",
-				rc ? err_str(rc) : proto_type_name(m.type));
+			log_error("bad request from the supervisor (%s), "
+				"exiting", rc ? err_str(rc) :
+				proto_type_name(m.type));
 			code = rc == E_PROTO || !rc ? POLLER_EXIT_PROTO :
 				POLLER_EXIT_IO;
 			break;
@@ -224,8 +225,9 @@ acker_loop(int fd, struct queue *q)
 		if (rc == E_STOP || (rc == E_OK && m.type == PROTO_STOP))
 			break;
 		if (rc || m.type != PROTO_ACK) {
-			log_error("bad request from the supervisor (%s), exiting",
-				rc ? err_str(rc) : proto_type_name(m.type));
+			log_error("bad request from the supervisor (%s), "
+				"exiting", rc ? err_str(rc) :
+				proto_type_name(m.type));
 			code = rc == E_PROTO || !rc ? POLLER_EXIT_PROTO :
 				POLLER_EXIT_IO;
 			break;

@@ -394,7 +394,7 @@ pool_next_wake(const struct pool *p, int64_t now)
 			else if (s->state != POOL_IDLE)
 				when = s->deadline;
 			else if (s->generation != p->generation)
-				when = now + 1000;	/* waits for reload turn */
+				when = now + 1000;	/* reload turn */
 			if (p->stopping && (when < 0 ||
 			    p->stop_deadline < when))
 				when = p->stop_deadline;

@@ -30,17 +30,17 @@
 #include "err.h"
 
 enum pool_state {
-	POOL_DEAD = 0,		/* no process; respawned at respawn_at unless stopping */
+	POOL_DEAD = 0,		/* no process; respawned at respawn_at */
 	POOL_SPAWNING,		/* forked, READY not yet seen */
 	POOL_IDLE,		/* ready for a job */
 	POOL_BUSY,		/* one job in flight */
-	POOL_DRAINING		/* STOP sent; waiting for the exit (a job may still end) */
+	POOL_DRAINING		/* STOP sent; waiting for the exit */
 };
 
 struct pool_cfg {
 	size_t n;		/* number of slots */
-	int64_t respawn_min;	/* ms: exits sooner than this after start back off
-				   (0: 1 s window, back-off from 100 ms) */
+	int64_t respawn_min;	/* ms: quicker exits back off (0: 1 s
+				   window, back-off from 100 ms) */
 	int64_t respawn_max;	/* ms: largest back-off */
 	int64_t spawn_timeout;	/* ms: SPAWNING longer than this is killed */
 	int64_t stop_timeout;	/* ms: DRAINING longer than this is killed */
@@ -53,11 +53,11 @@ struct pool_slot {
 	uint64_t job;		/* job in flight, 0 none */
 	int64_t spawned_at;	/* when forked */
 	int64_t job_started;	/* when the job was assigned */
-	int64_t deadline;	/* SPAWNING: READY by; BUSY: job end by; DRAINING: exit by */
+	int64_t deadline;	/* READY by / job end by / exit by */
 	int64_t respawn_at;	/* DEAD: fork again at or after this */
 	unsigned quick_deaths;	/* consecutive exits within respawn_min */
-	unsigned generation;	/* configuration generation it was forked with */
-	const char *kill_why;	/* a kill was decided (static text), NULL none */
+	unsigned generation;	/* configuration generation at fork */
+	const char *kill_why;	/* kill decided (static text), or NULL */
 	bool kill_sent;		/* the KILL action was handed out */
 	bool stop_sent;		/* the STOP action was handed out */
 	bool reload;		/* being replaced after a reload */
@@ -75,7 +75,7 @@ struct pool {
 };
 
 enum pool_act_type {
-	POOL_ACT_SPAWN,		/* fork a child for the slot, then pool_spawned() */
+	POOL_ACT_SPAWN,		/* fork for the slot, then pool_spawned() */
 	POOL_ACT_STOP,		/* send STOP on the slot's fd */
 	POOL_ACT_KILL		/* SIGKILL the slot's pid */
 };
@@ -95,7 +95,10 @@ void pool_set_cfg(struct pool *p, const struct pool_cfg *cfg);
 void pool_spawned(struct pool *p, size_t i, pid_t pid, int fd, int64_t now);
 /* A SPAWN action failed (fork or socketpair): back off as for a quick death. */
 void pool_spawn_failed(struct pool *p, size_t i, int64_t now);
-/* READY arrived.  E_PROTO if the slot was not SPAWNING (a DRAINING slot is fine). */
+/*
+ * READY arrived.  E_PROTO if the slot was not SPAWNING (a DRAINING slot
+ * is fine: STOP crossed READY).
+ */
 MUST_CHECK int pool_ready(struct pool *p, size_t i, int64_t now);
 /* The first IDLE slot, or -1.  Slots due for replacement come last. */
 ssize_t pool_idle(const struct pool *p);

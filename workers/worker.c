@@ -78,7 +78,8 @@ worker_loop(int fd, const struct job_env *env)
 		if (res.verdict != PROTO_V_DONE)
 			log_warn("job=%llu msg=%s: %s (%s)",
 				(unsigned long long)m.id, m.mid, res.why,
-				res.verdict == PROTO_V_POISON ? "poison" : "retry");
+				res.verdict == PROTO_V_POISON ? "poison" :
+				"retry");
 		else
 			log_debug("job=%llu msg=%s done in %lld ms%s%s",
 				(unsigned long long)m.id, m.mid,

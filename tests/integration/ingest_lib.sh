@@ -77,7 +77,7 @@ i_count_queue() { h_sql "SELECT count(*) FROM ember_job_queue WHERE queue = 'ind
 i_count_dead() { h_sql "SELECT count(*) FROM ember_job_dead_letter WHERE queue = 'indexer'"; }
 i_count_rows() { h_sql "SELECT count(*) FROM AdhocFlamegraphMetadata"; }
 i_count_objects() {
-	find "$I_OBJ/products/checkout/stacks/flamegraph" -name "*_${1:-adhoc}_flamegraph.html" 2>/dev/null | wc -l
+	find "$I_OBJ/products/checkout/stacks/flamegraph" -type f -name "*_${1:-adhoc}_flamegraph.html" 2>/dev/null | wc -l
 }
 
 # i_status PATH: a value from the status file (python-style path, e.g. counters.done).

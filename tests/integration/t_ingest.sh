@@ -10,6 +10,7 @@ source "$(dirname "$0")/../harness/api.sh"
 source "$(dirname "$0")/ingest_lib.sh"
 
 h_init
+export EMBER_QUEUE_MAX_RECEIVES=3
 i_setup
 
 A=$(i_name 1)
@@ -22,7 +23,7 @@ i_put "$A" --html plain --html-kb 64
 i_put "$B" --html base64 --host ip-10-0-1-6
 i_put "$C" --continuous run
 i_put "$D" --continuous meta
-i_put "$E" --html none
+i_put "$E" --html none --htmlblob
 i_put "$F" --perf-mode disabled --host "host_with/odd chars" --duration 0
 # poison material
 printf 'this is not gzip' >"$I_RAW/$(i_name 20)"
@@ -30,6 +31,10 @@ printf '# {"metadata": {"hostname": "h"' | gzip -c >"$I_RAW/$(i_name 21)"
 python3 -c 'import sys; sys.stdout.write("# {\"a\": \"" + "x" * 3000000 + "\"}\n")' |
 	gzip -c >"$I_RAW/$(i_name 22)"
 head -c 300000 /dev/zero | gzip -c >"$I_RAW/$(i_name 23)"
+# a directory where its flamegraph goes: every put fails, retryably
+i_put "$(i_name 24)"
+K24=$(i_name 24)
+mkdir -p "$I_OBJ/products/checkout/stacks/flamegraph/${K24%_*}_ip-10-0-1-5_adhoc_flamegraph.html"
 
 for n in "$A" "$B" "$C" "$D" "$E" "$F"; do i_send "$(i_msg "$n")"; done
 i_send 'not json at all'
@@ -39,6 +44,8 @@ i_send "$(i_msg "$(i_name 20)")"
 i_send "$(i_msg "$(i_name 21)")"
 i_send "$(i_msg "$(i_name 22)")"
 i_send "$(i_msg "$(i_name 99)")"
+i_send "$(i_msg "$(i_name 24)")"
+i_send "{\"filename\": \"x.gz\", \"pad\": \"$(head -c 70000 /dev/zero | tr '\0' x)\"}"
 G=$(i_name 7)
 i_put "$G"
 i_send "{\"filename\": \"$G\", \"service\": \"checkout\", \"service_id\": 987654}"
@@ -67,9 +74,11 @@ h_is "ad hoc objects (one for the unknown service)" "$(i_count_objects adhoc)" 4
 h_is "continuous objects (run_arguments and metadata fallback)" "$(i_count_objects continuous)" 2
 h_ok "continuous HTML stored" cmp -s <(i_html "$C") \
 	"$I_OBJ/products/checkout/stacks/flamegraph/${C%_*}_ip-10-0-1-5_continuous_flamegraph.html"
-h_is "no object for a profile without HTML" \
-	"$(find "$I_OBJ" -path "*${E%_*}*" -name '*.html' | wc -l)" 0
-h_is "dead letters" "$(i_count_dead)" 8
+h_is "no flamegraph for a profile without HTML" \
+	"$(find "$I_OBJ/products" -path "*${E%_*}*" -name '*_flamegraph.html' | wc -l)" 0
+h_is "htmlblob decoded, gunzipped and stored next to the profile" \
+	"$(cat "$I_RAW/${E%.gz}.html")" "<html>perfspect</html>"
+h_is "dead letters" "$(i_count_dead)" 10
 reasons=$(h_sql "SELECT reason FROM ember_job_dead_letter ORDER BY reason")
 h_ok "reason: body not JSON" grep -q '^malformed message body' <<<"$reasons"
 h_ok "reason: missing service_id" grep -q 'service_id' <<<"$reasons"
@@ -79,8 +88,13 @@ h_ok "reason: bad header JSON" grep -q '^bad header JSON' <<<"$reasons"
 h_ok "reason: header over the cap" grep -q '^header line over 1048576 bytes' <<<"$reasons"
 h_ok "reason: missing object" grep -q '^get products/checkout/stacks/.*' <<<"$reasons"
 h_ok "reason: unknown service (foreign key)" grep -q '^metadata row refused' <<<"$reasons"
+h_ok "reason: retried up to queue.max_receives, then the last error" \
+	grep -q '^gave up after 3 receives: put products/checkout/stacks/flamegraph/.*' <<<"$reasons"
+h_is "retried twice before that" "$(i_status counters.retried)" 2
+h_ok "reason: body too big for a job frame (receiver)" \
+	grep -q '^message body too big for a job$' <<<"$reasons"
 h_is "status: done" "$(i_status counters.done)" 6
-h_is "status: dead-lettered" "$(i_status counters.dead_lettered)" 8
+h_is "status: dead-lettered" "$(i_status counters.dead_lettered)" 9
 h_is "status: adhoc/continuous/no_html" \
 	"$(i_status counters.adhoc)/$(i_status counters.continuous)/$(i_status counters.no_html)" "3/2/1"
 h_is "status: workers" "$(i_status workers.1.state)" IDLE
@@ -123,5 +137,29 @@ i_stop
 h_is "SIGTERM exits 0" "$I_RC" 0
 h_is "status: stopped" "$(i_status state)" stopped
 h_ok "no child left" bash -c "! kill -0 $children 2>/dev/null"
+
+# A second SIGTERM does not wait for running jobs: everything is killed.
+export EMBER_WORKERS_JOB_TIMEOUT=3 EMBER_QUEUE_VISIBILITY=1
+i_start
+rows=$(i_count_rows)
+i_lock 3
+i_batch 2000 2
+h_ok "two jobs blocked" i_wait_for 5 i_busy 2
+children=$(pgrep -P "$I_PID" | tr '\n' ' ')
+t0=$(date +%s%N)
+kill -TERM "$I_PID"
+sleep 0.3
+kill -TERM "$I_PID"
+wait "$I_PID"
+I_RC=$?
+h_is "second SIGTERM: exit 1" "$I_RC" 1
+h_ok "second SIGTERM: at once" test $((($(date +%s%N) - t0) / 1000000)) -lt 1500
+h_ok "second SIGTERM: children killed" bash -c "! kill -0 $children 2>/dev/null"
+wait "$I_LOCKPID"
+i_start
+h_ok "the killed jobs come back and finish" i_wait_idle 20
+h_is "one row per message" "$(i_count_rows)" $((rows + 2))
+i_stop
+h_is "SIGTERM exits 0" "$I_RC" 0
 h_ok "log has a periodic status line" grep -q 'running: done=' "$I_LOG"
 h_done

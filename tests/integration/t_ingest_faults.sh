@@ -3,13 +3,14 @@
 # (every message gives exactly one row and one object, or one dead letter
 # with its reason): SIGKILL of a worker mid-job and a job past its
 # deadline; SIGKILL of the supervisor, then a restart; poison mixed into
-# good messages; SIGTERM under load; a PostgreSQL restart during a run.
+# good messages; SIGTERM under load; a PostgreSQL restart during a run;
+# corrupt and impossible frames from every kind of child.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/../harness/api.sh"
 source "$(dirname "$0")/ingest_lib.sh"
 
 h_init
-export EMBER_WORKERS_JOB_TIMEOUT=3 EMBER_QUEUE_VISIBILITY=5
+export EMBER_WORKERS_JOB_TIMEOUT=2 EMBER_QUEUE_VISIBILITY=5
 export EMBER_WORKERS_SHUTDOWN_TIMEOUT=8
 i_setup
 good=0
@@ -20,7 +21,7 @@ good=$((good + 12))
 printf 'garbage' >"$I_RAW/$(i_name 900)"
 i_send "$(i_msg "$(i_name 900)")"
 i_send '{"filename": 1}'
-i_lock 5
+i_lock 4
 i_start
 h_ok "both workers blocked mid-job" i_wait_for 5 i_busy 2
 victim=$(i_status workers.0.pid)
@@ -41,8 +42,7 @@ i_batch 200 8
 good=$((good + 8))
 h_ok "jobs in flight" i_wait_for 5 i_busy 2
 children=$(pgrep -P "$I_PID" | tr '\n' ' ')
-kill -KILL "$I_PID"
-wait "$I_PID" 2>/dev/null
+{ kill -KILL "$I_PID"; wait "$I_PID"; } 2>/dev/null
 h_ok "children exit when the supervisor dies" i_wait_for 5 bash -c "! kill -0 $children 2>/dev/null"
 wait "$I_LOCKPID"
 i_start
@@ -86,6 +86,34 @@ good=$((good + 30))
 sleep 0.3
 h_pg_ctl restart
 h_ok "queue drained across the PostgreSQL restart" i_wait_idle 45
+h_ok "exactly one row and one object per good message ($good)" i_exact "$good"
+h_is "no new dead letters" "$(i_count_dead)" 12
+# 6. Corrupt and impossible frames from children: errors, not crashes.
+#    inject_frame.py sends raw bytes on a child's channel end (pidfd_getfd).
+INJ="$(dirname "$0")/inject_frame.py"
+i_lock 3
+i_batch 600 6
+good=$((good + 6))
+h_ok "jobs in flight" i_wait_for 5 i_busy 2
+w0=$(i_status workers.0.pid)
+w1=$(i_status workers.1.pid)
+if python3 "$INJ" "$w0" 937f0080; then
+	# [DONE, 999, {err: 0, verdict: 0, ms: 0}]: a job worker 1 does not hold
+	python3 "$INJ" "$w1" "$(printf '\x93\x03\xcd\x03\xe7\x83\xa3err\x00\xa7verdict\x00\xa2ms\x00' | od -An -tx1 | tr -d ' \n')"
+	python3 "$INJ" "$(i_status receiver.pid)" c1
+	python3 "$INJ" "$(i_status acker.pid)" 93010081a3706964ff
+	h_ok "corrupt frame: worker killed" i_wait_for 5 grep -q "worker\[$w0\] slot 0: corrupt message, killing it" "$I_LOG"
+	h_ok "impossible DONE: worker killed" i_wait_for 5 grep -q "worker\[$w1\] slot 1: DONE for a job it does not hold, killing it" "$I_LOG"
+	h_ok "corrupt frame: receiver killed" i_wait_for 5 grep -q 'receiver\[[0-9]*\] slot 0: corrupt message, killing it' "$I_LOG"
+	h_ok "corrupt frame: acker killed" i_wait_for 5 grep -q 'acker\[[0-9]*\] slot 0: corrupt message, killing it' "$I_LOG"
+	h_ok "supervisor still running" kill -0 "$I_PID"
+	h_ok "proto errors counted" i_wait_for 5 bash -c "[ \"\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"counters\"][\"proto_errors\"])' $H_RUN/status.json)\" = 3 ]"
+else
+	echo "ok $((H_N + 1)) # SKIP pidfd_getfd not available"
+	H_N=$((H_N + 1))
+fi
+wait "$I_LOCKPID"
+h_ok "queue drained after the bad frames" i_wait_idle 40
 h_ok "exactly one row and one object per good message ($good)" i_exact "$good"
 h_is "no new dead letters" "$(i_count_dead)" 12
 i_stop
