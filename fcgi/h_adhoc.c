@@ -52,8 +52,13 @@ static const struct db_stmt st_adhoc_list = {
 	"       (extract(epoch FROM a.end_time) * 1000000)::bigint,"
 	"       a.file_size"
 	"  FROM AdhocFlamegraphMetadata a"
-	"  JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
+	/*
+	 * A scalar subquery, not a join: the planner then knows one
+	 * service_id and walks idx_adhoc_metadata_service_time in order,
+	 * so a page costs its LIMIT, not every row of the range (bench/run).
+	 */
+	" WHERE a.service_id = (SELECT s.id FROM Services s"
+	"                        WHERE s.name = $1 AND s.cluster_id IS NULL)"
 	"   AND a.start_time >= $2::timestamp AND a.end_time <= $3::timestamp"
 	"   AND ($4::text[] IS NULL OR a.hostname = ANY ($4::text[]))"
 	" ORDER BY a.start_time DESC, a.id DESC"

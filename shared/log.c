@@ -83,7 +83,12 @@ log_open(const char *path)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return E_IO;
-	if (log_state.fd > 2)
+	/*
+	 * Note that the old descriptor may already have been closed (a forked
+	 * child closing what it inherited) and its number handed back by this
+	 * open(): closing it then would close the new file.
+	 */
+	if (log_state.fd > 2 && log_state.fd != fd)
 		close(log_state.fd);
 	log_state.fd = fd;
 	snprintf(log_state.path, sizeof(log_state.path), "%s", path);
