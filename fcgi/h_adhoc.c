@@ -59,7 +59,13 @@ static const struct db_stmt st_adhoc_list = {
 	 */
 	" WHERE a.service_id = (SELECT s.id FROM Services s"
 	"                        WHERE s.name = $1 AND s.cluster_id IS NULL)"
-	"   AND a.start_time >= $2::timestamp AND a.end_time <= $3::timestamp"
+	/*
+	 * Both bounds on start_time: upstream stored end_time = start_time,
+	 * so its "end_time <= endTime" was a start-time bound.  Our end_time
+	 * is start + duration; bounding it would hide a run that is still
+	 * "ending" (or whose agent clock runs ahead) from a "last hour" view.
+	 */
+	"   AND a.start_time >= $2::timestamp AND a.start_time <= $3::timestamp"
 	"   AND ($4::text[] IS NULL OR a.hostname = ANY ($4::text[]))"
 	" ORDER BY a.start_time DESC, a.id DESC"
 	" LIMIT $5::integer OFFSET $6::bigint",

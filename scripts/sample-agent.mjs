@@ -257,7 +257,8 @@ async function loop(o) {
         const perfEvents = perf && typeof perf === 'object' && Array.isArray(perf.events)
           ? perf.events.join(',') : 'cycles';
         await upload(o, {
-          continuous: Boolean(cfg.continuous), duration, frequency: Number(cfg.frequency) || 11,
+          // report the time actually "profiled" (--max-duration may cut it)
+          continuous: Boolean(cfg.continuous), duration: wait, frequency: Number(cfg.frequency) || 11,
           perfEvents, start, seed: o.seed + runs,
         }).catch((e) => log(e.message));
         runs++;

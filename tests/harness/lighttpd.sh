@@ -18,6 +18,10 @@
 # trap of lib.sh.  lighttpd's own error log is $H_RUN/lighttpd-error.log;
 # the stderr of lighttpd, of the children it spawns and of the prefork master
 # (our log lines) goes to $H_RUN/fcgi-stderr.log.
+#
+# EMBER_FRONT=apache puts Apache 2.4 (mod_proxy_fcgi) in front instead:
+# both start functions then run ember-fcgi's prefork master on
+# $H_RUN/ember-fcgi.sock behind Apache (see h_apache_start below).
 
 : "${EMBER_FCGI:=$EMBER_BUILD/fcgi/ember-fcgi}"
 H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
@@ -89,9 +93,115 @@ h_fcgi_args() {
 	fi
 }
 
-# h_lighttpd_start [MAX_PROCS]: lighttpd spawns MAX_PROCS (2) ember-fcgi.
+# ---- EMBER_FRONT=apache ------------------------------------------------------
+# With EMBER_FRONT=apache, h_lighttpd_start N and h_fcgi_prefork_start N both
+# start ember-fcgi -s $H_RUN/ember-fcgi.sock -n N (its own prefork master) and
+# Apache 2.4 (mpm_event, mod_proxy_fcgi) in front of it, as conf/apache.conf
+# does: /api/ and /metrics/ are proxied to the socket, static/ is the
+# DocumentRoot.  Apache's files are under $H_RUN/apache (error log:
+# $H_RUN/apache/error.log); H_FRONT is "apache" (else "lighttpd").
+H_FRONT=lighttpd
+[ "${EMBER_FRONT:-}" = apache ] && H_FRONT=apache
+H_APACHE=${H_APACHE:-$(command -v apache2 || echo /usr/sbin/apache2)}
+H_APACHE_MODS=${H_APACHE_MODS:-/usr/lib/apache2/modules}
+
+# h_apache_conf SOCK: write $H_RUN/apache/httpd.conf proxying to SOCK.
+h_apache_conf() {
+	local sock=$1 ap=$H_RUN/apache port m
+	port=$(h_free_port) || h_die "no free port"
+	H_HTTP_PORT=$port
+	mkdir -p "$ap"
+	{
+		for m in mpm_event authz_core authz_user authn_core authn_file auth_basic \
+			proxy proxy_fcgi headers mime dir; do
+			echo "LoadModule ${m}_module $H_APACHE_MODS/mod_$m.so"
+		done
+		cat <<EOF
+ServerRoot "$ap"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$ap/httpd.pid"
+ErrorLog "$ap/error.log"
+LogLevel warn
+DefaultRuntimeDir "$ap"
+Mutex file:$ap default
+User www-data
+Group www-data
+TypesConfig /etc/mime.types
+AddType "text/javascript; charset=utf-8" .js .mjs
+AddType "text/html; charset=utf-8" .html
+DocumentRoot "$H_ROOT/static"
+<Directory "$H_ROOT/static">
+    Require all granted
+    Options -Indexes
+</Directory>
+DirectoryIndex index.html
+Header always set X-Content-Type-Options "nosniff"
+LimitRequestBody 67108864
+ProxyPass "/api/"     "unix:$sock|fcgi://localhost/api/"
+ProxyPass "/metrics/" "unix:$sock|fcgi://localhost/metrics/"
+# Without it Apache hides the Authorization header (agents' Bearer key).
+<Location "/">
+    CGIPassAuth On
+</Location>
+EOF
+		if [ -n "${H_LIGHTTPD_USERS:-}" ]; then
+			# lighttpd's plain "user:password" file, hashed for Apache.
+			while IFS=: read -r u p; do
+				[ -n "$u" ] && printf '%s:%s\n' "$u" "$(openssl passwd -apr1 "$p")"
+			done <"$H_LIGHTTPD_USERS" >"$ap/htpasswd"
+			chmod 644 "$ap/htpasswd"
+			cat <<EOF
+<Location "/">
+    AuthType Basic
+    AuthName "ember"
+    AuthUserFile "$ap/htpasswd"
+    Require valid-user
+</Location>
+<LocationMatch "^/(api/)?(health$|v2/profiles|v[12]/health_check|metrics/heartbeat|metrics/command_completion|v1/logs)">
+    Require all granted
+</LocationMatch>
+EOF
+		fi
+	} >"$ap/httpd.conf"
+}
+
+# h_apache_start [N]: ember-fcgi -s SOCK -n N (2) behind Apache mod_proxy_fcgi.
+h_apache_start() {
+	local n=${1:-2} sock="$H_RUN/ember-fcgi.sock" ap=$H_RUN/apache
+	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
+	[ -x "$H_APACHE" ] || h_die "EMBER_FRONT=apache but no apache2"
+	getent passwd www-data >/dev/null || h_die "EMBER_FRONT=apache needs user www-data"
+	# shellcheck disable=SC2046
+	h_bg "$EMBER_FCGI" $(h_fcgi_args) -s "$sock" -n "$n" 2>>"$H_RUN/fcgi-stderr.log"
+	H_FCGI_MASTER_PID=$H_LASTPID
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
+	# Apache's children run as www-data (as with the systemd unit's Group=).
+	chgrp www-data "$sock"
+	h_apache_conf "$sock"
+	"$H_APACHE" -f "$ap/httpd.conf" -t >"$ap/check.log" 2>&1 ||
+		h_die "apache config rejected: $(cat "$ap/check.log")"
+	h_bg "$H_APACHE" -f "$ap/httpd.conf" -DFOREGROUND 2>>"$H_RUN/fcgi-stderr.log"
+	H_APACHE_PID=$H_LASTPID
+	for _ in $(seq 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$H_HTTP_PORT") 2>/dev/null && break
+		kill -0 "$H_APACHE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	(exec 3<>"/dev/tcp/127.0.0.1/$H_HTTP_PORT") 2>/dev/null ||
+		h_die "apache did not start: $(tail -5 "$ap/error.log" "$H_RUN/fcgi-stderr.log" 2>/dev/null)"
+	export H_HTTP="http://127.0.0.1:$H_HTTP_PORT"
+}
+
+# h_lighttpd_start [MAX_PROCS]: lighttpd spawns MAX_PROCS (2) ember-fcgi
+# (EMBER_FRONT=apache: h_apache_start MAX_PROCS instead).
 h_lighttpd_start() {
 	local procs=${1:-2}
+	if [ "$H_FRONT" = apache ]; then
+		h_apache_start "$procs"
+		return
+	fi
 	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
 	h_lighttpd_conf "\"bin-path\" => \"$EMBER_FCGI$(h_fcgi_args)\",
         \"socket\" => \"$H_RUN/lighttpd-fcgi.sock\",
@@ -100,9 +210,14 @@ h_lighttpd_start() {
 	h_lighttpd_run
 }
 
-# h_fcgi_prefork_start [N]: ember-fcgi -s SOCK -n N (2) behind lighttpd.
+# h_fcgi_prefork_start [N]: ember-fcgi -s SOCK -n N (2) behind lighttpd
+# (EMBER_FRONT=apache: behind Apache).
 h_fcgi_prefork_start() {
 	local n=${1:-2} sock="$H_RUN/ember-fcgi.sock"
+	if [ "$H_FRONT" = apache ]; then
+		h_apache_start "$n"
+		return
+	fi
 	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
 	# shellcheck disable=SC2046
 	h_bg "$EMBER_FCGI" $(h_fcgi_args) -s "$sock" -n "$n" 2>>"$H_RUN/fcgi-stderr.log"
@@ -114,8 +229,14 @@ h_fcgi_prefork_start() {
 	h_lighttpd_run
 }
 
-# h_lighttpd_stop: stop lighttpd (and the children it spawned).
+# h_lighttpd_stop: stop lighttpd (and the children it spawned), or Apache
+# under EMBER_FRONT=apache (ember-fcgi's prefork master keeps running).
 h_lighttpd_stop() {
+	if [ -n "${H_APACHE_PID:-}" ]; then
+		kill "$H_APACHE_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$H_APACHE_PID" 2>/dev/null || break; sleep 0.1; done
+		H_APACHE_PID=
+	fi
 	[ -n "${H_LIGHTTPD_PID:-}" ] || return 0
 	kill "$H_LIGHTTPD_PID" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$H_LIGHTTPD_PID" 2>/dev/null || break; sleep 0.1; done

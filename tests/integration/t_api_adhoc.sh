@@ -131,6 +131,16 @@ h_is "content: billing's own file through billing" "$(jq -r .content <<<"$H_BODY
 h_req GET "$C?serviceName=x'%20OR%20'1'='1&filename=x'%20OR%20'1'='1"
 h_is "content: SQL metacharacters 404" "$H_STATUS" 404
 
+# --- the time range bounds start_time (upstream: end_time = start_time) -----
+# A run that started inside the range but "ends" after it (its agent asked
+# for 60 s; or the agent's clock runs ahead) is in "the last hour" view.
+h_sql "INSERT INTO AdhocFlamegraphMetadata (service_id, hostname, s3_key, start_time, end_time, file_size) VALUES
+	($BID, 'late', 'products/billing/stacks/flamegraph/late_adhoc_flamegraph.html', '2026-03-11 23:59:50', '2026-03-12 00:00:50', 1)" >/dev/null
+h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T23:00:00Z&endTime=2026-03-12T00:00:00Z'
+h_is "list: a run ending after endTime is listed" "$(jq -r '[.[].hostname] | join(",")' <<<"$H_BODY")" "late"
+h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T23:59:51Z&endTime=2026-03-12T01:00:00Z'
+h_is "list: a run that started before startTime is not" "$(jq -r 'length' <<<"$H_BODY")" 0
+
 h_req GET /api/health
 h_is "still serving" "$H_STATUS" 200
 h_done

@@ -155,6 +155,12 @@ EOF
 	check_front apache "http://127.0.0.1:$APORT"
 	h_ok "apache: the seed's /metrics spelling reaches ember-fcgi" \
 		bash -c "curl -s -X POST -d '{}' -H 'Content-Type: application/json' 'http://127.0.0.1:$APORT/metrics/heartbeat' | jq -e 'type == \"object\"' >/dev/null"
+	# The agent's bearer key reaches ember-fcgi (CGIPassAuth): a wrong key is
+	# "Invalid", not "Missing" as it is when Apache withholds the header.
+	h_is "apache: the agent's Authorization header reaches ember-fcgi" \
+		"$(curl -s -X POST -H 'Authorization: Bearer wrong-key' -H 'Content-Type: application/json' \
+			-d '{"ip_address":"10.0.0.1","hostname":"h","service_name":"s"}' \
+			"http://127.0.0.1:$APORT/api/metrics/heartbeat")" '{"message":"Invalid API key"}'
 	h_ok "apache: X-Content-Type-Options" \
 		bash -c "curl -s -D - -o /dev/null -u admin:secret 'http://127.0.0.1:$APORT/' | grep -qi '^x-content-type-options: nosniff'"
 	apache2 -f "$AP/httpd.conf" -k stop >/dev/null 2>&1
