@@ -130,7 +130,8 @@ src = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r"static const struct db_stmt %s = \{(.*?)\n\};" % re.escape(sys.argv[2]), src, re.S)
 if not m:
     sys.exit("no statement %s in %s" % (sys.argv[2], sys.argv[1]))
-lits = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
+body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)  # quotes in comments are not SQL
+lits = re.findall(r'"((?:[^"\\]|\\.)*)"', body)
 print("".join(lits[1:]).replace('\\"', '"'))
 PY
 }

@@ -620,3 +620,55 @@ out:
 	free(slot_of);
 	return rc;
 }
+
+/* The first non-empty of a config value and an environment variable. */
+static const char *
+http_pick(const char *v, const char *env)
+{
+	const char *e;
+
+	if (v && *v)
+		return v;
+	e = getenv(env);
+	return e ? e : "";
+}
+
+/* A client that signs every request for an AWS API. */
+int
+http_new_aws(const struct http_aws *aws, const struct http_opts *opts,
+	struct http **out, char **token_hdr, char *err, size_t errlen)
+{
+	const char *key = http_pick(aws->access_key, "AWS_ACCESS_KEY_ID");
+	const char *secret = http_pick(aws->secret_key, "AWS_SECRET_ACCESS_KEY");
+	const char *token = http_pick(aws->session_token, "AWS_SESSION_TOKEN");
+	struct http_opts ho = *opts;
+	struct buf userpwd = BUF_INIT(0);
+	char sigv4[128];
+	int rc;
+
+	*out = NULL;
+	*token_hdr = NULL;
+	if (!*key || !*secret || strchr(key, ':')) {
+		snprintf(err, errlen, "%s: no credentials (%s.access_key/secret_key "
+			"or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)", aws->who,
+			aws->who);
+		return E_CONFIG;
+	}
+	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:%s", aws->region, aws->service);
+	if (buf_addf(&userpwd, "%s:%s", key, secret) != E_OK)
+		abort();
+	ho.sigv4 = sigv4;
+	ho.userpwd = userpwd.data;
+	rc = http_new(&ho, out, err, errlen);
+	buf_release(&userpwd);
+	if (rc != E_OK)
+		return rc;
+	if (*token) {
+		struct buf b = BUF_INIT(0);
+
+		if (buf_addf(&b, "x-amz-security-token: %s", token) != E_OK)
+			abort();
+		*token_hdr = buf_detach(&b, NULL);
+	}
+	return E_OK;
+}

@@ -66,6 +66,28 @@ struct http_resp {
 /* Create a client (curl_global_init is done once, on first use). */
 MUST_CHECK int http_new(const struct http_opts *opts, struct http **out,
 	char *err, size_t errlen);
+
+/* An AWS client's identity: where SigV4 credentials come from. */
+struct http_aws {
+	const char *who;	/* "s3", "sqs": prefixes error texts and names the keys */
+	const char *service;	/* SigV4 service name: "s3", "sqs" */
+	const char *region;
+	const char *access_key;	/* "" or NULL = AWS_ACCESS_KEY_ID */
+	const char *secret_key;	/* "" or NULL = AWS_SECRET_ACCESS_KEY */
+	const char *session_token;	/* "" or NULL = AWS_SESSION_TOKEN */
+};
+
+/*
+ * http_new() for an AWS API: takes the credentials from aws (else the
+ * standard AWS_* variables), signs with SigV4 for aws->service in
+ * aws->region, and sets *token_hdr to a heap "x-amz-security-token: ..."
+ * header line when there is a session token (else NULL; the caller frees
+ * it).  E_CONFIG with a message naming the keys when credentials are
+ * missing; otherwise as http_new().  opts->sigv4/userpwd are ignored.
+ */
+MUST_CHECK int http_new_aws(const struct http_aws *aws,
+	const struct http_opts *opts, struct http **out, char **token_hdr,
+	char *err, size_t errlen);
 void http_free(struct http *h);
 const char *http_errmsg(const struct http *h);
 

@@ -46,40 +46,20 @@ s3_seterr(struct s3 *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The first non-empty of a config value and an environment variable. */
-static const char *
-s3_pick(const char *v, const char *env)
-{
-	const char *e;
-
-	if (v && *v)
-		return v;
-	e = getenv(env);
-	return e ? e : "";
-}
-
 /* Create a client from the config. */
 int
 s3_new(const struct cfg_s3 *cfg, struct s3 **out, char *err, size_t errlen)
 {
 	struct s3 *s = NULL;
 	struct http_opts ho;
+	struct http_aws aws;
 	struct buf b = BUF_INIT(0);
-	const char *key = s3_pick(cfg->access_key, "AWS_ACCESS_KEY_ID");
-	const char *secret = s3_pick(cfg->secret_key, "AWS_SECRET_ACCESS_KEY");
-	const char *token = s3_pick(cfg->session_token, "AWS_SESSION_TOKEN");
 	const char *region = cfg->region && *cfg->region ? cfg->region : "us-east-1";
-	char sigv4[128];
 	int rc;
 
 	*out = NULL;
 	if (!cfg->bucket || !*cfg->bucket) {
 		snprintf(err, errlen, "s3: bucket is not set");
-		return E_CONFIG;
-	}
-	if (!*key || !*secret || strchr(key, ':')) {
-		snprintf(err, errlen, "s3: no credentials (s3.access_key/secret_key "
-			"or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
 		return E_CONFIG;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -101,22 +81,13 @@ s3_new(const struct cfg_s3 *cfg, struct s3 **out, char *err, size_t errlen)
 		s->base[strlen(s->base) - 1] = '\0';
 	s->bucket = xstrdup(cfg->bucket);
 	s->path_style = cfg->path_style;
-	if (*token) {
-		if (buf_addf(&b, "x-amz-security-token: %s", token) != E_OK)
-			abort();
-		s->token_hdr = buf_detach(&b, NULL);
-	}
-	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", region);
-	if (buf_addf(&b, "%s:%s", key, secret) != E_OK)
-		abort();
 	memset(&ho, 0, sizeof(ho));
 	ho.timeout_ms = cfg->timeout_ms;
 	ho.retries = cfg->retries;
 	ho.parallel = cfg->parallel;
-	ho.sigv4 = sigv4;
-	ho.userpwd = b.data;
-	rc = http_new(&ho, &s->http, err, errlen);
-	buf_release(&b);
+	aws = (struct http_aws){ "s3", "s3", region, cfg->access_key,
+		cfg->secret_key, cfg->session_token };
+	rc = http_new_aws(&aws, &ho, &s->http, &s->token_hdr, err, errlen);
 	if (rc != E_OK)
 		goto fail;
 	*out = s;

@@ -37,38 +37,18 @@ sqs_seterr(struct sqs *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The first non-empty of a config value and an environment variable. */
-static const char *
-sqs_pick(const char *v, const char *env)
-{
-	const char *e;
-
-	if (v && *v)
-		return v;
-	e = getenv(env);
-	return e ? e : "";
-}
-
 /* Create a client. */
 int
 sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err, size_t errlen)
 {
 	struct sqs *s = NULL;
 	struct http_opts ho;
+	struct http_aws aws;
 	struct buf b = BUF_INIT(0);
-	const char *key = sqs_pick(cfg->access_key, "AWS_ACCESS_KEY_ID");
-	const char *secret = sqs_pick(cfg->secret_key, "AWS_SECRET_ACCESS_KEY");
-	const char *token = sqs_pick(cfg->session_token, "AWS_SESSION_TOKEN");
 	const char *region = cfg->region && *cfg->region ? cfg->region : "us-east-1";
-	char sigv4[128];
 	int rc;
 
 	*out = NULL;
-	if (!*key || !*secret || strchr(key, ':')) {
-		snprintf(err, errlen, "sqs: no credentials (sqs.access_key/secret_key "
-			"or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
-		return E_CONFIG;
-	}
 	s = xcalloc(1, sizeof(*s));
 	if (cfg->endpoint && *cfg->endpoint) {
 		rc = buf_addstr(&b, cfg->endpoint);
@@ -96,22 +76,13 @@ sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err, size_t errlen)
 		abort();
 	s->url = buf_detach(&b, NULL);
 	s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000;
-	if (*token) {
-		if (buf_addf(&b, "x-amz-security-token: %s", token) != E_OK)
-			abort();
-		s->token_hdr = buf_detach(&b, NULL);
-	}
-	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:sqs", region);
-	if (buf_addf(&b, "%s:%s", key, secret) != E_OK)
-		abort();
 	memset(&ho, 0, sizeof(ho));
 	ho.timeout_ms = cfg->timeout_ms;
 	ho.retries = cfg->retries;
 	ho.parallel = 1;
-	ho.sigv4 = sigv4;
-	ho.userpwd = b.data;
-	rc = http_new(&ho, &s->http, err, errlen);
-	buf_release(&b);
+	aws = (struct http_aws){ "sqs", "sqs", region, cfg->access_key,
+		cfg->secret_key, cfg->session_token };
+	rc = http_new_aws(&aws, &ho, &s->http, &s->token_hdr, err, errlen);
 	if (rc != E_OK)
 		goto fail;
 	*out = s;
