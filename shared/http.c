@@ -621,26 +621,14 @@ out:
 	return rc;
 }
 
-/* The first non-empty of a config value and an environment variable. */
-static const char *
-http_pick(const char *v, const char *env)
-{
-	const char *e;
-
-	if (v && *v)
-		return v;
-	e = getenv(env);
-	return e ? e : "";
-}
-
 /* A client that signs every request for an AWS API. */
 int
 http_new_aws(const struct http_aws *aws, const struct http_opts *opts,
 	struct http **out, char **token_hdr, char *err, size_t errlen)
 {
-	const char *key = http_pick(aws->access_key, "AWS_ACCESS_KEY_ID");
-	const char *secret = http_pick(aws->secret_key, "AWS_SECRET_ACCESS_KEY");
-	const char *token = http_pick(aws->session_token, "AWS_SESSION_TOKEN");
+	const char *key = aws->access_key ? aws->access_key : "";
+	const char *secret = aws->secret_key ? aws->secret_key : "";
+	const char *token = aws->session_token ? aws->session_token : "";
 	struct http_opts ho = *opts;
 	struct buf userpwd = BUF_INIT(0);
 	char sigv4[128];

@@ -72,14 +72,17 @@ struct http_aws {
 	const char *who;	/* "s3", "sqs": prefixes error texts and names the keys */
 	const char *service;	/* SigV4 service name: "s3", "sqs" */
 	const char *region;
-	const char *access_key;	/* "" or NULL = AWS_ACCESS_KEY_ID */
-	const char *secret_key;	/* "" or NULL = AWS_SECRET_ACCESS_KEY */
-	const char *session_token;	/* "" or NULL = AWS_SESSION_TOKEN */
+	const char *access_key;	/* required */
+	const char *secret_key;	/* required */
+	const char *session_token;	/* "" or NULL = none */
 };
 
 /*
- * http_new() for an AWS API: takes the credentials from aws (else the
- * standard AWS_* variables), signs with SigV4 for aws->service in
+ * http_new() for an AWS API: signs with the credentials in aws, exactly
+ * as given.  Note that the environment is not read here: cfg_load() fills
+ * empty keys from AWS_* with its pairing rule (a token only with the
+ * key it belongs to), and a second fallback here would undo that rule.
+ * Signs with SigV4 for aws->service in
  * aws->region, and sets *token_hdr to a heap "x-amz-security-token: ..."
  * header line when there is a session token (else NULL; the caller frees
  * it).  E_CONFIG with a message naming the keys when credentials are

@@ -273,6 +273,46 @@ test_head_many(void **state)
 	http_free(h);
 }
 
+/*
+ * http_new_aws signs with exactly the credentials it is given: an
+ * AWS_SESSION_TOKEN in the environment must not be paired with a key
+ * from the config file (cfg_load() owns the AWS_* fallback and its rule).
+ */
+static void
+test_new_aws_credentials(void **state)
+{
+	struct http_opts ho;
+	struct http_aws aws = { "s3", "s3", "us-east-1", "AKIDFILE",
+		"secretfile", "" };
+	struct http *h = NULL;
+	char *tok = NULL;
+	char err[256];
+
+	memset(&ho, 0, sizeof(ho));
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+	setenv("AWS_SESSION_TOKEN", "tokenenv", 1);
+	assert_int_equal(http_new_aws(&aws, &ho, &h, &tok, err, sizeof(err)), E_OK);
+	assert_null(tok);	/* not the environment's token */
+	http_free(h);
+	aws.session_token = "tokenfile";
+	assert_int_equal(http_new_aws(&aws, &ho, &h, &tok, err, sizeof(err)), E_OK);
+	assert_string_equal(tok, "x-amz-security-token: tokenfile");
+	free(tok);
+	http_free(h);
+	aws.access_key = "";	/* no fallback to AWS_ACCESS_KEY_ID */
+	assert_int_equal(http_new_aws(&aws, &ho, &h, &tok, err, sizeof(err)),
+		E_CONFIG);
+	assert_null(h);
+	assert_non_null(strstr(err, "s3.access_key"));
+	aws.access_key = "a:b";	/* a colon would split userpwd */
+	assert_int_equal(http_new_aws(&aws, &ho, &h, &tok, err, sizeof(err)),
+		E_CONFIG);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+}
+
 int
 main(void)
 {
@@ -285,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_4xx_not_retried_and_caps),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_head_many),
+		cmocka_unit_test(test_new_aws_credentials),
 	};
 
 	memset(&sa, 0, sizeof(sa));

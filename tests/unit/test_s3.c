@@ -106,8 +106,13 @@ test_new_needs_credentials(void **state)
 	assert_int_equal(s3_new(&c, &s, err, sizeof(err)), E_CONFIG);
 	assert_null(s);
 	assert_non_null(strstr(err, "credentials"));
+	/* the environment is cfg_load()'s to read, not the client's */
 	setenv("AWS_ACCESS_KEY_ID", "envkey", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
+	assert_int_equal(s3_new(&c, &s, err, sizeof(err)), E_CONFIG);
+	assert_null(s);
+	c.access_key = (char *)"k";
+	c.secret_key = (char *)"s";
 	assert_int_equal(s3_new(&c, &s, err, sizeof(err)), E_OK);
 	s3_free(s);
 	c.endpoint = (char *)"ftp://x";
