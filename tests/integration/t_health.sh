@@ -44,6 +44,12 @@ check_common() {
 # --- lighttpd bin-path + max-procs (ember-fcgi accepts on fd 0) ---
 export EMBER_FCGI_MAX_REQUESTS=25
 h_lighttpd_start 2
+# lighttpd spawns its max-procs children one after the other (slowly under
+# the sanitizers): take the "before" set once both are there.
+for _ in $(seq 100); do
+	[ "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | wc -l)" -ge 2 ] && break
+	sleep 0.1
+done
 kids0=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')
 check_common bin-path
 h_is "bin-path: recycling re-executes in place (same pids)" "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')" "$kids0"
