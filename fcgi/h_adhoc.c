@@ -320,13 +320,12 @@ name_ok(const char *name)
 		strcmp(name, "..") != 0;
 }
 
-/* Send the HTML itself, sandboxed. */
-static int
-send_html(struct req *r, const char *name, const struct buf *html)
+/* The headers of the raw variant: sandboxed, not sniffed, named. */
+static void
+html_headers(struct req *r, const char *name)
 {
 	struct buf cd = BUF_INIT(0);
 	const char *p;
-	int err;
 
 	if (buf_addstr(&cd, "inline; filename=\""))
 		abort();
@@ -338,9 +337,40 @@ send_html(struct req *r, const char *name, const struct buf *html)
 		abort();
 	req_add_header(r, "Content-Security-Policy", "sandbox allow-scripts");
 	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	req_add_header(r, "Content-Disposition", cd.data);
-	err = req_send(r, 200, "text/html; charset=utf-8", html->data, html->len);
+	req_add_header(r, "Content-Disposition", arena_strdup(r->arena, cd.data));
 	buf_release(&cd);
+}
+
+/*
+ * With fcgi.x_sendfile and a local store, answer the raw variant with the
+ * headers and X-Sendfile: the front server reads and sends the file, and
+ * the bytes never pass through this process.  E_NOTFOUND when the object
+ * is gone; *done false when this does not apply (the caller reads the
+ * object itself).
+ */
+static int
+send_html_file(struct req *r, struct app *app, struct store *st,
+	const char *key, const char *name, bool *done)
+{
+	struct buf path = BUF_INIT(0);
+	uint64_t size;
+	int err;
+
+	*done = false;
+	if (!app->cfg->fcgi.x_sendfile || !store_is_local(st))
+		return E_OK;
+	err = store_local_path(st, key, &path, &size);
+	if (err) {
+		if (err != E_NOTFOUND)
+			log_error("adhoc content '%s': %s", key, store_errmsg(st));
+		buf_release(&path);
+		return err;
+	}
+	*done = true;
+	html_headers(r, name);
+	req_add_header(r, "X-Sendfile", arena_strdup(r->arena, path.data));
+	err = req_send(r, 200, "text/html; charset=utf-8", NULL, 0);
+	buf_release(&path);
 	return err;
 }
 
@@ -353,6 +383,7 @@ h_adhoc_content(struct req *r, struct app *app)
 	PGresult *res = NULL;
 	struct store *st;
 	struct db *db;
+	bool html_fmt, sent = false;
 	int err;
 
 	if ((err = need_arg(r, "serviceName", &svc)) ||
@@ -375,7 +406,14 @@ h_adhoc_content(struct req *r, struct app *app)
 		goto out;
 	}
 	key = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	fmt = req_arg(r, "format");
+	html_fmt = fmt && strcmp(fmt, "html") == 0;
 	err = app_store(app, &st);
+	if (!err && html_fmt) {
+		err = send_html_file(r, app, st, key, name, &sent);
+		if (sent)
+			goto out;
+	}
 	if (!err) {
 		html.max = app->cfg->fcgi.max_gunzip;
 		err = store_get(st, key, app->cfg->fcgi.max_gunzip, &html);
@@ -390,9 +428,10 @@ h_adhoc_content(struct req *r, struct app *app)
 		err = req_send_string(r, 500, "Failed to fetch flamegraph content");
 		goto out;
 	}
-	fmt = req_arg(r, "format");
-	if (fmt && strcmp(fmt, "html") == 0) {
-		err = send_html(r, name, &html);
+	if (html_fmt) {
+		html_headers(r, name);
+		err = req_send(r, 200, "text/html; charset=utf-8", html.data,
+			html.len);
 		goto out;
 	}
 	req_add_header(r, "X-Content-Type-Options", "nosniff");

@@ -98,6 +98,7 @@ struct cfg_fcgi {
 	size_t max_logs;	/* /api/v1/logs kept per request, default 256 KiB */
 	enum cfg_agent_auth agent_auth;	/* required (default) | off */
 	bool require_remote_user;	/* operator endpoints need REMOTE_USER */
+	bool x_sendfile;	/* the front server sends local files (X-Sendfile) */
 	unsigned list_limit;	/* default page size of the ad hoc list, 500 */
 	unsigned list_max;	/* largest page, 5000 */
 	unsigned active_window;	/* seconds a heartbeat keeps a host active, 600 */

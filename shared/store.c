@@ -235,6 +235,29 @@ store_list_page_release(struct store_list_page *page)
 	page->next_token = NULL;
 }
 
+/* Whether the backend keeps its objects in local files. */
+bool
+store_is_local(const struct store *st)
+{
+	return st->be->local_path != NULL;
+}
+
+/* The file behind a local object. */
+int
+store_local_path(struct store *st, const char *key, struct buf *path,
+	uint64_t *size)
+{
+	int rc;
+
+	if (!st->be->local_path) {
+		store_seterr(st, "%s: objects are not local files", st->be->name);
+		return E_INTERNAL;
+	}
+	if ((rc = store_check_key(st, key)) != E_OK)
+		return rc;
+	return st->be->local_path(st, key, path, size);
+}
+
 /* Existence of many keys. */
 int
 store_exists_many(struct store *st, const char *const *keys, size_t n,

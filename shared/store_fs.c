@@ -486,23 +486,54 @@ out:
 	return rc;
 }
 
+/* Stat an object through the same checks a read makes. */
+static int
+fs_stat_object(struct store *st, const char *key, struct stat *sb)
+{
+	int fd = -1;
+	int rc;
+
+	rc = fs_open_read(st, key, &fd, sb);
+	if (rc == E_OK)
+		close(fd);
+	return rc;
+}
+
 /* Head. */
 static int
 fs_head(struct store *st, const char *key, struct store_info *info)
 {
 	struct stat sb;
-	int fd = -1;
 	int rc;
 
-	rc = fs_open_read(st, key, &fd, &sb);
+	rc = fs_stat_object(st, key, &sb);
 	if (rc != E_OK)
 		return rc;
-	close(fd);
 	memset(info, 0, sizeof(*info));
 	info->size = (uint64_t)sb.st_size;
 	info->mtime = (int64_t)sb.st_mtime;
 	fs_meta_content_type(st, key, info->content_type,
 		sizeof(info->content_type));
+	return E_OK;
+}
+
+/* The object's file name under the root, checked as a read would be. */
+static int
+fs_local_path(struct store *st, const char *key, struct buf *path,
+	uint64_t *size)
+{
+	struct store_fs *fs = st->ctx;
+	struct stat sb;
+	int rc;
+
+	rc = fs_stat_object(st, key, &sb);
+	if (rc != E_OK)
+		return rc;
+	*size = (uint64_t)sb.st_size;
+	if (buf_addstr(path, fs->root) ||
+	    (path->len && path->data[path->len - 1] != '/' && buf_addch(path, '/')) ||
+	    buf_addstr(path, key))
+		return E_TOOBIG;
 	return E_OK;
 }
 
@@ -730,6 +761,7 @@ static const struct store_backend store_fs_backend = {
 	.del = fs_del,
 	.list = fs_list,
 	.exists_many = fs_exists_many,
+	.local_path = fs_local_path,
 	.free = fs_free,
 };
 
@@ -757,7 +789,25 @@ store_fs_open(struct store *st, const struct cfg_store *cfg, char *err,
 		free(fs);
 		return E_CONFIG;
 	}
-	fs->root = xstrdup(cfg->fs_root);
+	if (cfg->fs_root[0] == '/') {
+		fs->root = xstrdup(cfg->fs_root);
+	} else {
+		/* absolute, for store_local_path(); symlinks left as named */
+		char *cwd = getcwd(NULL, 0);
+		struct buf b = BUF_INIT(0);
+
+		if (!cwd || buf_addf(&b, "%s/%s", cwd, cfg->fs_root)) {
+			snprintf(err, errlen, "store: cannot resolve %s: %s",
+				cfg->fs_root, cwd ? "too long" : strerror(errno));
+			free(cwd);
+			buf_release(&b);
+			close(fs->rootfd);
+			free(fs);
+			return E_CONFIG;
+		}
+		free(cwd);
+		fs->root = buf_detach(&b, NULL);
+	}
 	st->be = &store_fs_backend;
 	st->ctx = fs;
 	return E_OK;

@@ -29,6 +29,9 @@ struct store_backend {
 		size_t max, struct store_list_page *page);
 	int (*exists_many)(struct store *st, const char *const *keys, size_t n,
 		bool *exists);
+	/* NULL for backends without local files; see store_local_path(). */
+	int (*local_path)(struct store *st, const char *key, struct buf *path,
+		uint64_t *size);
 	void (*free)(void *ctx);
 };
 

@@ -10,7 +10,9 @@
 # Both export H_HTTP=http://127.0.0.1:PORT.  With H_LIGHTTPD_USERS naming
 # a "user:password" file, lighttpd asks for HTTP basic auth on every path
 # but the agent ones (and so sets REMOTE_USER for ember-fcgi).  lighttpd serves the source
-# tree's static/ folder itself and sends /api and /metrics to FastCGI.
+# tree's static/ folder itself and sends /api and /metrics to FastCGI,
+# honouring X-Sendfile for files under $H_RUN (set EMBER_FCGI_X_SENDFILE=true
+# to have ember-fcgi use it; Apache does not, so leave it unset there).
 # ember-fcgi inherits the environment (EMBER_* overrides, e.g. the ones
 # h_pg_start exports), and EMBER_FCGI_CONFIG, when set, is passed as -c.
 # The binary is $EMBER_FCGI, default $EMBER_BUILD/fcgi/ember-fcgi.
@@ -29,6 +31,10 @@ H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 # h_lighttpd_conf FASTCGI-BACKEND-LINES: write $H_RUN/lighttpd.conf.
 h_lighttpd_conf() {
 	local backend=$1 port mods='"mod_fastcgi", "mod_setenv"'
+	# X-Sendfile as conf/lighttpd.conf has it; test stores live under $H_RUN.
+	backend="$backend
+        \"x-sendfile\" => \"enable\",
+        \"x-sendfile-docroot\" => ( \"$H_RUN\" ),"
 	# mod_auth must come before mod_fastcgi.
 	[ -n "${H_LIGHTTPD_USERS:-}" ] && mods='"mod_auth", "mod_authn_file", '"$mods"
 	port=$(h_free_port) || h_die "no free port"
@@ -43,6 +49,7 @@ server.pid-file        = "$H_RUN/lighttpd.pid"
 server.errorlog        = "$H_RUN/lighttpd-error.log"
 server.upload-dirs     = ( "$H_RUN/lighttpd-up" )
 server.max-request-size = 65536
+server.stream-response-body = 1
 index-file.names       = ( "index.html" )
 mimetype.assign        = ( ".html" => "text/html; charset=utf-8",
                            ".js" => "text/javascript; charset=utf-8",

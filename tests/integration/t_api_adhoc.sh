@@ -14,6 +14,9 @@ ROOT=$H_RUN/objects
 mkdir -p "$ROOT"
 export EMBER_STORE_BACKEND=fs EMBER_STORE_FS_ROOT="$ROOT"
 export EMBER_FCGI_LIST_LIMIT=3 EMBER_FCGI_LIST_MAX=4
+# lighttpd sends the raw variant's file itself (fcgi.x_sendfile); Apache's
+# mod_proxy_fcgi does not, so there ember-fcgi sends the bytes.
+[ "$H_FRONT" = lighttpd ] && export EMBER_FCGI_X_SENDFILE=true
 h_lighttpd_start 2
 
 # The rows of golden/30-adhoc-setup.sql.txt (what the indexer writes).
@@ -110,6 +113,29 @@ h_is "html: content type" "$(h_header Content-Type)" "text/html; charset=utf-8"
 h_is "html: sandboxed" "$(h_header Content-Security-Policy)" "sandbox allow-scripts"
 h_is "html: nosniff" "$(h_header X-Content-Type-Options)" "nosniff"
 h_is "html: download name" "$(h_header Content-Disposition)" "inline; filename=\"$F1\""
+h_is "html: no X-Sendfile reaches the client" "$(h_header X-Sendfile)" ""
+if [ "$H_FRONT" = lighttpd ]; then
+	# lighttpd's static path adds validators; ember-fcgi's answers have none
+	h_ok "html: the file was sent by lighttpd (X-Sendfile)" test -n "$(h_header Last-Modified)"
+	h_is "html: length of the object" "$(h_header Content-Length)" "$(stat -c %s "$ROOT/$FG/$F1")"
+else
+	h_is "html: the bytes came from ember-fcgi" "$(h_header Last-Modified)" ""
+	h_is "html: length of the object (Apache chunks it)" "$(wc -c <"$H_RUN/h_req.body")" "$(stat -c %s "$ROOT/$FG/$F1")"
+fi
+h_req GET "$C?serviceName=checkout&filename=$F2&format=html"
+h_is "html: a row whose file is gone 404" "$H_STATUS $H_BODY" '404 "Flamegraph file not found"'
+# An object that is a symbolic link (planted in the store) is never followed.
+F3=2026-03-11T12:00:00_00000000000000000000000000000003_ip-10-0-1-7_adhoc_flamegraph.html
+ln -s "$H_RUN/secret.txt" "$ROOT/$FG/$F3"
+h_sql "INSERT INTO AdhocFlamegraphMetadata (service_id, hostname, s3_key, start_time, end_time, file_size)
+	VALUES ($SID, 'ip-10-0-1-7', '$FG/$F3', '2026-03-11 12:00:00', '2026-03-11 12:00:00', 7)" >/dev/null
+for fmt in html json; do
+	h_req GET "$C?serviceName=checkout&filename=$F3&format=$fmt"
+	h_ok "$fmt: a symlinked object is refused" bash -c '[ "$1" -ge 400 ]' _ "$H_STATUS"
+	h_ok "$fmt: nothing of its target is sent" bash -c '! grep -q secret <<<"$1"' _ "$H_BODY"
+done
+h_sql "DELETE FROM AdhocFlamegraphMetadata WHERE hostname = 'ip-10-0-1-7'" >/dev/null
+rm "$ROOT/$FG/$F3"
 
 # --- content: security ----------------------------------------------------------
 for bad in "../../../secret.txt" "%2e%2e%2f%2e%2e%2fsecret.txt" "..%2F..%2Fbilling%2Fstacks%2Fflamegraph%2F$BF" \
