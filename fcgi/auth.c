@@ -16,18 +16,26 @@
 #include "log.h"
 
 /*
- * Column 1: NULL (no live ember key), 't' (covers the service), 'f'
- * (another service's key).  Column 2: a live upstream token matches.
+ * 'ok' (AUTH_ALLOWED_SQL holds), 'other' (a live ember key for another
+ * service) or 'bad'.
  */
 static const struct db_stmt st_auth = {
 	"fcgi_auth_check",
-	"SELECT (SELECT bool_or(k.service_name IS NULL OR k.service_name = $2)"
-	"          FROM ember_api_keys k"
-	"         WHERE k.key_hash = $1 AND k.revoked_at IS NULL),"
-	"       EXISTS (SELECT 1 FROM ProfilerTokens t"
-	"                WHERE t.token = $3 AND t.disabled IS NULL)",
+	"SELECT CASE WHEN " AUTH_ALLOWED_SQL " THEN 'ok'"
+	"  WHEN EXISTS (SELECT 1 FROM ember_api_keys k"
+	"                WHERE k.key_hash = $1 AND k.revoked_at IS NULL)"
+	"       THEN 'other' ELSE 'bad' END",
 	3,
 };
+
+/* Map the SQL verdict onto the enum; anything unexpected is a bad key. */
+static enum auth_result
+auth_verdict(const char *v)
+{
+	if (strcmp(v, "ok") == 0)
+		return AUTH_OK;
+	return strcmp(v, "other") == 0 ? AUTH_OTHER_SERVICE : AUTH_BAD;
+}
 
 /* Look the key up and classify it for the service. */
 int
@@ -46,24 +54,13 @@ auth_check(struct app *app, const char *key, const char *service,
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	hash_sha256_hex(key, strlen(key), hex);
-	params[0] = hex;
-	params[1] = service ? service : "";
-	params[2] = key;
+	auth_params(key, service, hex, params);
 	err = db_exec(db, &st_auth, params, &pr);
 	if (err) {
 		log_error("auth: %s", db_errmsg(db));
 		return err;
 	}
-	if (!PQgetisnull(pr, 0, 0) &&
-	    (PQgetvalue(pr, 0, 0)[0] == 't' || !service))
-		*res = AUTH_OK;
-	else if (PQgetvalue(pr, 0, 1)[0] == 't')
-		*res = AUTH_OK;
-	else if (!PQgetisnull(pr, 0, 0))
-		*res = AUTH_OTHER_SERVICE;
-	else
-		*res = AUTH_BAD;
+	*res = auth_verdict(PQgetvalue(pr, 0, 0));
 	PQclear(pr);
 	return E_OK;
 }
@@ -82,6 +79,33 @@ auth_bearer(struct req *r)
 	return *h ? arena_strdup(r->arena, h) : NULL;
 }
 
+/* Hash the key and lay out AUTH_ALLOWED_SQL's three parameters. */
+void
+auth_params(const char *key, const char *service, char hex[65],
+	const char **params)
+{
+	hash_sha256_hex(key, strlen(key), hex);
+	params[0] = hex;
+	params[1] = service;
+	params[2] = key;
+}
+
+/* Send the 401/403 for a refused key. */
+int
+auth_refuse(struct req *r, enum auth_result res)
+{
+	int err;
+
+	if (res == AUTH_OTHER_SERVICE) {
+		err = req_send_message(r, 403, "API key not valid for this service");
+		return err ? err : E_FORBIDDEN;
+	}
+	req_add_header(r, "WWW-Authenticate", "Bearer");
+	err = req_send_message(r, 401, res == AUTH_MISSING ?
+		"Missing API key" : "Invalid API key");
+	return err ? err : E_AUTH;
+}
+
 /* Enforce fcgi.agent_auth for heartbeat-style endpoints. */
 int
 auth_agent(struct req *r, struct app *app, const char *service)
@@ -94,19 +118,5 @@ auth_agent(struct req *r, struct app *app, const char *service)
 	err = auth_check(app, auth_bearer(r), service, &res);
 	if (err)
 		return err;
-	switch (res) {
-	case AUTH_OK:
-		return E_OK;
-	case AUTH_OTHER_SERVICE:
-		err = req_send_message(r, 403, "API key not valid for this service");
-		return err ? err : E_FORBIDDEN;
-	case AUTH_MISSING:
-		req_add_header(r, "WWW-Authenticate", "Bearer");
-		err = req_send_message(r, 401, "Missing API key");
-		return err ? err : E_AUTH;
-	default:
-		req_add_header(r, "WWW-Authenticate", "Bearer");
-		err = req_send_message(r, 401, "Invalid API key");
-		return err ? err : E_AUTH;
-	}
+	return res == AUTH_OK ? E_OK : auth_refuse(r, res);
 }

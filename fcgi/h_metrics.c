@@ -10,9 +10,11 @@
  * Wire formats are upstream's (reference/upstream-spec.md section 6 and the
  * golden exchanges).  Where we differ on purpose:
  *
- *  - heartbeat: one statement (a data-modifying CTE) upserts the host,
- *    reads its command, marks a pending one sent and records the
- *    execution, so a heartbeat is one round trip.  Invalid UUIDs in
+ *  - heartbeat: one statement checks the key, upserts the host and reads
+ *    its command, so a heartbeat is one round trip (upstream: three to
+ *    five); a second one marks a pending command sent and records the
+ *    execution, once per command, and a refused key costs a second one
+ *    to tell 401 from 403.  Invalid UUIDs in
  *    last/received/executed ids are dropped instead of failing the whole
  *    upsert (golden 21).  It still answers 200 on internal errors, as
  *    agents expect.
@@ -44,15 +46,25 @@
 /* Most UUIDs kept from one received/executed list. */
 #define METRICS_MAX_IDS 5000
 
+/*
+ * The heartbeat's round trip: the upsert, made only when the key check
+ * (AUTH_ALLOWED_SQL with $1..$3; skipped when $1 is NULL, i.e.
+ * fcgi.agent_auth is off) passes.  No row back means the key was refused.
+ * The row holds the host's newest command, whatever its status, as
+ * upstream, as the JSON array [command_id, pending, command_type,
+ * combined_config], or NULL when there is none.  (One INSERT with a
+ * subquery in RETURNING costs PostgreSQL about a quarter less than the
+ * same work as a data-modifying CTE.)
+ */
 static const struct db_stmt st_heartbeat = {
 	"fcgi_heartbeat",
-	"WITH hb AS ("
-	" INSERT INTO HostHeartbeats (hostname, ip_address, service_name,"
+	"INSERT INTO HostHeartbeats (hostname, ip_address, service_name,"
 	"   last_command_id, received_command_ids, executed_command_ids,"
 	"   status, heartbeat_timestamp, updated_at)"
-	" VALUES ($1, $2::inet, $3, $4::uuid, $5::uuid[], $6::uuid[],"
-	"   $7::HostStatus, COALESCE($8::timestamp, CURRENT_TIMESTAMP),"
-	"   CURRENT_TIMESTAMP)"
+	" SELECT $4, $5::inet, $2, $6::uuid, $7::uuid[], $8::uuid[],"
+	"   $9::HostStatus, COALESCE($10::timestamp, CURRENT_TIMESTAMP),"
+	"   CURRENT_TIMESTAMP"
+	"  WHERE $1::text IS NULL OR " AUTH_ALLOWED_SQL
 	" ON CONFLICT (hostname, service_name) DO UPDATE SET"
 	"   ip_address = EXCLUDED.ip_address,"
 	"   last_command_id = EXCLUDED.last_command_id,"
@@ -61,31 +73,37 @@ static const struct db_stmt st_heartbeat = {
 	"   status = EXCLUDED.status,"
 	"   heartbeat_timestamp = EXCLUDED.heartbeat_timestamp,"
 	"   updated_at = CURRENT_TIMESTAMP"
-	" RETURNING 1),"
-	" cmd AS ("
-	" SELECT command_id, command_type, combined_config, status, request_ids"
-	"   FROM ProfilingCommands WHERE hostname = $1 AND service_name = $3"
-	"  ORDER BY created_at DESC LIMIT 1),"
-	" upd AS ("
-	" UPDATE ProfilingCommands pc SET status = 'sent',"
+	" RETURNING (SELECT json_build_array(c.command_id, c.status = 'pending',"
+	"     c.command_type, c.combined_config)::text"
+	"   FROM ProfilingCommands c"
+	"  WHERE c.hostname = $4 AND c.service_name = $2"
+	"  ORDER BY c.created_at DESC LIMIT 1)",
+	10,
+};
+
+/*
+ * Hand a pending command over (the second round trip, only when there is
+ * one): mark it sent, unless a concurrent heartbeat of the host already
+ * did, and record the execution of its newest request.
+ */
+static const struct db_stmt st_heartbeat_sent = {
+	"fcgi_heartbeat_sent",
+	"WITH upd AS ("
+	" UPDATE ProfilingCommands SET status = 'sent',"
 	"   sent_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP"
-	"   FROM cmd WHERE pc.command_id = cmd.command_id"
-	"   AND pc.hostname = $1 AND cmd.status = 'pending'"
-	" RETURNING pc.command_id, cmd.request_ids),"
-	" ex AS ("
-	" INSERT INTO ProfilingExecutions (command_id, hostname,"
+	"  WHERE command_id = $1::uuid AND hostname = $2 AND status = 'pending'"
+	" RETURNING command_id, request_ids)"
+	"INSERT INTO ProfilingExecutions (command_id, hostname,"
 	"   profiling_request_id, status, started_at)"
-	" SELECT upd.command_id, $1,"
+	" SELECT upd.command_id, $2,"
 	"   upd.request_ids[array_upper(upd.request_ids, 1)], 'assigned',"
 	"   CURRENT_TIMESTAMP FROM upd"
 	"  WHERE cardinality(upd.request_ids) > 0"
 	" ON CONFLICT (command_id, hostname) DO UPDATE SET"
 	"   profiling_request_id = EXCLUDED.profiling_request_id,"
 	"   status = 'assigned', started_at = CURRENT_TIMESTAMP,"
-	"   updated_at = CURRENT_TIMESTAMP)"
-	"SELECT cmd.command_id, cmd.command_type, cmd.combined_config::text,"
-	"  (SELECT count(*) FROM hb) FROM cmd",
-	8,
+	"   updated_at = CURRENT_TIMESTAMP",
+	2,
 };
 
 static const struct db_stmt st_completion_check = {
@@ -261,13 +279,13 @@ heartbeat_empty(struct req *r, bool failed)
 int
 h_heartbeat(struct req *r, struct app *app)
 {
-	const char *ip, *host, *svc, *last, *status, *ts;
-	const char *params[8];
-	char norm[37], tsql[40];
-	json_t *body = NULL;
+	const char *ip, *host, *svc, *last, *status, *ts, *key, *cid, *ctype;
+	const char *params[10], *sent[2];
+	char norm[37], tsql[40], hex[65];
+	json_t *body = NULL, *cmd = NULL;
 	PGresult *res = NULL;
 	struct buf b = BUF_INIT(0);
-	struct db *db;
+	struct db *db = NULL;
 	bool dropped = false;
 	int64_t usec;
 	int err;
@@ -294,9 +312,19 @@ h_heartbeat(struct req *r, struct app *app)
 		}
 		ts = tsql;
 	}
-	err = auth_agent(r, app, svc);
-	if (err)
-		goto out;
+	key = NULL;
+	if (app->cfg->fcgi.agent_auth == CFG_AUTH_REQUIRED) {
+		key = auth_bearer(r);
+		if (!key) {
+			err = auth_refuse(r, AUTH_MISSING);
+			goto out;
+		}
+		auth_params(key, svc, hex, params);
+	} else {
+		params[0] = NULL;
+		params[1] = svc;
+		params[2] = NULL;
+	}
 	if (last) {
 		if (uuidx_normalize(last, norm) == E_OK) {
 			last = norm;
@@ -305,45 +333,78 @@ h_heartbeat(struct req *r, struct app *app)
 			dropped = true;
 		}
 	}
-	params[0] = host;
-	params[1] = ip;
-	params[2] = svc;
-	params[3] = last;
-	params[4] = uuid_list(r, json_object_get(body, "received_command_ids"),
+	params[3] = host;
+	params[4] = ip;
+	params[5] = last;
+	params[6] = uuid_list(r, json_object_get(body, "received_command_ids"),
 		&dropped);
-	params[5] = uuid_list(r, json_object_get(body, "executed_command_ids"),
+	params[7] = uuid_list(r, json_object_get(body, "executed_command_ids"),
 		&dropped);
-	params[6] = status ? status : "active";
-	params[7] = ts;
+	params[8] = status ? status : "active";
+	params[9] = ts;
+	err = app_db(app, &db);
+	if (!err)
+		err = db_exec(db, &st_heartbeat, params, &res);
+	if (err) {
+		/*
+		 * Unauthenticated callers must not learn that the upsert
+		 * failed (a bad ip_address, say): ask about the key alone,
+		 * which answers 401/403 or, with the database down, 503.
+		 */
+		if (key && (err = auth_agent(r, app, svc)))
+			goto out;
+		log_warn("heartbeat from '%s': %s", host,
+			db ? db_errmsg(db) : "no database");
+		err = heartbeat_empty(r, true);
+		goto out;
+	}
 	if (dropped)
 		log_warn("heartbeat from '%s': invalid command ids dropped", host);
-	if (app_db(app, &db)) {
-		err = heartbeat_empty(r, true);
-		goto out;
-	}
-	err = db_exec(db, &st_heartbeat, params, &res);
-	if (err) {
-		log_warn("heartbeat from '%s': %s", host, db_errmsg(db));
-		err = heartbeat_empty(r, true);
-		goto out;
-	}
 	if (PQntuples(res) == 0) {
+		/* refused: ask about the key alone for 401 or 403 */
+		if (!key || !(err = auth_agent(r, app, svc)))
+			err = heartbeat_empty(r, true);
+		goto out;
+	}
+	if (PQgetisnull(res, 0, 0)) {
 		err = heartbeat_empty(r, false);
 		goto out;
+	}
+	if (jsonx_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+		&cmd, NULL, 0) == E_OK && json_array_size(cmd) == 4) {
+		cid = json_string_value(json_array_get(cmd, 0));
+		ctype = json_string_value(json_array_get(cmd, 2));
+	} else {
+		cid = ctype = NULL;
+	}
+	if (!cid || !ctype) {
+		log_error("heartbeat from '%s': bad command row", host);
+		err = heartbeat_empty(r, true);
+		goto out;
+	}
+	if (json_is_true(json_array_get(cmd, 1))) {
+		sent[0] = cid;
+		sent[1] = host;
+		err = db_exec(db, &st_heartbeat_sent, sent, NULL);
+		if (err) {
+			log_warn("heartbeat from '%s': %s", host, db_errmsg(db));
+			err = heartbeat_empty(r, true);
+			goto out;
+		}
 	}
 	if (buf_addstr(&b, "{\"success\":true,\"message\":\"Heartbeat received."
 		" New profiling command available.\",\"profiling_command\":"
 		"{\"command_type\":") ||
-	    req_json_str(&b, PQgetvalue(res, 0, 1)) ||
+	    req_json_str(&b, ctype) ||
 	    buf_addstr(&b, ",\"combined_config\":") ||
-	    buf_addstr(&b, PQgetisnull(res, 0, 2) ? "null" :
-		PQgetvalue(res, 0, 2)) ||
+	    jsonx_dump(json_array_get(cmd, 3), &b) ||
 	    buf_addstr(&b, "},\"command_id\":") ||
-	    req_json_str(&b, PQgetvalue(res, 0, 0)) || buf_addch(&b, '}'))
+	    req_json_str(&b, cid) || buf_addch(&b, '}'))
 		abort();
 	err = req_send_json(r, 200, &b);
 out:
 	PQclear(res);
+	json_decref(cmd);
 	json_decref(body);
 	buf_release(&b);
 	return err;

@@ -118,6 +118,20 @@ h_is "auth: unknown key 401" "$H_STATUS" 401
 OTHER=$(h_api_key billing)
 h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $OTHER" --data "$HB"
 h_is "auth: other service's key 403" "$H_STATUS" 403
+h_is "auth: refused heartbeats wrote nothing" "$(h_sql "SELECT count(*) FROM HostHeartbeats WHERE hostname = 'h-auth'")" 0
+h_sql "INSERT INTO ProfilingCommands (command_id, hostname, service_name, command_type, request_ids)
+	VALUES ('00000000-0000-4000-8000-00000000a017', 'h-auth', 'checkout', 'start', '{}')" >/dev/null
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $OTHER" --data "$HB"
+h_is "auth: refused heartbeat gets no command" "$H_STATUS $(jq -r '.command_id // "none"' <<<"$H_BODY")" "403 none"
+h_is "auth: refused heartbeat leaves the command pending" \
+	"$(h_sql "SELECT status FROM ProfilingCommands WHERE hostname = 'h-auth'")" pending
+h_sql "DELETE FROM ProfilingCommands WHERE hostname = 'h-auth'" >/dev/null
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H 'Authorization: Bearer nope' \
+	--data '{"ip_address":"not-an-ip","hostname":"h-auth","service_name":"checkout"}'
+h_is "auth: unknown key with a bad ip_address still 401" "$H_STATUS" 401
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $OTHER" \
+	--data '{"ip_address":"not-an-ip","hostname":"h-auth","service_name":"checkout"}'
+h_is "auth: other service's key with a bad ip_address still 403" "$H_STATUS" 403
 ALL=$(h_api_key '')
 h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "authorization: bearer $ALL" --data "$HB"
 h_is "auth: all-services key, lower-case header 200" "$H_STATUS" 200
