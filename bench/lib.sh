@@ -15,6 +15,7 @@
 #     b_status KEY            # a value from the workers' status file (a.b.0.c)
 #     b_kib PID FIELD         # VmRSS / VmHWM of PID in KiB (0 if gone)
 #     b_sql_of FILE NAME      # the SQL text of `static const struct db_stmt NAME`
+#                             # (string macros from FILE and its folder's .h expanded)
 #     b_wait_count SECS FROM N  # until SELECT count(*) FROM FROM reaches N
 #     b_now                   # seconds since the epoch, with a fraction
 #     b_calc EXPR             # awk arithmetic, printed with %.6g
@@ -56,6 +57,8 @@ b_stack() {
 	export EMBER_STORE_BACKEND=fs EMBER_STORE_FS_ROOT="$B_OBJ"
 	export EMBER_QUEUE_BACKEND=pg EMBER_QUEUE_NAME=indexer
 	export EMBER_FCGI_AGENT_AUTH=required
+	# lighttpd sends the files of the content endpoint (b_web's front)
+	export EMBER_FCGI_X_SENDFILE=true
 	export EMBER_WORKERS_STATUS_FILE="$H_RUN/status.json"
 	export EMBER_WORKERS_STATUS_INTERVAL=1
 }
@@ -122,17 +125,42 @@ b_kib() {
 # b_children PID: the child pids of PID, one a line.
 b_children() { pgrep -P "$1" 2>/dev/null || true; }
 
-# b_sql_of FILE NAME: concatenate the string literals of a db_stmt.
+# b_pin CPUS PID...: move each process, its threads and its children to
+# CPUS (a taskset list); children forked later inherit it.
+b_pin() {
+	local cpus=$1 p c
+	shift
+	for p in "$@"; do
+		for c in "$p" $(b_children "$p"); do
+			taskset -a -p -c "$cpus" "$c" >/dev/null 2>&1 || true
+		done
+	done
+}
+
+# b_sql_of FILE NAME: concatenate the string literals of a db_stmt, with the
+# string macros it names (#define NAME "..." in FILE or in the .h files
+# beside it, e.g. AUTH_VERDICT_SQL) expanded.
 b_sql_of() {
 	python3 - "$1" "$2" <<'PY'
-import re, sys
+import glob, os, re, sys
+LIT = r'"((?:[^"\\]|\\.)*)"'
+def nocomment(text):
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # quotes in comments are not SQL
+macros = {}
+for f in [sys.argv[1]] + glob.glob(os.path.join(os.path.dirname(sys.argv[1]), "*.h")):
+    text = nocomment(open(f, encoding="utf-8").read())
+    for m in re.finditer(r'#define\s+(\w+)[\s\\]+((?:"(?:[^"\\]|\\.)*"[\s\\]*)+)', text):
+        macros[m.group(1)] = "".join(re.findall(LIT, m.group(2)))
 src = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r"static const struct db_stmt %s = \{(.*?)\n\};" % re.escape(sys.argv[2]), src, re.S)
 if not m:
     sys.exit("no statement %s in %s" % (sys.argv[2], sys.argv[1]))
-body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)  # quotes in comments are not SQL
-lits = re.findall(r'"((?:[^"\\]|\\.)*)"', body)
-print("".join(lits[1:]).replace('\\"', '"'))
+parts = []
+for lit, ident in re.findall(LIT + r"|\b([A-Z][A-Z0-9_]+)\b", nocomment(m.group(1))):
+    if ident and ident not in macros:
+        sys.exit("%s: unknown macro %s" % (sys.argv[2], ident))
+    parts.append(macros[ident] if ident else lit)
+print("".join(parts[1:]).replace('\\"', '"'))
 PY
 }
 
