@@ -38,6 +38,7 @@
 #include "log.h"
 #include "route.h"
 #include "rql.h"
+#include "s3.h"
 #include "store.h"
 #include "utc.h"
 
@@ -352,7 +353,7 @@ static int
 send_html_file(struct req *r, struct app *app, struct store *st,
 	const char *key, const char *name, bool *done)
 {
-	struct buf path = BUF_INIT(0);
+	struct buf path = BUF_INIT(0), enc = BUF_INIT(0);
 	uint64_t size;
 	int err;
 
@@ -363,14 +364,22 @@ send_html_file(struct req *r, struct app *app, struct store *st,
 	if (err) {
 		if (err != E_NOTFOUND)
 			log_error("adhoc content '%s': %s", key, store_errmsg(st));
-		buf_release(&path);
-		return err;
+		goto out;
 	}
+	/*
+	 * lighttpd percent-decodes the X-Sendfile value: encode every byte
+	 * but the unreserved ones and '/', or a key holding "%41" would name
+	 * another file (and a control byte would end the header).
+	 */
+	if (s3_uri_encode(&enc, path.data, path.len, true))
+		abort();
 	*done = true;
 	html_headers(r, name);
-	req_add_header(r, "X-Sendfile", arena_strdup(r->arena, path.data));
+	req_add_header(r, "X-Sendfile", arena_strdup(r->arena, enc.data));
 	err = req_send(r, 200, "text/html; charset=utf-8", NULL, 0);
+out:
 	buf_release(&path);
+	buf_release(&enc);
 	return err;
 }
 

@@ -136,6 +136,17 @@ for fmt in html json; do
 done
 h_sql "DELETE FROM AdhocFlamegraphMetadata WHERE hostname = 'ip-10-0-1-7'" >/dev/null
 rm "$ROOT/$FG/$F3"
+# Percent signs in a key are bytes of the file name: lighttpd decodes the
+# X-Sendfile value, so an unencoded "x%2F..%2Fbilling" would reach billing's file.
+PS='x%2F..%2Fbilling'
+mkdir -p "$ROOT/products/$PS/stacks/flamegraph" "$ROOT/products/x"
+echo '<p>the literal file</p>' >"$ROOT/products/$PS/stacks/flamegraph/$BF"
+h_sql "INSERT INTO Services (name) VALUES ('$PS')" >/dev/null
+h_sql "INSERT INTO AdhocFlamegraphMetadata (service_id, hostname, s3_key, start_time, end_time, file_size)
+	SELECT id, 'p1', 'products/$PS/stacks/flamegraph/$BF', '2026-03-11 10:00:00', '2026-03-11 10:00:00', 24
+	  FROM Services WHERE name = '$PS'" >/dev/null
+h_req GET "$C?serviceName=x%252F..%252Fbilling&filename=$BF&format=html"
+h_is "html: a key with percent signs is sent as named" "$H_STATUS $H_BODY" "200 <p>the literal file</p>"
 
 # --- content: security ----------------------------------------------------------
 for bad in "../../../secret.txt" "%2e%2e%2f%2e%2e%2fsecret.txt" "..%2F..%2Fbilling%2Fstacks%2Fflamegraph%2F$BF" \
