@@ -354,13 +354,12 @@ send_html_file(struct req *r, struct app *app, struct store *st,
 	const char *key, const char *name, bool *done)
 {
 	struct buf path = BUF_INIT(0), enc = BUF_INIT(0);
-	uint64_t size;
 	int err;
 
 	*done = false;
 	if (!app->cfg->fcgi.x_sendfile || !store_is_local(st))
 		return E_OK;
-	err = store_local_path(st, key, &path, &size);
+	err = store_local_path(st, key, &path);
 	if (err) {
 		if (err != E_NOTFOUND)
 			log_error("adhoc content '%s': %s", key, store_errmsg(st));

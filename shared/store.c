@@ -244,8 +244,7 @@ store_is_local(const struct store *st)
 
 /* The file behind a local object. */
 int
-store_local_path(struct store *st, const char *key, struct buf *path,
-	uint64_t *size)
+store_local_path(struct store *st, const char *key, struct buf *path)
 {
 	int rc;
 
@@ -255,7 +254,7 @@ store_local_path(struct store *st, const char *key, struct buf *path,
 	}
 	if ((rc = store_check_key(st, key)) != E_OK)
 		return rc;
-	return st->be->local_path(st, key, path, size);
+	return st->be->local_path(st, key, path);
 }
 
 /* Existence of many keys. */

@@ -77,12 +77,12 @@ MUST_CHECK int store_exists_many(struct store *st, const char *const *keys,
 /* Whether objects are files on this machine (the fs backend). */
 bool store_is_local(const struct store *st);
 /*
- * For a local store: set path (appended) to the absolute file name of
- * key's object and *size to its length, after the same checks a read
- * makes (a regular file reached without symbolic links; E_NOTFOUND when
- * missing), so a front server can send the file itself (fcgi.x_sendfile).
- * E_INTERNAL for a store that is not local.
+ * For a local store: append to path the absolute file name of key's
+ * object, after the same checks a read makes (a regular file reached
+ * without symbolic links; E_NOTFOUND when missing), so a front server can
+ * send the file itself (fcgi.x_sendfile).  E_INTERNAL for a store that is
+ * not local.
  */
 MUST_CHECK int store_local_path(struct store *st, const char *key,
-	struct buf *path, uint64_t *size);
+	struct buf *path);
 #endif

@@ -519,8 +519,7 @@ fs_head(struct store *st, const char *key, struct store_info *info)
 
 /* The object's file name under the root, checked as a read would be. */
 static int
-fs_local_path(struct store *st, const char *key, struct buf *path,
-	uint64_t *size)
+fs_local_path(struct store *st, const char *key, struct buf *path)
 {
 	struct store_fs *fs = st->ctx;
 	struct stat sb;
@@ -529,7 +528,6 @@ fs_local_path(struct store *st, const char *key, struct buf *path,
 	rc = fs_stat_object(st, key, &sb);
 	if (rc != E_OK)
 		return rc;
-	*size = (uint64_t)sb.st_size;
 	if (buf_addstr(path, fs->root) ||
 	    (path->len && path->data[path->len - 1] != '/' && buf_addch(path, '/')) ||
 	    buf_addstr(path, key))

@@ -30,8 +30,7 @@ struct store_backend {
 	int (*exists_many)(struct store *st, const char *const *keys, size_t n,
 		bool *exists);
 	/* NULL for backends without local files; see store_local_path(). */
-	int (*local_path)(struct store *st, const char *key, struct buf *path,
-		uint64_t *size);
+	int (*local_path)(struct store *st, const char *key, struct buf *path);
 	void (*free)(void *ctx);
 };
 

@@ -1,7 +1,8 @@
 /*
  * test_store.c - key rules shared by every backend, and the fs backend's
  * own promises: sidecar metadata hidden from listings, reserved names,
- * paging tokens, no temporary files left behind.  (The full contract runs
+ * paging tokens, no temporary files left behind, local paths checked as a
+ * read is (and absolute for a relative root).  (The full contract runs
  * in tests/integration/contract_store, for fs also under make check.)
  */
 #include "compat.h"
@@ -131,6 +132,55 @@ test_fs_sidecar_and_listing(void **state)
 	store_free(st);
 }
 
+/* Expect store_local_path(st, key) to be E_OK with the path want. */
+static void
+check_local_path(struct store *st, const char *key, const char *want)
+{
+	struct buf path = BUF_INIT(0);
+
+	assert_int_equal(store_local_path(st, key, &path), E_OK);
+	assert_string_equal(path.data, want);
+	buf_release(&path);
+}
+
+static void
+test_fs_local_path(void **state)
+{
+	struct store *st = open_fs();
+	struct buf path = BUF_INIT(0);
+	struct cfg_store c;
+	char want[256], link[256], cwd[256], *slash;
+	char err[256];
+
+	assert_true(store_is_local(st));
+	assert_int_equal(store_put(st, "lp/a.html", "x", 1, NULL), E_OK);
+	snprintf(want, sizeof(want), "%s/lp/a.html", g_root);
+	check_local_path(st, "lp/a.html", want);
+	/* the checks of a read: missing, bad key, a symlinked object */
+	assert_int_equal(store_local_path(st, "lp/none", &path), E_NOTFOUND);
+	assert_int_equal(store_local_path(st, "../lp/a.html", &path), E_INVAL);
+	snprintf(link, sizeof(link), "%s/lp/link", g_root);
+	assert_int_equal(symlink(want, link), 0);
+	assert_int_not_equal(store_local_path(st, "lp/link", &path), E_OK);
+	assert_int_equal(path.len, 0);
+	store_free(st);
+	/* a relative root comes back absolute, from the directory it was opened in */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	slash = strrchr(g_root, '/');
+	*slash = '\0';
+	assert_int_equal(chdir(g_root), 0);
+	*slash = '/';
+	memset(&c, 0, sizeof(c));
+	c.backend = CFG_STORE_FS;
+	c.fs_root = slash + 1;
+	st = NULL;
+	assert_int_equal(store_open(&c, &st, err, sizeof(err)), E_OK);
+	assert_int_equal(chdir(cwd), 0);
+	check_local_path(st, "lp/a.html", want);
+	store_free(st);
+	buf_release(&path);
+}
+
 static void
 test_fs_open_errors(void **state)
 {
@@ -176,6 +226,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_valid),
 		cmocka_unit_test(test_fs_sidecar_and_listing),
+		cmocka_unit_test(test_fs_local_path),
 		cmocka_unit_test(test_fs_open_errors),
 	};
 
