@@ -95,6 +95,8 @@ h_is "content (raw HTML): 200" "$code" 200
 h_ok "... text/html" grep -qi '^content-type: text/html' "$H_RUN/raw.h"
 h_ok "... with a Content-Security-Policy" grep -qi '^content-security-policy: .*sandbox' "$H_RUN/raw.h"
 h_ok "... the same HTML as the JSON" cmp -s <(jq -j .content "$H_RUN/content.json") "$H_RUN/raw.html"
+# conf/lighttpd.conf + x_sendfile: lighttpd sent the file (its validators)
+h_ok "... sent by lighttpd from the store (X-Sendfile)" grep -qi '^last-modified: ' "$H_RUN/raw.h"
 
 # ---- the admin tool against the running system -----------------------------
 ADM="$STATE/prefix/bin/ember-admin -c $STATE/ember.ini"
