@@ -139,7 +139,7 @@ b_pin() {
 
 # b_sql_of FILE NAME: concatenate the string literals of a db_stmt, with the
 # string macros it names (#define NAME "..." in FILE or in the .h files
-# beside it, e.g. AUTH_VERDICT_SQL) expanded.
+# beside it, e.g. AUTH_ALLOWED_SQL) expanded.
 b_sql_of() {
 	python3 - "$1" "$2" <<'PY'
 import glob, os, re, sys
