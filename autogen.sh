@@ -1,7 +1,7 @@
 #!/bin/sh
 # Generate ./configure from configure.ac and Makefile.am.
 set -e
-if [ ! -f configure.ac ] || [ ! -f shared/err.c ]; then
+if [ ! -f configure.ac ] || [ ! -f shared/base/err.c ]; then
 	echo "autogen.sh: run me from the source root" >&2
 	exit 1
 fi
