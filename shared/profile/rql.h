@@ -14,8 +14,8 @@
  * upstream's get_rql_all_eq_values(): every $eq value of that type in
  * every group, OR-ed together whatever the group's operator.
  */
-#ifndef EMBER_FCGI_RQL_H
-#define EMBER_FCGI_RQL_H
+#ifndef EMBER_RQL_H
+#define EMBER_RQL_H
 
 #include "compat.h"
 
