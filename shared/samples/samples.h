@@ -98,6 +98,32 @@ MUST_CHECK int smp_buckets(struct smp *s, const struct smp_sel *sel,
 	int64_t step, size_t max, struct arena *a, struct smp_bucket **out,
 	size_t *n);
 
+/*
+ * Host metrics, from the one record kept per stored profile (host, start,
+ * instance type, cores, CPU and memory averages, samples).  These feed
+ * the metrics panel and the service graphs.
+ */
+struct smp_metrics {
+	double cpu_avg;			/* mean of the profiles' cpu_avg, < 0 if none */
+	double cpu_max;			/* percentile or max, as the caller asked */
+	double mem_avg;
+	double mem_max;
+	uint64_t samples;		/* summed samples */
+	uint64_t hosts;			/* distinct hosts */
+	uint64_t cores;			/* sum over distinct hosts of their last core count */
+	uint64_t profiles;		/* profile records in sel */
+};
+MUST_CHECK int smp_metrics(struct smp *s, const struct smp_sel *sel,
+	struct smp_metrics *out);
+/* The same per bucket of `step` seconds (oldest first, at most max). */
+struct smp_metrics_bucket {
+	int64_t ts;
+	struct smp_metrics m;
+};
+MUST_CHECK int smp_metrics_buckets(struct smp *s, const struct smp_sel *sel,
+	int64_t step, size_t max, struct arena *a,
+	struct smp_metrics_bucket **out, size_t *n);
+
 /* ---------------------------------------------------------------- write */
 
 /* One profile as the worker parsed it. */
