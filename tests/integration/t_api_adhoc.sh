@@ -178,6 +178,38 @@ h_is "list: a run ending after endTime is listed" "$(jq -r '[.[].hostname] | joi
 h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T23:59:51Z&endTime=2026-03-12T01:00:00Z'
 h_is "list: a run that started before startTime is not" "$(jq -r 'length' <<<"$H_BODY")" 0
 
+# A run that starts after endTime is outside the range, whatever its end.
+h_sql "INSERT INTO AdhocFlamegraphMetadata (service_id, hostname, s3_key, start_time, end_time, file_size) VALUES
+	($BID, 'after', 'products/billing/stacks/flamegraph/after_adhoc_flamegraph.html', '2026-03-12 00:00:01', '2026-03-12 00:01:01', 1)" >/dev/null
+h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T23:00:00Z&endTime=2026-03-12T00:00:00Z'
+h_is "list: a run that starts after endTime is not listed" "$(jq -r '[.[].hostname] | sort | join(",")' <<<"$H_BODY")" "late"
+h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T23:00:00Z&endTime=2026-03-12T00:00:01Z'
+h_is "list: endTime is inclusive" "$(jq -r '[.[].hostname] | sort | join(",")' <<<"$H_BODY")" "after,late"
+
+# --- $neq in the list filter: ignored, as the list only narrows by $eq hosts --
+B='/api/metrics/adhoc_flamegraphs?serviceName=billing&startTime=2026-03-11T00:00:00Z&endTime=2026-03-13T00:00:00Z'
+h_req GET "$B&filter=$(jq -rn '{"filter":{"$and":[{"HostName":{"$neq":"late"}}]}} | tostring | @uri')"
+h_is "list: \$neq alone filters nothing" "$H_STATUS $(jq -r '[.[].hostname] | sort | join(",")' <<<"$H_BODY")" "200 after,b1,late"
+h_req GET "$B&filter=hn,not,late"
+h_is "list: compact 'not' alone filters nothing" "$(jq -r '[.[].hostname] | sort | join(",")' <<<"$H_BODY")" "after,b1,late"
+h_req GET "$B&filter=$(jq -rn '{"filter":{"$and":[{"HostName":{"$eq":"late"}},{"HostName":{"$neq":"late"}}]}} | tostring | @uri')"
+h_is "list: \$eq keeps its host beside a \$neq of the same host" "$(jq -r '[.[].hostname] | join(",")' <<<"$H_BODY")" "late"
+
+# --- the raw variant when ember-fcgi sends the bytes itself (x_sendfile off) --
+if [ "$H_FRONT" = lighttpd ]; then
+	h_lighttpd_stop
+	export EMBER_FCGI_X_SENDFILE=false
+	h_lighttpd_start 2
+	h_req GET "$C?serviceName=checkout&filename=$F1&format=html"
+	h_is "no x-sendfile: status" "$H_STATUS" 200
+	h_is "no x-sendfile: body is the object" "$H_BODY" "$(cat "$ROOT/$FG/$F1")"
+	h_is "no x-sendfile: the bytes came from ember-fcgi" "$(h_header Last-Modified)" ""
+	h_is "no x-sendfile: content type" "$(h_header Content-Type)" "text/html; charset=utf-8"
+	h_is "no x-sendfile: sandboxed" "$(h_header Content-Security-Policy)" "sandbox allow-scripts"
+	h_is "no x-sendfile: nosniff" "$(h_header X-Content-Type-Options)" "nosniff"
+	h_is "no x-sendfile: download name" "$(h_header Content-Disposition)" "inline; filename=\"$F1\""
+fi
+
 h_req GET /api/health
 h_is "still serving" "$H_STATUS" 200
 h_done

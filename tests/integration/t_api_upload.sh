@@ -149,6 +149,14 @@ h_req POST /api/v1/logs "${AGENT[@]}" -H "X-Token: $KEY" --data-binary "@$H_RUN/
 h_is "logs: over fcgi.max_logs 413" "$H_STATUS" 413
 h_req POST /api/v1/logs "${AGENT[@]}" -H "X-Token: $KEY" --data-binary 'nope'
 h_is "logs: not gzip 400" "$H_STATUS" 400
+# The compressed size is capped by fcgi.max_body (300k here), before any
+# inflating: a body between max_logs and max_body is read (and refused as
+# not gzip), one over max_body is refused unread.
+head -c 200000 /dev/urandom >"$H_RUN/logs-mid.bin"
+h_req POST /api/v1/logs "${AGENT[@]}" -H "X-Token: $KEY" --data-binary "@$H_RUN/logs-mid.bin"
+h_is "logs: 200k body under fcgi.max_body is read: not gzip 400" "$H_STATUS" 400
+h_req POST /api/v1/logs "${AGENT[@]}" -H "X-Token: $KEY" --data-binary "@$H_RUN/big.bin"
+h_is "logs: compressed body over fcgi.max_body: 413" "$H_STATUS" 413
 
 # --- still serving ------------------------------------------------------------
 h_req GET /api/health

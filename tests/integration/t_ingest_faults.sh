@@ -88,6 +88,30 @@ h_pg_ctl restart
 h_ok "queue drained across the PostgreSQL restart" i_wait_idle 45
 h_ok "exactly one row and one object per good message ($good)" i_exact "$good"
 h_is "no new dead letters" "$(i_count_dead)" 12
+
+# 5b. The metadata upsert itself fails (a retryable SQLSTATE, 40001) on its
+#     first two tries: the job is retried, never acknowledged without its
+#     row and never dead-lettered.
+h_sql "CREATE SEQUENCE ember_test_fail_seq;
+	CREATE FUNCTION ember_test_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	BEGIN
+		IF nextval('ember_test_fail_seq') <= 2 THEN
+			RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+		END IF;
+		RETURN NEW;
+	END \$\$;
+	CREATE TRIGGER ember_test_fail BEFORE INSERT OR UPDATE ON AdhocFlamegraphMetadata
+		FOR EACH ROW EXECUTE FUNCTION ember_test_fail();" >/dev/null
+i_batch 550 1
+good=$((good + 1))
+h_ok "queue drained after the failing upserts" i_wait_idle 45
+h_ok "the upsert was tried three times (two failures, then the row)" \
+	test "$(h_sql "SELECT last_value FROM ember_test_fail_seq")" -ge 3
+h_ok "exactly one row and one object per good message ($good)" i_exact "$good"
+h_is "the failed upserts left no dead letter" "$(i_count_dead)" 12
+h_sql "DROP TRIGGER ember_test_fail ON AdhocFlamegraphMetadata; DROP FUNCTION ember_test_fail();
+	DROP SEQUENCE ember_test_fail_seq" >/dev/null
+
 # 6. Corrupt and impossible frames from children: errors, not crashes.
 #    inject_frame.py sends raw bytes on a child's channel end (pidfd_getfd).
 INJ="$(dirname "$0")/inject_frame.py"

@@ -45,6 +45,26 @@ h_is "pg: queues with different names do not mix" \
 h_is "pg: ... the other queue has its message" \
 	"$(EMBER_QUEUE_NAME=other "$CQ" recv 2>&1)" "for other"
 
+# A message locked by another consumer is skipped, not waited for: receive
+# returns the next one at once (FOR UPDATE SKIP LOCKED).
+EMBER_QUEUE_NAME=locks "$CQ" send "first" && EMBER_QUEUE_NAME=locks "$CQ" send "second" || true
+psql -X -q -At -c "BEGIN; SELECT 1 FROM ember_job_queue WHERE queue = 'locks' AND body = 'first' FOR UPDATE;
+	SELECT pg_sleep(4); COMMIT;" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 50); do
+	[ "$(psql -X -At -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.query LIKE '%pg_sleep(4)%' AND l.locktype = 'transactionid' AND a.pid <> pg_backend_pid()")" -gt 0 ] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+got=$(EMBER_QUEUE_NAME=locks "$CQ" recv 2>&1)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+h_is "pg: a locked message is skipped: the next one is received" "$got" "second"
+h_ok "pg: ... within a second, not after the lock holder ends (${ms} ms)" test "$ms" -lt 1000
+wait "$locker"
+h_is "pg: ... and the locked one is received once it is free" \
+	"$(EMBER_QUEUE_NAME=locks "$CQ" recv 2>&1)" "first"
+
 # ---- sqs
 h_aws_start
 export EMBER_QUEUE_BACKEND=sqs EMBER_SQS_RETRIES=3
