@@ -1,72 +1,74 @@
 /*
- * api.h - helpers shared by the JSON handlers: reading a JSON body,
- * FastAPI-shaped validation errors, typed field access, transactions and
- * small JSON writers.
+ * api.h - TRANSITIONAL: the old names of the helpers that fcgi/api.c used
+ * to hold, kept only so that h_metrics.c and h_hosts.c build until they
+ * move to the new modules.  Delete this file once nothing includes it.
  *
- * Every function that answers the request itself says so; those return
- * E_INVAL (or another error) after answering, and the handler returns that
- * code at once (route_dispatch() sees r->status set and sends nothing
- * more).
+ * Where each part went:
+ *   api_read_json/str/int/bool   -> body.h  body_read_json/str/int/bool
+ *   api_begin/api_end            -> db.h    db_tx_begin/db_tx_end
+ *   api_pg_array                 -> pgarr.h pgarr_strv
+ *   api_key/api_time (hand-built JSON) -> build a json_t and send it with
+ *                                   req_send_value(); times: jsonx_utc()
  */
 #ifndef EMBER_FCGI_API_H
 #define EMBER_FCGI_API_H
 
 #include "compat.h"
 
-#include <jansson.h>
+#include <string.h>
 
 #include "app.h"
+#include "body.h"
 #include "db.h"
+#include "jsonx.h"
+#include "log.h"
+#include "pgarr.h"
 #include "req.h"
+#include "utc.h"
 
-/*
- * Read the body (at most max bytes) and parse it as a JSON object.
- * Answers 413 when too big, 422 {"detail":[...jsondecode...]} when not
- * JSON, 422 when not an object; then returns the error.  On success
- * *out is a new reference the caller json_decref()s.
- */
-MUST_CHECK int api_read_json(struct req *r, size_t max, json_t **out);
+#define api_read_json body_read_json
+#define api_str body_str
+#define api_int body_int
+#define api_bool body_bool
+#define api_pg_array pgarr_strv
 
-/*
- * A string field of obj.  Absent (or null when !required) leaves *out
- * NULL and returns E_OK, except that an absent required field answers 422
- * "field required"; a value that is not a string answers 422 "str type
- * expected".  Numbers are accepted and converted, as pydantic v1 does.
- */
-MUST_CHECK int api_str(struct req *r, json_t *obj, const char *key,
-	bool required, const char **out);
-/*
- * An integer field: absent/null leaves *out = def; a non-integer answers
- * 422 "value is not a valid integer"; with positive, a value <= 0
- * answers 422 "ensure this value is greater than 0".
- */
-MUST_CHECK int api_int(struct req *r, json_t *obj, const char *key,
-	int64_t def, bool positive, int64_t *out);
-/* A boolean field: absent/null = def; otherwise must be a JSON bool. */
-MUST_CHECK int api_bool(struct req *r, json_t *obj, const char *key,
-	bool def, bool *out);
+static inline int
+api_begin(struct db *db)
+{
+	int err = db_tx_begin(db);
 
-/* Begin a transaction. */
-MUST_CHECK int api_begin(struct db *db);
-/* COMMIT when err is E_OK (returning the COMMIT's result), else ROLLBACK
- * and return err. */
-MUST_CHECK int api_end(struct db *db, int err);
+	if (err)
+		log_error("db: begin: %s", db_errmsg(db));
+	return err;
+}
 
-/* Append ,"key": (or "key": when first) to a JSON object being built. */
-MUST_CHECK int api_key(struct buf *b, const char *key, bool first);
-/* Append a usec timestamp as a JSON string in UTC with Z. */
-MUST_CHECK int api_time(struct buf *b, int64_t usec);
-/* Parse a SQL timestamp text (UTC wall clock) into usec; false if bad. */
-bool api_sql_time(const char *s, int64_t *usec);
-/*
- * Build a PostgreSQL array literal {"a","b"} from n strings (quoted and
- * escaped), in the arena.
- */
-char *api_pg_array(struct arena *a, const char *const *v, size_t n);
-/*
- * Strip what upstream strips from a service name ([^A-Za-z0-9_.-] removed,
- * then leading '_'), in the arena.
- */
-char *api_clean_service(struct arena *a, const char *s);
+static inline int
+api_end(struct db *db, int err)
+{
+	int rc = db_tx_end(db, err);
+
+	if (rc && !err)
+		log_error("db: commit: %s", db_errmsg(db));
+	return rc;
+}
+
+static inline int
+api_key(struct buf *b, const char *key, bool first)
+{
+	if (!first)
+		buf_putc(b, ',');
+	return jsonx_escape(b, key, strlen(key)) || buf_add(b, ":", 1);
+}
+
+static inline int
+api_time(struct buf *b, int64_t usec)
+{
+	char t[48];
+	int err = utc_format(usec, UTC_FMT_Z, t, sizeof(t));
+
+	if (!err)
+		buf_putf(b, "\"%s\"", t);
+	return err;
+}
 
 #endif

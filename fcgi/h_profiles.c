@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "profile.h"
 #include "auth.h"
 #include "gz.h"
 #include "jsonx.h"
@@ -311,7 +312,7 @@ h_profiles_v2(struct req *r, struct app *app)
 		err = missing_headers(r, !key || !*key, !svc_raw || !*svc_raw);
 		goto out;
 	}
-	svc = api_clean_service(r->arena, svc_raw);
+	svc = prof_service_clean(r->arena, svc_raw);
 	err = auth_check(app, key, svc, &ar);
 	if (err)
 		goto out;

@@ -22,6 +22,7 @@
 
 #include "jsonx.h"
 #include "mem.h"
+#include "num.h"
 #include "req.h"
 
 /* The value of hexadecimal digit c, or -1. */
@@ -210,21 +211,11 @@ int
 req_content_length(const struct req *r, size_t *out)
 {
 	const char *s = req_header(r, "Content-Length");
-	unsigned long long v = 0;
-	const char *p;
+	uint64_t v;
 
 	if (!s)
 		return E_NOTFOUND;
-	if (!*s)
-		return E_INVAL;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return E_INVAL;
-		if (v > UINT64_MAX / 100)
-			return E_INVAL;
-		v = v * 10 + (unsigned)(*p - '0');
-	}
-	if (v > SIZE_MAX)
+	if (num_u64(s, SIZE_MAX, &v))
 		return E_INVAL;
 	*out = (size_t)v;
 	return E_OK;
@@ -327,20 +318,14 @@ req_send(struct req *r, int status, const char *content_type,
 	r->status = status;
 	if (!content_type)
 		content_type = "application/json";
-	if (buf_addf(&head, "Status: %d %s\r\n", status,
-		req_status_text(status)))
-		abort();
-	if (status != 204 && buf_addf(&head,
-		"Content-Type: %s\r\nContent-Length: %zu\r\n",
-		content_type, len))
-		abort();
-	if (buf_addstr(&head, "Cache-Control: no-store\r\n"))
-		abort();
+	buf_putf(&head, "Status: %d %s\r\n", status, req_status_text(status));
+	if (status != 204)
+		buf_putf(&head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+			content_type, len);
+	buf_puts(&head, "Cache-Control: no-store\r\n");
 	for (kv = r->resp_headers; kv; kv = kv->next)
-		if (buf_addf(&head, "%s: %s\r\n", kv->name, kv->value))
-			abort();
-	if (buf_addstr(&head, "\r\n"))
-		abort();
+		buf_putf(&head, "%s: %s\r\n", kv->name, kv->value);
+	buf_puts(&head, "\r\n");
 	if (r->io.write(r->io.ctx, head.data, head.len) < 0)
 		err = E_IO;
 	else if (status != 204 && len &&
@@ -350,11 +335,40 @@ req_send(struct req *r, int status, const char *content_type,
 	return err;
 }
 
-/* Send a JSON body. */
+/* Send JSON text. */
 int
 req_send_json(struct req *r, int status, const struct buf *body)
 {
 	return req_send(r, status, NULL, body->data, body->len);
+}
+
+/* Dump a json_t and send it. */
+int
+req_send_value(struct req *r, int status, const json_t *v)
+{
+	struct buf b = BUF_INIT(0);
+	int err;
+
+	if (!v) {
+		static const char oom[] = "{\"message\":\"Internal error\"}";
+
+		return req_send(r, 500, NULL, oom, sizeof(oom) - 1);
+	}
+	err = jsonx_dump(v, &b);
+	if (!err)
+		err = req_send_json(r, status, &b);
+	buf_release(&b);
+	return err;
+}
+
+/* Dump, send and drop a json_t. */
+int
+req_send_take(struct req *r, int status, json_t *v)
+{
+	int err = req_send_value(r, status, v);
+
+	json_decref(v);
+	return err;
 }
 
 /* Append s as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
@@ -368,29 +382,35 @@ req_json_str(struct buf *out, const char *s)
 int
 req_send_message(struct req *r, int status, const char *msg)
 {
-	struct buf b = BUF_INIT(0);
-	int err;
-
-	if (buf_addstr(&b, "{\"message\":") || req_json_str(&b, msg) ||
-	    buf_addch(&b, '}'))
-		abort();
-	err = req_send_json(r, status, &b);
-	buf_release(&b);
-	return err;
+	return req_send_take(r, status,
+		json_pack("{s:o}", "message", jsonx_cstr(msg)));
 }
 
 /* Send a bare JSON string. */
 int
 req_send_string(struct req *r, int status, const char *msg)
 {
-	struct buf b = BUF_INIT(0);
-	int err;
+	return req_send_take(r, status, jsonx_cstr(msg));
+}
 
-	if (req_json_str(&b, msg))
-		abort();
-	err = req_send_json(r, status, &b);
-	buf_release(&b);
-	return err;
+/* One FastAPI validation error item. */
+json_t *
+req_422_item(const char *where, const char *field, const char *msg,
+	const char *type)
+{
+	json_t *loc = json_pack("[o]", jsonx_cstr(where));
+
+	if (field)
+		json_array_append_new(loc, jsonx_cstr(field));
+	return json_pack("{s:o,s:o,s:o}", "loc", loc, "msg", jsonx_cstr(msg),
+		"type", jsonx_cstr(type));
+}
+
+/* Send 422 with a list of items. */
+int
+req_send_422_take(struct req *r, json_t *items)
+{
+	return req_send_take(r, 422, json_pack("{s:o}", "detail", items));
 }
 
 /* Send a FastAPI-shaped 422 validation error. */
@@ -398,19 +418,8 @@ int
 req_send_422(struct req *r, const char *where, const char *field,
 	const char *msg, const char *type)
 {
-	struct buf b = BUF_INIT(0);
-	int err;
-
-	if (buf_addstr(&b, "{\"detail\":[{\"loc\":[") ||
-	    req_json_str(&b, where) ||
-	    (field && (buf_addch(&b, ',') || req_json_str(&b, field))) ||
-	    buf_addstr(&b, "],\"msg\":") || req_json_str(&b, msg) ||
-	    buf_addstr(&b, ",\"type\":") || req_json_str(&b, type) ||
-	    buf_addstr(&b, "}]}"))
-		abort();
-	err = req_send_json(r, 422, &b);
-	buf_release(&b);
-	return err;
+	return req_send_422_take(r,
+		json_pack("[o]", req_422_item(where, field, msg, type)));
 }
 
 /* Memory reader: hand out the next bytes of m->in. */
@@ -466,9 +475,12 @@ req_mem_io(struct req_mem *m)
 int
 req_mem_status(const struct req_mem *m)
 {
-	if (strncmp(m->out.data, "Status: ", 8) != 0)
+	uint64_t v;
+
+	if (strncmp(m->out.data, "Status: ", 8) != 0 || m->out.len < 11 ||
+	    num_u64n(m->out.data + 8, 3, 999, &v))
 		return 0;
-	return (int)strtol(m->out.data + 8, NULL, 10);
+	return (int)v;
 }
 
 /* The captured body. */

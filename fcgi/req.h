@@ -17,6 +17,8 @@
 
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "arena.h"
 #include "buf.h"
 #include "err.h"
@@ -98,7 +100,16 @@ void req_add_header(struct req *r, const char *name, const char *value);
  */
 MUST_CHECK int req_send(struct req *r, int status, const char *content_type,
 	const void *body, size_t len);
-/* Send a JSON body. */
+/*
+ * The JSON response writer: dump v (compact, keys in insertion order,
+ * invalid UTF-8 impossible when strings come from jsonx_string()) and
+ * send it with the status.  v is borrowed.  Handlers build a json_t with
+ * json_pack()/json_object_set_new() and end with one of these.
+ */
+MUST_CHECK int req_send_value(struct req *r, int status, const json_t *v);
+/* Same, then json_decref(v): for req_send_take(r, 200, json_pack(...)). */
+MUST_CHECK int req_send_take(struct req *r, int status, json_t *v);
+/* Send JSON text already serialised (the hand-written fast paths). */
 MUST_CHECK int req_send_json(struct req *r, int status, const struct buf *body);
 /* Send {"message": msg} with the status (msg is escaped). */
 MUST_CHECK int req_send_message(struct req *r, int status, const char *msg);
@@ -110,6 +121,14 @@ MUST_CHECK int req_send_string(struct req *r, int status, const char *msg);
  */
 MUST_CHECK int req_send_422(struct req *r, const char *where,
 	const char *field, const char *msg, const char *type);
+/*
+ * One item of FastAPI's "detail" list: {"loc":[where,field],"msg":msg,
+ * "type":type} (field NULL: loc is [where]).  A new reference.
+ */
+json_t *req_422_item(const char *where, const char *field, const char *msg,
+	const char *type);
+/* Send 422 {"detail": items}; takes the reference to the items array. */
+MUST_CHECK int req_send_422_take(struct req *r, json_t *items);
 
 /* The reason phrase of a status code ("Not Found"), never NULL. */
 const char *req_status_text(int status);

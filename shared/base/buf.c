@@ -136,6 +136,52 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * The uncapped API: the only failure left for an uncapped buffer is a
+ * size_t overflow, which no real buffer reaches, so it is asserted.
+ */
+void
+buf_put(struct buf *b, const void *p, size_t n)
+{
+	ASSERT(b->max == 0);
+	if (buf_add(b, p, n))
+		compat_assert_fail("buf_put overflow", __FILE__, __LINE__);
+}
+
+/* Append a C string to an uncapped buffer. */
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+/* Append one byte to an uncapped buffer. */
+void
+buf_putc(struct buf *b, char c)
+{
+	buf_put(b, &c, 1);
+}
+
+/* Append formatted text to an uncapped buffer. */
+void
+buf_vputf(struct buf *b, const char *fmt, va_list ap)
+{
+	ASSERT(b->max == 0);
+	if (buf_vaddf(b, fmt, ap))
+		compat_assert_fail("buf_putf format", __FILE__, __LINE__);
+}
+
+/* Append printf-formatted text to an uncapped buffer. */
+void
+buf_putf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vputf(b, fmt, ap);
+	va_end(ap);
+}
+
 /* Shorten the buffer to len bytes. */
 void
 buf_truncate(struct buf *b, size_t len)

@@ -7,6 +7,14 @@
  * toobig): an append that would pass `max` bytes fails with E_TOOBIG and
  * leaves the buffer as it was.  max == 0 means "no cap" and is only for
  * buffers filled by our own code.
+ *
+ * Two APIs over the same struct:
+ *  - buf_add*(): for capped buffers (input from outside).  They return
+ *    E_TOOBIG at the cap and must be checked.
+ *  - buf_put*(): for uncapped buffers (output we build ourselves).  They
+ *    cannot fail (allocation aborts, like git's strbuf), so they return
+ *    nothing.  Calling one on a capped buffer is a programmer error
+ *    (ASSERT).
  */
 #ifndef EMBER_BUF_H
 #define EMBER_BUF_H
@@ -41,6 +49,15 @@ MUST_CHECK int buf_addstr(struct buf *b, const char *s);
 MUST_CHECK int buf_addch(struct buf *b, char c);
 MUST_CHECK int buf_addf(struct buf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
 MUST_CHECK int buf_vaddf(struct buf *b, const char *fmt, va_list ap) ATTR_PRINTF(2, 0);
+/*
+ * Appends to an uncapped buffer (max == 0): cannot fail.  Note that a
+ * capped buffer here trips an ASSERT; use buf_add*() for those.
+ */
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_putf(struct buf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void buf_vputf(struct buf *b, const char *fmt, va_list ap) ATTR_PRINTF(2, 0);
 /* Set len (<= current len) and re-terminate. */
 void buf_truncate(struct buf *b, size_t len);
 /*

@@ -19,6 +19,7 @@
 
 #include "jsonx.h"
 #include "mem.h"
+#include "utc.h"
 
 /*
  * True when data nests arrays/objects no deeper than JSONX_MAX_DEPTH.
@@ -283,4 +284,53 @@ jsonx_escape(struct buf *out, const char *s, size_t len)
 	if (err && out->len != start)
 		buf_truncate(out, start);
 	return err;
+}
+
+/* A JSON string from untrusted bytes; see jsonx.h. */
+json_t *
+jsonx_string(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf fixed = BUF_INIT(0);
+	json_t *v;
+	uint32_t cp;
+	size_t i, n;
+
+	if (!s)
+		return json_null();
+	v = json_stringn(s, len);
+	if (v)
+		return v;
+	/* Note that jansson refuses invalid UTF-8; repair it byte by byte. */
+	for (i = 0; i < len; i += n) {
+		n = jsonx_utf8_len(p + i, len - i, &cp);
+		if (n == 0) {
+			buf_puts(&fixed, "\xef\xbf\xbd");
+			n = 1;
+		} else {
+			buf_put(&fixed, p + i, n);
+		}
+	}
+	v = json_stringn(fixed.data, fixed.len);
+	buf_release(&fixed);
+	ASSERT(v != NULL);
+	return v;
+}
+
+/* jsonx_string() of a C string. */
+json_t *
+jsonx_cstr(const char *s)
+{
+	return s ? jsonx_string(s, strlen(s)) : json_null();
+}
+
+/* A timestamp string. */
+json_t *
+jsonx_utc(int64_t usec)
+{
+	char t[48];
+
+	if (utc_format(usec, UTC_FMT_Z, t, sizeof(t)))
+		return json_null();
+	return json_string(t);
 }

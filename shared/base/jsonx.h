@@ -50,5 +50,16 @@ MUST_CHECK int jsonx_dump(const json_t *v, struct buf *out);
  * past the buf cap (buf unchanged).
  */
 MUST_CHECK int jsonx_escape(struct buf *out, const char *s, size_t len);
+/*
+ * A new JSON string value holding len bytes of s, for text from anywhere
+ * (hostnames, database columns): valid UTF-8 is kept (NULs included),
+ * each byte of invalid UTF-8 becomes U+FFFD, so the result is never NULL
+ * and always dumps as valid JSON.  NULL s gives JSON null.
+ */
+json_t *jsonx_string(const char *s, size_t len);
+/* A usec timestamp as a JSON string in UTC with Z (utc.h's UTC_FMT_Z). */
+json_t *jsonx_utc(int64_t usec);
+/* jsonx_string() of a C string (NULL gives JSON null). */
+json_t *jsonx_cstr(const char *s);
 
 #endif

@@ -460,3 +460,39 @@ db_conn(struct db *db)
 		return NULL;
 	return db->conn;
 }
+
+/* BEGIN. */
+int
+db_tx_begin(struct db *db)
+{
+	return db_exec_sql(db, "BEGIN", NULL);
+}
+
+/* COMMIT on success, else ROLLBACK and keep the first error. */
+int
+db_tx_end(struct db *db, int err)
+{
+	if (err) {
+		/* Note that the statement's error text is what matters; the
+		 * rollback's own failure (connection gone) would overwrite it. */
+		char keep[sizeof(db->errmsg)];
+
+		snprintf(keep, sizeof(keep), "%s", db->errmsg);
+		if (db_exec_sql(db, "ROLLBACK", NULL) != E_OK && !keep[0])
+			return err;
+		snprintf(db->errmsg, sizeof(db->errmsg), "%s", keep);
+		return err;
+	}
+	return db_exec_sql(db, "COMMIT", NULL);
+}
+
+/* fn inside a transaction. */
+int
+db_tx(struct db *db, db_tx_fn *fn, void *ctx)
+{
+	int err = db_tx_begin(db);
+
+	if (err)
+		return err;
+	return db_tx_end(db, fn(db, ctx));
+}

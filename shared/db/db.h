@@ -44,6 +44,27 @@ MUST_CHECK int db_exec(struct db *db, const struct db_stmt *st,
 	const char *const *params, PGresult **res);
 /* Run SQL text without parameters (BEGIN, COMMIT, migrations). */
 MUST_CHECK int db_exec_sql(struct db *db, const char *sql, PGresult **res);
+/*
+ * Transactions, the one way to write BEGIN/COMMIT/ROLLBACK:
+ *
+ *	err = db_tx_begin(db);
+ *	if (!err)
+ *		err = several_statements(db);
+ *	err = db_tx_end(db, err);
+ *
+ * db_tx_end() COMMITs when err is E_OK and returns the COMMIT's result;
+ * otherwise it ROLLBACKs (a failed rollback only leaves its text in
+ * db_errmsg() when err had none) and returns err unchanged.  Nothing is
+ * logged here; callers log db_errmsg() with their context.
+ */
+MUST_CHECK int db_tx_begin(struct db *db);
+MUST_CHECK int db_tx_end(struct db *db, int err);
+/*
+ * Run fn(db, ctx) inside a transaction: begin, fn, commit or roll back
+ * as db_tx_end() does.  Returns fn's error or the BEGIN/COMMIT's.
+ */
+typedef int db_tx_fn(struct db *db, void *ctx);
+MUST_CHECK int db_tx(struct db *db, db_tx_fn *fn, void *ctx);
 /* Map a failed result's SQLSTATE to an enum err. */
 int db_sqlstate_err(const char *sqlstate);
 const char *db_errmsg(const struct db *db);

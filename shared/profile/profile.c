@@ -17,6 +17,7 @@
 
 #include "b64.h"
 #include "jsonx.h"
+#include "pgarr.h"
 #include "profile.h"
 #include "utc.h"
 
@@ -196,36 +197,13 @@ prof_html(const struct prof *p, struct buf *out)
 	return buf_add(out, p->html, p->html_len);
 }
 
-/* Append one element to a text[] literal, quoted and escaped. */
-static int
-pg_array_elem(struct buf *out, const char *s, size_t n, bool first)
-{
-	size_t i;
-	int rc = E_OK;
-
-	if (!first)
-		rc = buf_addch(out, ',');
-	if (!rc)
-		rc = buf_addch(out, '"');
-	for (i = 0; i < n && !rc; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			rc = buf_addch(out, '\\');
-		if (!rc)
-			rc = buf_addch(out, s[i]);
-	}
-	if (!rc)
-		rc = buf_addch(out, '"');
-	return rc;
-}
-
 /* Split one comma-separated string into trimmed, non-empty elements. */
-static int
-pg_array_split(struct buf *out, const char *s, size_t *count)
+static void
+perf_events_split(struct buf *out, const char *s, size_t *count)
 {
 	const char *p = s;
-	int rc = E_OK;
 
-	while (*p && !rc) {
+	while (*p) {
 		const char *e = strchr(p, ',');
 		const char *a = p, *b;
 
@@ -237,13 +215,11 @@ pg_array_split(struct buf *out, const char *s, size_t *count)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			rc = pg_array_elem(out, a, (size_t)(b - a),
-				*count == 0);
+			pgarr_add(out, a, (size_t)(b - a));
 			(*count)++;
 		}
 		p = *e ? e + 1 : e;
 	}
-	return rc;
 }
 
 /* The perf events as a text[] literal (see profile.h). */
@@ -251,33 +227,75 @@ int
 prof_perf_events_pg(const struct prof *p, struct buf *out)
 {
 	size_t start = out->len, count = 0, i;
-	int rc = E_OK;
 
 	if (!p->perf_events)
 		return E_NOTFOUND;
 	if (p->perf_mode && strcmp(p->perf_mode, "disabled") == 0)
 		return E_NOTFOUND;
-	rc = buf_addch(out, '{');
+	pgarr_open(out);
 	if (json_is_string(p->perf_events)) {
-		if (!rc)
-			rc = pg_array_split(out,
-				json_string_value(p->perf_events), &count);
+		perf_events_split(out, json_string_value(p->perf_events),
+			&count);
 	} else if (json_is_array(p->perf_events)) {
-		for (i = 0; i < json_array_size(p->perf_events) && !rc; i++) {
+		for (i = 0; i < json_array_size(p->perf_events); i++) {
 			json_t *e = json_array_get(p->perf_events, i);
 
 			if (json_is_string(e))
-				rc = pg_array_split(out, json_string_value(e),
+				perf_events_split(out, json_string_value(e),
 					&count);
 		}
 	}
-	if (!rc)
-		rc = buf_addch(out, '}');
-	if (rc || count == 0) {
+	pgarr_close(out);
+	if (count == 0) {
 		buf_truncate(out, start);
-		return rc ? rc : E_NOTFOUND;
+		return E_NOTFOUND;
 	}
 	return E_OK;
+}
+
+/* A character of a service name. */
+static bool
+service_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* The service-name rule (see profile.h). */
+bool
+prof_service_ok(const char *name)
+{
+	size_t i, n;
+
+	if (!name)
+		return false;
+	n = strlen(name);
+	if (n == 0 || n > PROF_SERVICE_MAX)
+		return false;
+	if (!((name[0] >= 'A' && name[0] <= 'Z') ||
+	    (name[0] >= 'a' && name[0] <= 'z') ||
+	    (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!service_char(name[i]))
+			return false;
+	return true;
+}
+
+/* Upstream's service name sanitising. */
+char *
+prof_service_clean(struct arena *a, const char *raw)
+{
+	char *out = arena_alloc(a, strlen(raw) + 1);
+	size_t o = 0;
+
+	for (; *raw; raw++) {
+		if (!service_char(*raw) || (o == 0 && *raw == '_'))
+			continue;
+		out[o++] = *raw;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* A key segment made only of safe characters. */

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "err.h"
 
@@ -77,9 +78,27 @@ MUST_CHECK int prof_html(const struct prof *p, struct buf *out);
  * Append the perf events as a PostgreSQL text[] literal
  * ({"cycles","cache-misses"}): split on commas, trimmed, empties dropped.
  * Returns E_NOTFOUND (nothing appended) when there are none or perf_mode
- * is "disabled"; the row then stores NULL as upstream does.
+ * is "disabled"; the row then stores NULL as upstream does.  out must
+ * be uncapped (pgarr.h).
  */
 MUST_CHECK int prof_perf_events_pg(const struct prof *p, struct buf *out);
+
+/* The longest service name accepted anywhere (upload, keys, admin). */
+#define PROF_SERVICE_MAX 255
+
+/*
+ * The one service-name rule, used by the upload path, the all-services
+ * key and `ember-admin service create`: 1..PROF_SERVICE_MAX bytes of
+ * [A-Za-z0-9_.-] starting with a letter or a digit (so ".ember-meta",
+ * "-", "..." and "_x" are refused).
+ */
+bool prof_service_ok(const char *name);
+/*
+ * What agents' service names go through first, as upstream does:
+ * characters outside [A-Za-z0-9_.-] removed, then leading '_' removed.
+ * The result, in the arena, must still pass prof_service_ok().
+ */
+char *prof_service_clean(struct arena *a, const char *raw);
 
 /* True for a usable key segment: 1..255 of [A-Za-z0-9._:-], not "." or "..". */
 bool prof_segment_ok(const char *s);

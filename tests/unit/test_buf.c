@@ -103,6 +103,24 @@ test_overflow_length(void **state)
 	buf_release(&b);
 }
 
+/* The uncapped API appends without a return value. */
+static void
+test_put_uncapped(void **state)
+{
+	struct buf b = BUF_INIT(0);
+	int i;
+
+	buf_puts(&b, "ab");
+	buf_putc(&b, '-');
+	buf_putf(&b, "%d", 7);
+	buf_put(&b, "xyz", 2);
+	assert_string_equal(b.data, "ab-7xy");
+	for (i = 0; i < 1000; i++)
+		buf_putc(&b, 'z');
+	assert_int_equal(b.len, 1006);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -113,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_grow_large),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_overflow_length),
+		cmocka_unit_test(test_put_uncapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

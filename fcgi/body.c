@@ -1,5 +1,5 @@
 /*
- * api.c - shared pieces of the JSON handlers.
+ * body.c - the JSON body of a request and its typed fields.
  *
  * Validation errors mirror FastAPI/pydantic v1 so upstream clients and
  * tests see the same shape: 422 {"detail":[{"loc":["body",field],"msg":
@@ -7,14 +7,34 @@
  */
 #include "compat.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "body.h"
 #include "jsonx.h"
-#include "log.h"
-#include "utc.h"
+#include "num.h"
+
+/*
+ * The column of jsonx_parse()'s "line L column C: ..." message when L is
+ * 1 (the only case where it is a byte offset FastAPI would report), else
+ * 1.
+ */
+static uint64_t
+jsondecode_col(const char *msg)
+{
+	const char *p = msg;
+	uint64_t line, col;
+
+	if (strncmp(p, "line ", 5) != 0)
+		return 1;
+	p += 5;
+	if (num_dec(&p, UINT32_MAX, &line) || line != 1 ||
+	    strncmp(p, " column ", 8) != 0)
+		return 1;
+	p += 8;
+	if (num_dec(&p, INT32_MAX, &col) || col < 1)
+		return 1;
+	return col;
+}
 
 /*
  * Answer FastAPI's 422 for undecodable JSON: loc is ["body", offset],
@@ -23,24 +43,19 @@
 static int
 send_jsondecode(struct req *r, const char *msg)
 {
-	struct buf b = BUF_INIT(0);
-	int line = 0, col = 0, err;
+	json_t *item;
+	int err;
 
-	if (sscanf(msg, "line %d column %d", &line, &col) != 2 || line != 1 ||
-	    col < 1)
-		col = 1;
-	if (buf_addf(&b, "{\"detail\":[{\"loc\":[\"body\",%d],\"msg\":",
-		col - 1) || req_json_str(&b, msg) ||
-	    buf_addstr(&b, ",\"type\":\"value_error.jsondecode\"}]}"))
-		abort();
-	err = req_send_json(r, 422, &b);
-	buf_release(&b);
+	item = json_pack("{s:[s,I],s:o,s:s}", "loc", "body",
+		(json_int_t)(jsondecode_col(msg) - 1), "msg", jsonx_cstr(msg),
+		"type", "value_error.jsondecode");
+	err = req_send_422_take(r, json_pack("[o]", item));
 	return err ? err : E_INVAL;
 }
 
 /* Read and parse a JSON object body, answering the client on failure. */
 int
-api_read_json(struct req *r, size_t max, json_t **out)
+body_read_json(struct req *r, size_t max, json_t **out)
 {
 	struct buf body = BUF_INIT(0);
 	char jerr[200];
@@ -89,7 +104,7 @@ field_422(struct req *r, const char *key, const char *msg, const char *type)
 
 /* A string field, pydantic-style. */
 int
-api_str(struct req *r, json_t *obj, const char *key, bool required,
+body_str(struct req *r, json_t *obj, const char *key, bool required,
 	const char **out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -126,7 +141,7 @@ api_str(struct req *r, json_t *obj, const char *key, bool required,
 
 /* An integer field, pydantic-style. */
 int
-api_int(struct req *r, json_t *obj, const char *key, int64_t def,
+body_int(struct req *r, json_t *obj, const char *key, int64_t def,
 	bool positive, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -153,7 +168,7 @@ api_int(struct req *r, json_t *obj, const char *key, int64_t def,
 
 /* A boolean field. */
 int
-api_bool(struct req *r, json_t *obj, const char *key, bool def, bool *out)
+body_bool(struct req *r, json_t *obj, const char *key, bool def, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -167,111 +182,3 @@ api_bool(struct req *r, json_t *obj, const char *key, bool def, bool *out)
 	return E_OK;
 }
 
-/* BEGIN. */
-int
-api_begin(struct db *db)
-{
-	int err = db_exec_sql(db, "BEGIN", NULL);
-
-	if (err)
-		log_error("db: begin: %s", db_errmsg(db));
-	return err;
-}
-
-/* COMMIT or ROLLBACK depending on err. */
-int
-api_end(struct db *db, int err)
-{
-	int rc;
-
-	if (err) {
-		if (db_exec_sql(db, "ROLLBACK", NULL))
-			log_warn("db: rollback: %s", db_errmsg(db));
-		return err;
-	}
-	rc = db_exec_sql(db, "COMMIT", NULL);
-	if (rc)
-		log_error("db: commit: %s", db_errmsg(db));
-	return rc;
-}
-
-/* Append an object key. */
-int
-api_key(struct buf *b, const char *key, bool first)
-{
-	int err = first ? E_OK : buf_addch(b, ',');
-
-	if (!err)
-		err = req_json_str(b, key);
-	if (!err)
-		err = buf_addch(b, ':');
-	return err;
-}
-
-/* Append a timestamp string in UTC with Z. */
-int
-api_time(struct buf *b, int64_t usec)
-{
-	char t[48];
-	int err = utc_format(usec, UTC_FMT_Z, t, sizeof(t));
-
-	if (!err)
-		err = buf_addf(b, "\"%s\"", t);
-	return err;
-}
-
-/* Parse the text of a timestamp column (session TimeZone is UTC). */
-bool
-api_sql_time(const char *s, int64_t *usec)
-{
-	return s && utc_parse(s, usec) == E_OK;
-}
-
-/* Quote strings into a PostgreSQL array literal. */
-char *
-api_pg_array(struct arena *a, const char *const *v, size_t n)
-{
-	struct buf b = BUF_INIT(0);
-	const char *p;
-	char *out;
-	size_t i;
-
-	if (buf_addch(&b, '{'))
-		abort();
-	for (i = 0; i < n; i++) {
-		if ((i && buf_addch(&b, ',')) || buf_addch(&b, '"'))
-			abort();
-		for (p = v[i]; *p; p++)
-			if (((*p == '"' || *p == '\\') && buf_addch(&b, '\\')) ||
-			    buf_addch(&b, *p))
-				abort();
-		if (buf_addch(&b, '"'))
-			abort();
-	}
-	if (buf_addch(&b, '}'))
-		abort();
-	out = arena_memdupz(a, b.data, b.len);
-	buf_release(&b);
-	return out;
-}
-
-/* Upstream's service name sanitising. */
-char *
-api_clean_service(struct arena *a, const char *s)
-{
-	char *out = arena_alloc(a, strlen(s) + 1);
-	size_t o = 0;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-') {
-			if (o == 0 && c == '_')
-				continue;
-			out[o++] = c;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
