@@ -150,6 +150,26 @@ CREATE TABLE public.ember_schema_migrations (
     applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.ember_snapshots (
+    id bigint NOT NULL,
+    service_id bigint NOT NULL,
+    start_time timestamp without time zone NOT NULL,
+    end_time timestamp without time zone NOT NULL,
+    frames jsonb NOT NULL,
+    filter jsonb,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    CONSTRAINT ember_snapshots_frames_check CHECK ((jsonb_typeof(frames) = 'array'::text))
+);
+
+CREATE SEQUENCE public.ember_snapshots_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ember_snapshots_id_seq OWNED BY public.ember_snapshots.id;
+
 CREATE TABLE public.hostheartbeats (
     id bigint NOT NULL,
     hostname text NOT NULL,
@@ -172,6 +192,22 @@ CREATE SEQUENCE public.hostheartbeats_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.hostheartbeats_id_seq OWNED BY public.hostheartbeats.id;
+
+CREATE TABLE public.profilerfilters (
+    id bigint NOT NULL,
+    service text NOT NULL,
+    filter_content jsonb NOT NULL,
+    ts timestamp without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE public.profilerfilters_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.profilerfilters_id_seq OWNED BY public.profilerfilters.id;
 
 CREATE TABLE public.profilertokens (
     id bigint NOT NULL,
@@ -326,7 +362,11 @@ ALTER TABLE ONLY public.ember_api_keys ALTER COLUMN id SET DEFAULT nextval('publ
 
 ALTER TABLE ONLY public.ember_job_queue ALTER COLUMN seq SET DEFAULT nextval('public.ember_job_queue_seq_seq'::regclass);
 
+ALTER TABLE ONLY public.ember_snapshots ALTER COLUMN id SET DEFAULT nextval('public.ember_snapshots_id_seq'::regclass);
+
 ALTER TABLE ONLY public.hostheartbeats ALTER COLUMN id SET DEFAULT nextval('public.hostheartbeats_id_seq'::regclass);
+
+ALTER TABLE ONLY public.profilerfilters ALTER COLUMN id SET DEFAULT nextval('public.profilerfilters_id_seq'::regclass);
 
 ALTER TABLE ONLY public.profilertokens ALTER COLUMN id SET DEFAULT nextval('public.profilertokens_id_seq'::regclass);
 
@@ -364,8 +404,14 @@ ALTER TABLE ONLY public.ember_job_queue
 ALTER TABLE ONLY public.ember_schema_migrations
     ADD CONSTRAINT ember_schema_migrations_pkey PRIMARY KEY (version);
 
+ALTER TABLE ONLY public.ember_snapshots
+    ADD CONSTRAINT ember_snapshots_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.hostheartbeats
     ADD CONSTRAINT hostheartbeats_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.profilerfilters
+    ADD CONSTRAINT profilerfilters_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.profilertokens
     ADD CONSTRAINT profilertokens_pkey PRIMARY KEY (id);
@@ -455,6 +501,8 @@ CREATE INDEX idx_profilingrequests_service_name ON public.profilingrequests USIN
 
 CREATE INDEX idx_profilingrequests_status ON public.profilingrequests USING btree (status);
 
+CREATE INDEX profilerfilters_service_idx ON public.profilerfilters USING btree (service);
+
 CREATE INDEX services_hidden_idx ON public.services USING btree (hidden);
 
 CREATE RULE servicesdeleteprotection AS
@@ -462,6 +510,9 @@ CREATE RULE servicesdeleteprotection AS
   WHERE (services.id = old.id);
 
 CREATE TRIGGER ember_job_queue_notify AFTER INSERT ON public.ember_job_queue FOR EACH ROW EXECUTE FUNCTION public.ember_job_queue_notify();
+
+ALTER TABLE ONLY public.ember_snapshots
+    ADD CONSTRAINT ember_snapshots_service_id_fkey FOREIGN KEY (service_id) REFERENCES public.services(id);
 
 ALTER TABLE ONLY public.adhocflamegraphmetadata
     ADD CONSTRAINT fk_adhoc_flamegraph_service FOREIGN KEY (service_id) REFERENCES public.services(id) ON DELETE CASCADE;
@@ -487,3 +538,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (1, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (2, 'add_dynamic_profiling', 'e4658ee4b2f870f5c9c84834c4015a4c31c9824455a7aa449ec5a1b2e1993732');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (3, 'api_keys', '27782dc0dd2b7ba183c2871133b749b9959d7daf36d67f122102df991f37251b');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 'job_queue', '3f85333907c7c5aa9faec8301bfec38e782d8d66c2807f4fb3fcbac92cc46cdf');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', 'e23198c335179982564d65509764811050f4f6c53e6e9d0ffec815cec3759635');

@@ -102,6 +102,9 @@ struct cfg_fcgi {
 	unsigned list_limit;	/* default page size of the ad hoc list, 500 */
 	unsigned list_max;	/* largest page, 5000 */
 	unsigned active_window;	/* seconds a heartbeat keeps a host active, 600 */
+	char *allowed_origins;	/* origins (scheme://host[:port]) besides our own
+				 * Host that may send operator writes, space or
+				 * comma separated; "" = none */
 };
 
 struct cfg_workers {
