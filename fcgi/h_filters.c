@@ -79,7 +79,7 @@ h_filter_tags(struct req *r, struct app *app)
 	}
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	memset(&sel, 0, sizeof(sel));
 	sel.service_id = q.service_id;

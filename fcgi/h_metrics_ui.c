@@ -185,7 +185,7 @@ h_m_summary(struct req *r, struct app *app)
 		return err;
 	if (uiq_has_eq(&q.filter, "ContainerEnvName"))
 		return uiq_send_204(r);
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	f = uiq_keep(r, &q.filter, host_only);
 	sel = sel_of(&q, q.start, q.end, &f);
@@ -251,7 +251,7 @@ h_m_nodes_cores(struct req *r, struct app *app)
 	step = (q.end - q.start) / 1000000 > 2 * 86400 ? 3600 : 60;
 	if ((err = check_buckets(r, &q, step, MUI_MAX_BUCKETS)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (host_buckets(r, smp, &q, step, &b, &n))
 		return store_failed(r, smp, "nodes and cores");
@@ -299,7 +299,7 @@ h_m_instance_types(struct req *r, struct app *app)
 
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	sel = sel_of(&q, q.start, q.end, &q.filter);
 	if (smp_tags(smp, &sel, SMP_INSTANCE_TYPE, 1000, r->arena, &tags, &n))
@@ -370,7 +370,7 @@ h_m_cpu_trend(struct req *r, struct app *app)
 
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	/* Host records know hosts and instance types, not containers. */
 	f = uiq_keep(r, &q.filter, host_types);
@@ -454,7 +454,7 @@ h_m_samples(struct req *r, struct app *app)
 	    (err = interval(r, &q, true, &iv)) ||
 	    (err = check_buckets(r, &q, step_for(iv), MUI_MAX_BUCKETS)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (sample_buckets(r, smp, &q, iv, &b, &n))
 		return store_failed(r, smp, "samples");
@@ -522,7 +522,7 @@ h_m_function_cpu(struct req *r, struct app *app)
 	    (q.end - q.start) / 1000000 / iv + 2 > MUI_MAX_STACK_BUCKETS)
 		return uiq_422(r, "endTime", "the time range is too long for "
 			"function_cpu", "value_error");
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (sample_buckets(r, smp, &q, iv, &b, &n))
 		return store_failed(r, smp, "function cpu");
@@ -600,7 +600,7 @@ h_m_graph(struct req *r, struct app *app)
 		return err;
 	if (uiq_has_eq(&q.filter, "ContainerEnvName"))
 		return uiq_send_204(r);
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	f = uiq_keep(r, &q.filter, host_only);
 	sel = sel_of(&q, q.start, q.end, &f);
@@ -665,7 +665,7 @@ h_m_graph_nodes(struct req *r, struct app *app)
 		iv = 60;
 	if ((err = check_buckets(r, &q, step, MUI_MAX_BUCKETS)))
 		return err;
-	if ((err = app_smp(app, &smp)))
+	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (host_buckets(r, smp, &q, step, &b, &n))
 		return store_failed(r, smp, "nodes and cores graph");

@@ -87,7 +87,7 @@ h_overview(struct req *r, struct app *app)
 	size_t i, n = 0;
 	int err;
 
-	if ((err = services(r, app, &s, &n)) || (err = app_smp(app, &smp)))
+	if ((err = services(r, app, &s, &n)) || (err = uiq_smp(r, app, &smp)))
 		return err;
 	for (i = 0; i < n; i++) {
 		if (row(r, smp, s[i].id, false, &o)) {
@@ -113,7 +113,7 @@ h_overview_services(struct req *r, struct app *app)
 	size_t i, n = 0;
 	int err;
 
-	if ((err = services(r, app, &s, &n)) || (err = app_smp(app, &smp)))
+	if ((err = services(r, app, &s, &n)) || (err = uiq_smp(r, app, &smp)))
 		return err;
 	if (!n)
 		return uiq_send_204(r);

@@ -95,9 +95,13 @@ filter_of(struct req *r, json_t *body, const char **text)
 	if (!json_is_object(f))
 		err = bad(r, "filter", "value is not a valid filter",
 			"value_error");
-	if (!err && !json_object_get(f, "filter")) {
-		/* The bare {"$and": [...]} form: wrap it as the parser wants. */
-		json_t *w = json_pack("{s:O}", "filter", f);
+	if (!err) {
+		/*
+		 * Keep {"filter": {...}} only: the bare {"$and": [...]} form
+		 * is wrapped, other keys (the UI's "id") are dropped.
+		 */
+		json_t *inner = json_object_get(f, "filter");
+		json_t *w = json_pack("{s:O}", "filter", inner ? inner : f);
 
 		json_decref(own);
 		own = w;

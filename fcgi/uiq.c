@@ -118,6 +118,18 @@ uiq_parse(struct req *r, struct app *app, unsigned flags, struct uiq *q)
 	return E_OK;
 }
 
+/* Open the sample store or answer 502. */
+int
+uiq_smp(struct req *r, struct app *app, struct smp **out)
+{
+	int err = app_smp(app, out);
+
+	if (!err)
+		return E_OK;
+	err = req_send_string(r, 502, "Failed connect to flamedb api");
+	return err ? err : E_DB;
+}
+
 /* A bool query parameter. */
 int
 uiq_bool(struct req *r, const char *name, bool def, bool *out)

@@ -19,6 +19,7 @@
 #include "app.h"
 #include "req.h"
 #include "rql.h"
+#include "samples.h"
 
 struct uiq {
 	const char *service;	/* the name that was found */
@@ -41,6 +42,13 @@ enum uiq_flags {
  */
 MUST_CHECK int uiq_parse(struct req *r, struct app *app, unsigned flags,
 	struct uiq *q);
+
+/*
+ * The sample store; when it cannot be opened, answers 502 "Failed connect
+ * to flamedb api" (the old server's words for its data service being
+ * down) and returns E_DB.
+ */
+MUST_CHECK int uiq_smp(struct req *r, struct app *app, struct smp **out);
 
 /* Answer 422 for query parameter name and return E_INVAL (or E_IO). */
 MUST_CHECK int uiq_422(struct req *r, const char *name, const char *msg,
