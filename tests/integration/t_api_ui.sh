@@ -159,7 +159,7 @@ if [ "$H_STATUS" = 502 ]; then
 	h_log "SKIP sample-store answers: ember-fcgi was built without the sample store"
 	h_is "without the sample store: 502 as the old server without its data service" "$H_BODY" '"Failed connect to flamedb api"'
 else
-	source "$(dirname "$0")/t_api_ui_data.sh"
+	source "$(dirname "$0")/ui_data.sh"
 fi
 
 h_req GET /api/health

@@ -1,4 +1,4 @@
-# t_api_ui_data.sh - sourced by t_api_ui.sh when ember-fcgi has the sample
+# ui_data.sh - sourced by t_api_ui.sh when ember-fcgi has the sample
 # store: the answers for a service that has no samples yet (the "no data"
 # forms of every endpoint).  Uses t_api_ui.sh's variables.
 for t in HostName ContainerName ContainerEnvName InstanceType; do
