@@ -79,6 +79,8 @@ h_filter_tags(struct req *r, struct app *app)
 	}
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
+	if (q.end < q.start)
+		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	memset(&sel, 0, sizeof(sel));

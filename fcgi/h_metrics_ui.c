@@ -183,7 +183,7 @@ h_m_summary(struct req *r, struct app *app)
 
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
-	if (uiq_has_eq(&q.filter, "ContainerEnvName"))
+	if (uiq_has_eq(&q.filter, "ContainerEnvName") || q.end < q.start)
 		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
@@ -299,6 +299,8 @@ h_m_instance_types(struct req *r, struct app *app)
 
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
+	if (q.end < q.start)
+		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	sel = sel_of(&q, q.start, q.end, &q.filter);
@@ -370,6 +372,12 @@ h_m_cpu_trend(struct req *r, struct app *app)
 
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
+	if (q.end < q.start) {
+		memset(&now, 0, sizeof(now));
+		now.cpu_avg = now.cpu_max = now.mem_avg = now.mem_max = -1;
+		then = now;
+		goto answer;
+	}
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	/* Host records know hosts and instance types, not containers. */
@@ -382,6 +390,7 @@ h_m_cpu_trend(struct req *r, struct app *app)
 	sel = sel_of(&q, q.start - shift, q.end - shift, &f);
 	if (smp_metrics(smp, &sel, &then))
 		return store_failed(r, smp, "cpu trend");
+answer:
 	return uiq_send(r, 200, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"avg_cpu", num(now.cpu_avg), "max_cpu", num(now.cpu_max),
 		"avg_memory", num(now.mem_avg), "max_memory", num(now.mem_max),
@@ -454,6 +463,8 @@ h_m_samples(struct req *r, struct app *app)
 	    (err = interval(r, &q, true, &iv)) ||
 	    (err = check_buckets(r, &q, step_for(iv), MUI_MAX_BUCKETS)))
 		return err;
+	if (q.end < q.start)
+		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (sample_buckets(r, smp, &q, iv, &b, &n))
@@ -522,6 +533,8 @@ h_m_function_cpu(struct req *r, struct app *app)
 	    (q.end - q.start) / 1000000 / iv + 2 > MUI_MAX_STACK_BUCKETS)
 		return uiq_422(r, "endTime", "the time range is too long for "
 			"function_cpu", "value_error");
+	if (q.end < q.start)
+		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (sample_buckets(r, smp, &q, iv, &b, &n))
@@ -598,7 +611,7 @@ h_m_graph(struct req *r, struct app *app)
 	    (err = interval(r, &q, true, &iv)) ||
 	    (err = check_buckets(r, &q, step_for(iv), MUI_MAX_BUCKETS)))
 		return err;
-	if (uiq_has_eq(&q.filter, "ContainerEnvName"))
+	if (uiq_has_eq(&q.filter, "ContainerEnvName") || q.end < q.start)
 		return uiq_send_204(r);
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
@@ -665,6 +678,8 @@ h_m_graph_nodes(struct req *r, struct app *app)
 		iv = 60;
 	if ((err = check_buckets(r, &q, step, MUI_MAX_BUCKETS)))
 		return err;
+	if (q.end < q.start)
+		return uiq_send(r, 200, json_array());
 	if ((err = uiq_smp(r, app, &smp)))
 		return err;
 	if (host_buckets(r, smp, &q, step, &b, &n))

@@ -88,6 +88,10 @@ uiq_parse(struct req *r, struct app *app, unsigned flags, struct uiq *q)
 	    ((err = need_time(r, "startTime", &q->start)) ||
 	     (err = need_time(r, "endTime", &q->end))))
 		return err;
+	if (!(flags & UIQ_NO_TIMES) &&
+	    q->end - q->start > UIQ_MAX_DAYS * 86400 * INT64_C(1000000))
+		return uiq_422(r, "endTime", "the time range is longer than "
+			"366 days", "value_error");
 	switch (rql_parse(req_arg(r, "filter"), r->arena, &q->filter, rerr,
 		sizeof(rerr))) {
 	case RQL_BAD_JSON:

@@ -21,6 +21,9 @@
 #include "rql.h"
 #include "samples.h"
 
+/* Longest time range a query may cover. */
+#define UIQ_MAX_DAYS 366
+
 struct uiq {
 	const char *service;	/* the name that was found */
 	int64_t service_id;
@@ -35,7 +38,8 @@ enum uiq_flags {
 
 /*
  * Parse and check the shared parameters into q (strings in r's arena) and
- * look the service up.  A serviceName that is not found and starts with
+ * look the service up.  A range over UIQ_MAX_DAYS is 422; a reversed
+ * one is accepted (handlers answer it as "no data").  A serviceName that is not found and starts with
  * '_' is tried once more without it (the old server always dropped one
  * leading '_', so such services could never be queried).  E_INVAL after
  * answering; E_DB and friends without answering.

@@ -47,6 +47,8 @@ for ep in /api/v1/filters/tags/HostName /api/metrics/summary /api/metrics/nodes_
 	h_req GET "$ep?$Q&filter=$(uri '{"filter":{"$nand":[]}}')"
 	h_is "$ep: filter of the wrong shape 400 with an error list" "$H_STATUS $(jq -r type <<<"$H_BODY")" "400 array"
 done
+h_req GET "/api/metrics/samples?serviceName=checkout&startTime=2023-01-01T00:00:00Z&endTime=2024-05-01T00:00:00Z"
+h_is "a range over 366 days 422 on endTime" "$H_STATUS $(jq -r '.detail[0].loc[1]' <<<"$H_BODY")" "422 endTime"
 h_req GET "/api/v1/filters/tags/Bogus?$Q"
 h_is "tags: another filter type 422 on the path" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["path","filter_type"]'
 h_req GET "/api/metrics/function_cpu?$Q"

@@ -21,6 +21,10 @@ h_req GET "/api/metrics/graph/nodes_and_cores?$Q&requested_interval=5%20minutes"
 h_is "nodes_and_cores graph: no data 200 []" "$H_STATUS $H_BODY" "200 []"
 h_req GET "/api/metrics/samples?serviceName=checkout&startTime=2024-05-01T11:00:00Z&endTime=2024-05-01T10:00:00Z"
 h_is "samples: empty (reversed) range 204" "$H_STATUS" 204
+h_req GET "/api/v1/filters/tags/HostName?serviceName=checkout&startTime=2024-05-01T11:00:00Z&endTime=2024-05-01T10:00:00Z"
+h_is "tags: reversed range 204" "$H_STATUS" 204
+h_req GET "/api/metrics/summary?serviceName=checkout&startTime=2024-05-01T10:00:00Z&endTime=2024-05-01T10:00:00Z"
+h_is "summary: empty range 204" "$H_STATUS" 204
 h_req GET /api/overview
 h_is "overview: shape" "$(types "$H_BODY")" "$(types "$(cat "$UI/overview.json")")"
 h_is "overview: services counted" "$(jq .services <<<"$H_BODY")" 3
