@@ -11,6 +11,7 @@
  *   GET    /api/v1/filters/service/{service}   [{"id":7,"filter":{...}}]
  *          (an unknown service has none: [])
  *   POST   /api/v1/filters/service/{service}   {"filter":{...}} -> 201 id
+ *          (406 "service X doesn't exists" for an unknown service)
  *   PUT    /api/v1/filters                     {"id":7,"filter":{...}}
  *          -> 201 null; 404 "Filter not found" for an unknown id
  *   DELETE /api/v1/filters/{id}                -> 204
@@ -183,10 +184,10 @@ h_filters_list(struct req *r, struct app *app)
 int
 h_filters_add(struct req *r, struct app *app)
 {
-	const char *text;
+	const char *text, *name;
 	json_t *body = NULL;
 	struct db *db;
-	int64_t id;
+	int64_t id, sid;
 	int err;
 
 	if ((err = api_read_json(r, app->cfg->fcgi.max_json, &body)))
@@ -197,7 +198,13 @@ h_filters_add(struct req *r, struct app *app)
 		return err;
 	if ((err = app_db(app, &db)))
 		return err;
-	err = uidb_filter_add(db, route_tail(r), text, &id);
+	name = route_tail(r);
+	err = uidb_service_id(db, name, &sid);
+	if (err == E_NOTFOUND)
+		return req_send_string(r, 406, arena_printf(r->arena,
+			"service %s doesn't exists", name));
+	if (!err)
+		err = uidb_filter_add(db, sid, text, &id);
 	if (err) {
 		log_error("save filter: %s", db_errmsg(db));
 		return err;

@@ -233,10 +233,11 @@ ALTER SEQUENCE public.hostheartbeats_id_seq OWNED BY public.hostheartbeats.id;
 
 CREATE TABLE public.profilerfilters (
     id bigint NOT NULL,
-    service text NOT NULL,
-    filter_content jsonb NOT NULL,
-    ts timestamp without time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+    service bigint NOT NULL,
+    filter_content jsonb NOT NULL
 );
+
+COMMENT ON TABLE public.profilerfilters IS 'ember:0006_upstream_ui';
 
 CREATE SEQUENCE public.profilerfilters_id_seq
     START WITH 1
@@ -678,6 +679,9 @@ ALTER TABLE ONLY public.profilingexecutions
 ALTER TABLE ONLY public.profilingrequests
     ADD CONSTRAINT fk_profiling_request_service FOREIGN KEY (service_id) REFERENCES public.services(id);
 
+ALTER TABLE ONLY public.profilerfilters
+    ADD CONSTRAINT profilerfilters_service_fkey FOREIGN KEY (service) REFERENCES public.services(id);
+
 ALTER TABLE ONLY public.services
     ADD CONSTRAINT "service must belong to a valid cluster-service" FOREIGN KEY (cluster_id) REFERENCES public.services(id);
 
@@ -694,4 +698,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (2, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (3, 'api_keys', '27782dc0dd2b7ba183c2871133b749b9959d7daf36d67f122102df991f37251b');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 'job_queue', '3f85333907c7c5aa9faec8301bfec38e782d8d66c2807f4fb3fcbac92cc46cdf');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (5, 'samples', '26d05e949cfeb7f7dbb64a63dbc35e0216615805c3a26f6c3087773c04334c34');
-INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', 'e23198c335179982564d65509764811050f4f6c53e6e9d0ffec815cec3759635');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', '849589a351be8318dff5586e16fcc0be9a73ea6e8ea40dd59c0e92c59337c2d5');

@@ -32,15 +32,17 @@ static const struct db_stmt st_services = {
 
 static const struct db_stmt st_filters = {
 	"uidb_filters",
-	"SELECT id, filter_content::text FROM ProfilerFilters"
-	" WHERE service = $1 ORDER BY id LIMIT $2::integer",
+	"SELECT f.id, f.filter_content::text"
+	"  FROM ProfilerFilters f JOIN Services s ON s.id = f.service"
+	" WHERE s.name = $1 AND s.cluster_id IS NULL"
+	" ORDER BY f.id LIMIT $2::integer",
 	2,
 };
 
 static const struct db_stmt st_filter_add = {
 	"uidb_filter_add",
 	"INSERT INTO ProfilerFilters (service, filter_content)"
-	" VALUES ($1, $2::jsonb) RETURNING id",
+	" VALUES ($1::bigint, $2::jsonb) RETURNING id",
 	2,
 };
 
@@ -170,12 +172,16 @@ uidb_filters(struct db *db, const char *service, unsigned max,
 
 /* Save a filter. */
 int
-uidb_filter_add(struct db *db, const char *service, const char *content,
+uidb_filter_add(struct db *db, int64_t service_id, const char *content,
 	int64_t *id)
 {
-	const char *params[2] = { service, content };
+	char sid[24];
+	const char *params[2] = { sid, content };
 	PGresult *res = NULL;
-	int err = one_row(db, &st_filter_add, params, &res);
+	int err;
+
+	snprintf(sid, sizeof(sid), "%lld", (long long)service_id);
+	err = one_row(db, &st_filter_add, params, &res);
 
 	if (err)
 		return err == E_NOTFOUND ? E_INTERNAL : err;

@@ -41,11 +41,14 @@ struct uidb_filter {
 	int64_t id;
 	const char *content;	/* the filter object as JSON text */
 };
-/* The filters saved for service (its name as given), oldest first. */
+/*
+ * The filters saved for the service called service (none for an unknown
+ * name), oldest first.
+ */
 MUST_CHECK int uidb_filters(struct db *db, const char *service, unsigned max,
 	struct arena *a, struct uidb_filter **out, size_t *n);
 /* Save a filter (content: JSON text of an object); its new id in *id. */
-MUST_CHECK int uidb_filter_add(struct db *db, const char *service,
+MUST_CHECK int uidb_filter_add(struct db *db, int64_t service_id,
 	const char *content, int64_t *id);
 /* Replace the content of filter id.  E_NOTFOUND when there is none. */
 MUST_CHECK int uidb_filter_update(struct db *db, int64_t id,

@@ -84,6 +84,9 @@ h_is "list: the saved filter" "$(jq -c '.[0].filter' <<<"$H_BODY")" '{"$and":[{"
 META="x' OR 1=1; DROP TABLE ProfilerFilters; --\"\\%_"
 BODY=$(jq -cn --arg v "$META" '{filter:{"$or":[{ContainerName:{"$neq":$v}},{HostName:{"$eq":$v}}]}}')
 h_req POST "$F/service/$(uri "$META")" -H "$J" -H "$O" --data "$BODY"
+h_is "save: unknown service (SQL metacharacters) 406" "$H_STATUS" 406
+h_sql "INSERT INTO Services (name) VALUES (\$m\$$META\$m\$)" >/dev/null
+h_req POST "$F/service/$(uri "$META")" -H "$J" -H "$O" --data "$BODY"
 h_is "save: SQL metacharacters in service and values" "$H_STATUS" 201
 h_req GET "$F/service/$(uri "$META")"
 h_is "list: metacharacters come back verbatim" "$(jq -c '.[0].filter' <<<"$H_BODY")" "$(jq -c .filter <<<"$BODY")"
