@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "queue.h"
+#include "samples.h"
 #include "store.h"
 
 /* Most keys whose last use a process remembers (auth_touch()). */
@@ -32,6 +33,7 @@ struct app {
 	struct store *store;	/* NULL until app_store() opens it */
 	struct queue *queue;	/* NULL until app_queue() opens it */
 	struct app_key_seen keys_seen[APP_KEYS_SEEN];	/* auth_touch() */
+	struct smp *smp;	/* NULL until app_smp() opens it */
 };
 
 /* Initialise app around cfg (borrowed for the life of app); opens nothing. */
@@ -47,5 +49,8 @@ MUST_CHECK int app_db(struct app *app, struct db **out);
 MUST_CHECK int app_store(struct app *app, struct store **out);
 /* The queue, opened from cfg->queue on first use. */
 MUST_CHECK int app_queue(struct app *app, struct queue **out);
+
+/* The sample store, opened from cfg on first use. */
+MUST_CHECK int app_smp(struct app *app, struct smp **out);
 
 #endif

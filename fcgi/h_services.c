@@ -1,15 +1,13 @@
 /*
- * h_services.c - the lookups the UI's service picker and host filter use.
+ * h_services.c - the lookup the UI's service picker uses.
  *
  *   GET /api/services
  *       [{"createDate","hasData","name","envType","serviceId"}], or 204
  *       when there is no service (upstream).  hasData is true when the
  *       service has an ad hoc flamegraph or a host sending heartbeats
  *       (upstream asked ClickHouse, which this stack does not have).
- *   GET /api/v1/filters/tags/HostName?serviceName=S[&startTime&endTime]
- *       ["host", ...]: the distinct host names of the service's ad hoc
- *       flamegraphs in the time range (upstream read ClickHouse; the spec's
- *       recommendation 7.4), sorted, at most fcgi.list_max.
+ *
+ * The filter options (/api/v1/filters/tags/...) are in h_filters.c.
  */
 #include "compat.h"
 
@@ -34,17 +32,6 @@ static const struct db_stmt st_services = {
 	" WHERE NOT s.hidden AND s.cluster_id IS NULL"
 	" ORDER BY s.name LIMIT $1::integer",
 	1,
-};
-
-static const struct db_stmt st_tag_hosts = {
-	"fcgi_tag_hosts",
-	"SELECT DISTINCT a.hostname FROM AdhocFlamegraphMetadata a"
-	"  JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
-	"   AND ($2::timestamp IS NULL OR a.start_time >= $2::timestamp)"
-	"   AND ($3::timestamp IS NULL OR a.start_time <= $3::timestamp)"
-	" ORDER BY a.hostname LIMIT $4::integer",
-	4,
 };
 
 /* GET /api/services. */
@@ -96,74 +83,6 @@ h_services(struct req *r, struct app *app)
 		if (!err)
 			err = buf_addf(&b, ",\"serviceId\":%s}",
 				PQgetvalue(res, i, 0));
-	}
-	if (!err)
-		err = buf_addch(&b, ']');
-	if (!err)
-		err = req_send_json(r, 200, &b);
-	PQclear(res);
-	buf_release(&b);
-	return err;
-}
-
-/* Parse an optional time query parameter into SQL text (422 if bad). */
-static int
-time_param(struct req *r, const char *name, const char **out)
-{
-	const char *v = req_arg(r, name);
-	char sql[40];
-	int64_t usec;
-	int err;
-
-	*out = NULL;
-	if (!v || !*v)
-		return E_OK;
-	if (utc_parse(v, &usec) || utc_format(usec, UTC_FMT_SQL, sql,
-		sizeof(sql))) {
-		err = req_send_422(r, "query", name, "invalid datetime format",
-			"value_error.datetime");
-		return err ? err : E_INVAL;
-	}
-	*out = arena_strdup(r->arena, sql);
-	return E_OK;
-}
-
-/* GET /api/v1/filters/tags/HostName. */
-int
-h_tags_hostname(struct req *r, struct app *app)
-{
-	const char *params[4];
-	struct buf b = BUF_INIT(0);
-	PGresult *res = NULL;
-	struct db *db;
-	int i, n, err;
-
-	params[0] = req_arg(r, "serviceName");
-	if (!params[0] || !*params[0]) {
-		err = req_send_422(r, "query", "serviceName", "field required",
-			"value_error.missing");
-		return err ? err : E_INVAL;
-	}
-	if ((err = time_param(r, "startTime", &params[1])) ||
-	    (err = time_param(r, "endTime", &params[2])))
-		return err;
-	params[3] = arena_printf(r->arena, "%u",
-		app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000);
-	err = app_db(app, &db);
-	if (err)
-		return err;
-	err = db_exec(db, &st_tag_hosts, params, &res);
-	if (err) {
-		log_error("host tags: %s", db_errmsg(db));
-		return err;
-	}
-	n = PQntuples(res);
-	err = buf_addch(&b, '[');
-	for (i = 0; !err && i < n; i++) {
-		if (i)
-			err = buf_addch(&b, ',');
-		if (!err)
-			err = req_json_str(&b, PQgetvalue(res, i, 0));
 	}
 	if (!err)
 		err = buf_addch(&b, ']');

@@ -6,6 +6,7 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,8 +25,34 @@ static const struct route routes[] = {
 	{ "GET", "/api/metrics/profiling/host_status", h_host_status,
 	  ROUTE_OPERATOR },
 	{ "GET", "/api/services", h_services, ROUTE_OPERATOR },
-	{ "GET", "/api/v1/filters/tags/HostName", h_tags_hostname,
+	{ "GET", "/api/v1/filters/tags/", h_filter_tags,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
+	{ "GET", "/api/v1/filters", h_filters_query, ROUTE_OPERATOR },
+	{ "PUT", "/api/v1/filters", h_filters_update, ROUTE_OPERATOR },
+	{ "DELETE", "/api/v1/filters/", h_filters_delete,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
+	{ "GET", "/api/v1/filters/service/", h_filters_list,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
+	{ "POST", "/api/v1/filters/service/", h_filters_add,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
+	{ "GET", "/api/overview", h_overview, ROUTE_OPERATOR },
+	{ "GET", "/api/overview/services", h_overview_services, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/summary", h_m_summary, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/nodes_cores/summary", h_m_nodes_cores,
 	  ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/instance_type_count", h_m_instance_types,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/cpu_trend", h_m_cpu_trend, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/html_metadata", h_m_html_metadata,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/function_cpu", h_m_function_cpu, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/samples", h_m_samples, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/graph", h_m_graph, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/graph/nodes_and_cores", h_m_graph_nodes,
+	  ROUTE_OPERATOR },
+	{ "POST", "/api/snapshots", h_snapshot_add, ROUTE_OPERATOR },
+	{ "GET", "/api/snapshots/", h_snapshot_get,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
 	{ "POST", "/api/v2/profiles", h_profiles_v2, 0 },
 	{ "POST", "/api/v1/logs", h_logs, 0 },
 	{ "GET", "/api/metrics/adhoc_flamegraphs", h_adhoc_list,
@@ -34,11 +61,33 @@ static const struct route routes[] = {
 	  ROUTE_OPERATOR },
 };
 
-/* Compare a table path with a request path of length n. */
+/*
+ * Compare a table path with a request path of length n: exactly, or for a
+ * prefix entry, the prefix followed by one non-empty segment.
+ */
 static bool
-path_eq(const char *tpath, const char *path, size_t n)
+path_eq(const char *tpath, unsigned flags, const char *path, size_t n)
 {
-	return strlen(tpath) == n && memcmp(tpath, path, n) == 0;
+	size_t tn = strlen(tpath);
+
+	if (!(flags & ROUTE_PREFIX))
+		return tn == n && memcmp(tpath, path, n) == 0;
+	return n > tn && memcmp(tpath, path, tn) == 0 &&
+		memchr(path + tn, '/', n - tn) == NULL;
+}
+
+/* The last segment of the path. */
+const char *
+route_tail(const struct req *r)
+{
+	size_t n = strlen(r->path);
+	const char *p;
+
+	if (n > 1 && r->path[n - 1] == '/')
+		n--;
+	for (p = r->path + n; p > r->path && p[-1] != '/'; p--)
+		;
+	return arena_memdupz(r->arena, p, (size_t)(r->path + n - p));
 }
 
 /* Look a (method, path) pair up in the table. */
@@ -61,7 +110,7 @@ route_find(const char *method, const char *path, bool *path_known)
 				continue;
 			tp += 4;
 		}
-		if (!path_eq(tp, path, n))
+		if (!path_eq(tp, routes[i].flags, path, n))
 			continue;
 		if (strcmp(routes[i].method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 &&
@@ -72,17 +121,22 @@ route_find(const char *method, const char *path, bool *path_known)
 	return NULL;
 }
 
-/* The Allow header value for a known path. */
+/* The Allow header value for a known path, in the arena. */
 static const char *
-allowed(const char *path)
+allowed(struct arena *a, const char *path)
 {
-	bool known, get, post;
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+	char out[64] = "";
+	size_t i, o = 0;
+	bool known;
 
-	get = route_find("GET", path, &known) != NULL;
-	post = route_find("POST", path, &known) != NULL;
-	if (get && post)
-		return "GET, HEAD, POST";
-	return get ? "GET, HEAD" : "POST";
+	for (i = 0; i < ARRAY_SIZE(methods); i++) {
+		if (!route_find(methods[i], path, &known))
+			continue;
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s",
+			o ? ", " : "", methods[i], i == 0 ? ", HEAD" : "");
+	}
+	return arena_strdup(a, out);
 }
 
 /* Answer an error code that a handler returned without answering. */
@@ -98,17 +152,44 @@ answer_error(struct req *r, int err)
 		log_debug("client went away");
 }
 
+/* Whether origin is listed in list (space/comma separated). */
+bool
+route_origin_listed(const char *list, const char *origin)
+{
+	size_t on, n, m;
+	const char *p = list;
+
+	if (!list || !origin)
+		return false;
+	on = strlen(origin);
+	if (on && origin[on - 1] == '/')
+		on--;
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		n = strcspn(p, " ,\t");
+		m = n && p[n - 1] == '/' ? n - 1 : n;
+		if (m && m == on && strncasecmp(p, origin, on) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /*
  * Whether a browser request that changes state comes from our own pages.
  * Note that agent HTML runs in a sandboxed (opaque-origin) frame and can
  * still send "simple" cross-origin POSTs (text/plain, no preflight) with
  * the viewer's basic-auth credentials attached.  We refuse: a body that is
- * not declared JSON (415), an Origin other than our own Host, including
- * "null" (403), and a Sec-Fetch-Site that is neither same-origin nor none
- * (403).  Agents and scripts send JSON and no Origin, so they pass.
+ * not declared JSON (415; a DELETE has no body and is not checked), an
+ * Origin other than our own Host, including "null" (403), and a
+ * Sec-Fetch-Site that is neither same-origin nor none (403).  An Origin
+ * listed in fcgi.allowed_origins passes both origin checks: that is a
+ * front end the operator serves from another origin.  Agents and scripts
+ * send JSON and no Origin, so they pass.
  */
 static int
-same_origin_json(struct req *r)
+same_origin_json(struct req *r, const char *allowed_origins)
 {
 	const char *ctype = req_header(r, "Content-Type");
 	const char *origin = req_header(r, "Origin");
@@ -116,9 +197,13 @@ same_origin_json(struct req *r)
 	const char *host = req_header(r, "Host");
 	const char *p;
 
-	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
-	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' '))
+	if (strcmp(r->method, "DELETE") != 0 &&
+	    (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
+	     (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')))
 		return 415;
+	if (origin && strcmp(origin, "null") != 0 &&
+	    route_origin_listed(allowed_origins, origin))
+		return 0;
 	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
 		return 403;
 	if (!origin)
@@ -145,7 +230,7 @@ route_dispatch(struct req *r, struct app *app)
 	rt = route_find(r->method, r->path, &known);
 	if (!rt) {
 		if (known)
-			req_add_header(r, "Allow", allowed(r->path));
+			req_add_header(r, "Allow", allowed(r->arena, r->path));
 		err = req_send_message(r, known ? 405 : 404,
 			known ? "Method Not Allowed" : "Not Found");
 		goto out;
@@ -159,8 +244,9 @@ route_dispatch(struct req *r, struct app *app)
 			goto out;
 		}
 	}
-	if ((rt->flags & ROUTE_OPERATOR) && strcmp(r->method, "POST") == 0) {
-		int refuse = same_origin_json(r);
+	if ((rt->flags & ROUTE_OPERATOR) && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) {
+		int refuse = same_origin_json(r, app->cfg->fcgi.allowed_origins);
 
 		if (refuse) {
 			err = req_send_message(r, refuse, refuse == 415 ?

@@ -34,7 +34,25 @@ FAKE(h_command_completion)
 FAKE(h_profile_request)
 FAKE(h_host_status)
 FAKE(h_services)
-FAKE(h_tags_hostname)
+FAKE(h_filter_tags)
+FAKE(h_filters_list)
+FAKE(h_filters_add)
+FAKE(h_filters_update)
+FAKE(h_filters_delete)
+FAKE(h_filters_query)
+FAKE(h_overview)
+FAKE(h_overview_services)
+FAKE(h_m_summary)
+FAKE(h_m_nodes_cores)
+FAKE(h_m_instance_types)
+FAKE(h_m_cpu_trend)
+FAKE(h_m_html_metadata)
+FAKE(h_m_function_cpu)
+FAKE(h_m_samples)
+FAKE(h_m_graph)
+FAKE(h_m_graph_nodes)
+FAKE(h_snapshot_add)
+FAKE(h_snapshot_get)
 FAKE(h_profiles_v2)
 FAKE(h_logs)
 FAKE(h_adhoc_list)
@@ -82,7 +100,28 @@ test_find(void **state)
 	rt = route_find("GET", "/api/v2/health_check", &known);
 	assert_ptr_equal(rt->fn, h_health_check);
 	rt = route_find("GET", "/api/v1/filters/tags/HostName", &known);
-	assert_ptr_equal(rt->fn, h_tags_hostname);
+	assert_ptr_equal(rt->fn, h_filter_tags);
+	rt = route_find("GET", "/api/v1/filters/tags/Anything/", &known);
+	assert_ptr_equal(rt->fn, h_filter_tags);
+	/* A prefix route takes exactly one more segment. */
+	rt = route_find("GET", "/api/v1/filters/tags/", &known);
+	assert_null(rt);
+	rt = route_find("GET", "/api/v1/filters/tags/a/b", &known);
+	assert_null(rt);
+	rt = route_find("DELETE", "/api/v1/filters/7", &known);
+	assert_ptr_equal(rt->fn, h_filters_delete);
+	rt = route_find("PUT", "/api/v1/filters", &known);
+	assert_ptr_equal(rt->fn, h_filters_update);
+	rt = route_find("GET", "/api/v1/filters/service/web%2Fx", &known);
+	assert_ptr_equal(rt->fn, h_filters_list);
+	rt = route_find("POST", "/api/v1/filters/service/web", &known);
+	assert_ptr_equal(rt->fn, h_filters_add);
+	rt = route_find("GET", "/api/metrics/graph/nodes_and_cores", &known);
+	assert_ptr_equal(rt->fn, h_m_graph_nodes);
+	rt = route_find("GET", "/api/snapshots/12", &known);
+	assert_ptr_equal(rt->fn, h_snapshot_get);
+	rt = route_find("POST", "/api/snapshots", &known);
+	assert_ptr_equal(rt->fn, h_snapshot_add);
 	rt = route_find("POST", "/api/v2/profiles", &known);
 	assert_ptr_equal(rt->fn, h_profiles_v2);
 }
@@ -176,6 +215,64 @@ test_remote_user(void **state)
 	arena_release(&a);
 }
 
+/* Operator writes: our origin, a listed origin, or none; JSON bodies. */
+static void
+test_origin(void **state)
+{
+	char *same[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/api/snapshots",
+		"CONTENT_TYPE=application/json", "HTTP_HOST=ember:8080",
+		"HTTP_ORIGIN=http://ember:8080", NULL };
+	char *dev[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/api/v1/filters",
+		"CONTENT_TYPE=application/json", "HTTP_HOST=ember:8080",
+		"HTTP_ORIGIN=http://localhost:3000",
+		"HTTP_SEC_FETCH_SITE=cross-site", NULL };
+	char *del[] = { "REQUEST_METHOD=DELETE",
+		"REQUEST_URI=/api/v1/filters/3", "HTTP_HOST=ember:8080",
+		"HTTP_ORIGIN=http://evil.example", NULL };
+	char *nul[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/api/snapshots",
+		"CONTENT_TYPE=application/json", "HTTP_HOST=ember:8080",
+		"HTTP_ORIGIN=null", NULL };
+	char *text[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/api/snapshots",
+		"CONTENT_TYPE=text/plain", "HTTP_HOST=ember:8080",
+		"HTTP_ORIGIN=http://localhost:3000", NULL };
+	struct cfg cfg;
+	struct req_mem m;
+	struct arena a;
+
+	memset(&cfg, 0, sizeof(cfg));
+	arena_init(&a, 0);
+	fake_rc = 0;
+	assert_int_equal(run(&cfg, same, &m, &a), 200);
+	req_mem_release(&m);
+	/* Not listed: refused. */
+	assert_int_equal(run(&cfg, dev, &m, &a), 403);
+	assert_null(called);
+	req_mem_release(&m);
+	assert_int_equal(run(&cfg, del, &m, &a), 403);
+	req_mem_release(&m);
+	cfg.fcgi.allowed_origins = "https://ui.example, http://LOCALHOST:3000/";
+	assert_int_equal(run(&cfg, dev, &m, &a), 200);
+	assert_string_equal(called, "h_filters_update");
+	req_mem_release(&m);
+	/* Still refused: other origins, "null", and non-JSON bodies. */
+	assert_int_equal(run(&cfg, del, &m, &a), 403);
+	req_mem_release(&m);
+	assert_int_equal(run(&cfg, nul, &m, &a), 403);
+	req_mem_release(&m);
+	assert_int_equal(run(&cfg, text, &m, &a), 415);
+	req_mem_release(&m);
+	cfg.fcgi.allowed_origins = "http://evil.example";
+	assert_int_equal(run(&cfg, del, &m, &a), 200);
+	assert_string_equal(called, "h_filters_delete");
+	req_mem_release(&m);
+	assert_true(route_origin_listed("a  ,http://x:1", "http://x:1"));
+	assert_false(route_origin_listed("http://x:1", "http://x:12"));
+	assert_false(route_origin_listed("http://x:12", "http://x:1"));
+	assert_false(route_origin_listed("", "http://x:1"));
+	assert_false(route_origin_listed(NULL, "http://x:1"));
+	arena_release(&a);
+}
+
 int
 main(void)
 {
@@ -183,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_remote_user),
+		cmocka_unit_test(test_origin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
