@@ -58,6 +58,7 @@ export class FlameGraph {
 
 	setOrientation(flame) {
 		this.flame = !!flame;
+		this.canvas.dataset.orient = this.flame ? 'flame' : 'icicle';
 	}
 
 	zoomTo(i) {
