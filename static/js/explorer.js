@@ -368,13 +368,17 @@ function findPath(t, path) {
 	return i;
 }
 
+// Marks on the performance timeline (bench/explorer-paint.mjs reads them):
+// ember:drawn (tree drawn), ember:painted (the next frame), ember:zoom.
 function zoomTo(i, push = true) {
 	const t = current();
+	const t0 = performance.now();
 	fg.zoomTo(i);
 	state.zoom = zoomPath(t, i);
 	toUrl(push);
 	fg.draw();
 	renderCrumbs();
+	performance.measure('ember:zoom', { start: t0, end: performance.now() });
 }
 
 function renderCrumbs() {
@@ -531,6 +535,8 @@ async function loadGraph() {
 	}
 	setState(st, 'hide');
 	drawCurrent();
+	performance.mark('ember:drawn');
+	requestAnimationFrame(() => performance.mark('ember:painted'));
 	if (state.view === 'compare') {
 		$('diff-totals').textContent = `Base ${num(t.baseTotal)} samples, compare ${num(t.compareTotal)} samples; widths are the mean of both shares.`;
 		renderChanges();
