@@ -759,7 +759,8 @@ async function loadSandwich() {
 	setState(st, 'hide');
 	for (const [g, t] of [[callersFg, sw.callers], [calleesFg, sw.callees]]) {
 		prepare(t);
-		g.opts.colour = (i) => (i === 0 ? MATCH : LANG_SHADES[t.lang[i]][t.shade[i]]);
+		// The chosen function (depth 1) stands out; "all" is only the frame.
+		g.opts.colour = (i) => (t.depth[i] === 1 ? MATCH : i === 0 ? DIM : LANG_SHADES[t.lang[i]][t.shade[i]]);
 		g.setData(t);
 		g.draw();
 	}
@@ -790,6 +791,7 @@ function loadView() {
 	$('diff-legend').hidden = v !== 'compare';
 	$('downloads').hidden = v === 'compare';
 	$('legend').hidden = v === 'compare';
+	document.querySelector('.subbar').hidden = v === 'sandwich';
 	$('orient').disabled = v === 'sandwich';
 	$('reset').hidden = v === 'sandwich';
 	$('graph-title').textContent = v === 'compare' ? 'Differential flamegraph' : v === 'sandwich' ? 'Sandwich view' : 'Flamegraph';

@@ -527,6 +527,27 @@ const TESTS = [
 			await ctx.close();
 		}
 	}],
+	['the pages run under a CSP without unsafe-inline scripts: no violation on any view', async () => {
+		const ctx = await context();
+		try {
+			await ctx.addInitScript(() => {
+				window.__csp = [];
+				document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+			});
+			const p = await page(ctx);
+			for (const u of ['index.html', 'adhoc.html?service=checkout&time=1h', 'explorer.html?service=checkout',
+				'explorer.html?service=checkout&view=sandwich&fn=sys_read_%5Bk%5D', 'explorer.html?service=checkout&view=compare']) {
+				const res = await p.goto(`${BASE}/${u}`);
+				assert.match(res.headers()['content-security-policy'], /script-src 'self';/);
+				await p.waitForLoadState('networkidle');
+				assert.deepEqual(await p.evaluate(() => window.__csp), [], u);
+				assert.deepEqual(p.errors, [], u);
+			}
+			assert.equal(await p.$$eval('script:not([src]), [onclick], [onload], [onchange]', (x) => x.length), 0);
+		} finally {
+			await ctx.close();
+		}
+	}],
 	['screenshot of the explorer is saved', async () => {
 		const p = S.p;
 		await openExplorer(p, 'service=checkout&search=json');

@@ -217,7 +217,11 @@ const server = http.createServer((req, res) => {
 			res.writeHead(404);
 			return res.end('not found');
 		}
-		res.writeHead(200, { 'Content-Type': types[path.extname(f)] || 'application/octet-stream' });
+		// The pages' policy: scripts from our origin only, no inline script.
+		const csp = f.endsWith('.html') ? { 'Content-Security-Policy': "default-src 'self'; script-src 'self'; " +
+			"style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; " +
+			"base-uri 'self'; frame-ancestors 'self'" } : {};
+		res.writeHead(200, { 'Content-Type': types[path.extname(f)] || 'application/octet-stream', ...csp });
 		fs.createReadStream(f).pipe(res);
 	});
 });
