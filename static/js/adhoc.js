@@ -8,8 +8,8 @@
 // viewer.  This page never reads the HTML itself.
 
 import {
-	h, clear, api, apiUrl, errText, parseUtc, fmtLocal, fmtSize, tzLabel,
-	readQuery, writeQuery, message,
+	h, clear, api, apiUrl, errText, parseUtc, fmtLocal, fmtStamp, fmtSize, tzLabel,
+	readQuery, writeQuery, message, ApiError,
 } from './util.js';
 
 const PAGE_SIZE = 50;		// rows per page unless the URL says limit=N
@@ -125,9 +125,13 @@ async function loadServices() {
 		message($('messages'), 'error', `Error loading services: ${errText(e)}`);
 	}
 	list = [...new Set(list)].sort((a, b) => a.localeCompare(b));
-	if (state.service && !list.includes(state.service))
-		list.unshift(state.service);
 	clear(sel);
+	if (state.service && list.length && !list.includes(state.service)) {
+		// Kept in the list so the URL's choice is visible, and said so.
+		sel.appendChild(h('option', { value: state.service }, `${state.service} (unknown)`));
+		message($('messages'), 'error', `Unknown service '${state.service}': no service of that name exists. Choose one from the list.`);
+		state.unknown = true;
+	}
 	if (!list.length)
 		sel.appendChild(h('option', { value: '' }, 'No services'));
 	for (const s of list)
@@ -271,6 +275,9 @@ function renderList() {
 	st.classList.remove('error');
 	if (!state.service) {
 		st.textContent = 'Select a service to list its adhoc flamegraphs.';
+	} else if (state.unknown) {
+		st.classList.add('error');
+		st.textContent = `Unknown service '${state.service}'.`;
 	} else if (state.loading && !n) {
 		st.textContent = 'Loading adhoc flamegraphs...';
 	} else if (state.error) {
@@ -303,7 +310,7 @@ function renderFile(f) {
 	const removed = !!f.removed;
 	const sel = !removed && f.filename === state.file;
 	const ev = Array.isArray(f.perf_events) && f.perf_events.length ? f.perf_events.join(', ') : 'N/A';
-	const label = `${d ? fmtLocal(d) : f.filename} - ${f.hostname || 'N/A'}`;
+	const label = `${d ? fmtStamp(d) : f.filename} - ${f.hostname || 'N/A'}`;
 
 	return h('tr', {
 		class: removed ? 'removed' : null,
@@ -316,7 +323,7 @@ function renderFile(f) {
 				select(f.filename);
 		},
 	},
-	h('td', { class: 'ts', title: d ? `${d.toISOString()} (UTC)` : '' }, d ? fmtLocal(d) : 'N/A'),
+	h('td', { class: 'ts', title: d ? `${d.toISOString()} (UTC)` : '' }, d ? fmtStamp(d) : 'N/A'),
 	h('td', { class: 'mono', title: f.hostname || '' }, f.hostname || 'N/A'),
 	h('td', { title: ev }, ev),
 	h('td', { class: 'num' }, fmtSize(f.size)),
@@ -371,7 +378,7 @@ function renderViewer() {
 	}
 	v.hidden = false;
 	clear($('viewer-meta')).append(...[
-		h('span', {}, 'Time ', h('b', { class: 'ts' }, d ? fmtLocal(d) : 'N/A')),
+		h('span', {}, 'Time ', h('b', { class: 'ts' }, d ? fmtStamp(d) : 'N/A')),
 		h('span', {}, 'Host ', h('b', {}, info.hostname || 'N/A')),
 		row ? h('span', {}, 'PMU events ', h('b', {}, row.perf_events && row.perf_events.length ? row.perf_events.join(', ') : 'N/A')) : null,
 		row ? h('span', {}, 'Size ', h('b', {}, fmtSize(row.size))) : null,
@@ -379,6 +386,7 @@ function renderViewer() {
 	].filter(Boolean));
 	$('download').href = contentUrl(file, { download: 1 });
 	$('download').setAttribute('download', file);
+	$('compare-with').href = `explorer.html?${new URLSearchParams({ service: state.service, view: 'compare', bprofile: file })}`;
 
 	if (row && row.removed) {
 		if (frame)
@@ -388,26 +396,62 @@ function renderViewer() {
 		fst.classList.add('error');
 		fst.textContent = 'Error loading flamegraph content: this flamegraph was removed from storage.';
 		$('download').hidden = true;
+		$('compare-with').hidden = true;
 		return;
 	}
-	$('download').hidden = false;
-	fst.classList.remove('error');
-	if (state.frameFile === file && frame)
+	if (state.frameFile === file)
 		return;
 	if (frame)
 		frame.remove();
+	state.frameFile = file;
 	fst.hidden = false;
+	fst.classList.remove('error');
 	fst.textContent = 'Loading flamegraph content...';
+	$('download').hidden = true;
+	$('compare-with').hidden = true;
+	showFrame(file);
+}
+
+// showFrame(file): ask for the content first, so that a stale or bogus
+// link gets a message in the page instead of the server's JSON error in
+// the frame; then load it into the sandboxed frame.
+async function showFrame(file) {
+	const fst = $('frame-state');
+	let why = '';
+
+	try {
+		const res = await fetch(contentUrl(file), { credentials: 'same-origin' });
+		if (!res.ok) {
+			let detail = '';
+			try {
+				const b = JSON.parse(await res.text());
+				detail = typeof b === 'string' ? b : (b && (b.detail || b.message)) || '';
+			} catch (e) { /* not JSON */ }
+			why = errText(new ApiError(res.status, res.statusText || `HTTP ${res.status}`, String(detail)));
+		} else if (res.body) {
+			res.body.cancel().catch(() => {});
+		}
+	} catch (e) {
+		why = 'cannot reach the server';
+	}
+	if (state.frameFile !== file)
+		return;
+	if (why) {
+		fst.hidden = false;
+		fst.classList.add('error');
+		fst.textContent = `This flamegraph cannot be shown: ${why}. The link may be stale (the file was removed) or wrong; choose one from the list.`;
+		return;
+	}
+	$('download').hidden = false;
+	$('compare-with').hidden = false;
 	// sandbox="allow-scripts" only: never allow-same-origin (see the top).
-	frame = h('iframe', {
+	$('frame-box').appendChild(h('iframe', {
 		title: 'Adhoc Flamegraph',
 		sandbox: 'allow-scripts',
 		referrerpolicy: 'no-referrer',
 		src: contentUrl(file),
 		onload: () => { fst.hidden = true; },
-	});
-	box.appendChild(frame);
-	state.frameFile = file;
+	}));
 }
 
 async function copyLink() {

@@ -3,7 +3,7 @@
 // profile requests (POST /api/metrics/profile_request, one per service).
 
 import {
-	h, clear, api, errText, parseUtc, fmtLocale, fmtAgo, tzLabel,
+	h, clear, api, errText, parseUtc, fmtStamp, fmtAgo, tzLabel,
 	readQuery, writeQuery, message,
 } from './util.js';
 
@@ -176,18 +176,30 @@ function sortedRows() {
 
 // profileUrl(r, adhoc): where the profile links of a host point.  Ad hoc
 // opens our ad hoc view with service + host preselected; "View Profile"
-// uses <meta name="ember-profile-url"> ({service}, {host}) when set, else
-// the newest ad hoc flamegraph of the host.
+// opens the explorer on the service and host over the last hour, or
+// <meta name="ember-profile-url"> ({service}, {host}) when set.
 function profileUrl(r, adhoc) {
 	const tpl = document.querySelector('meta[name="ember-profile-url"]')?.getAttribute('content');
-	const q = new URLSearchParams({ service: r.service_name, host: r.hostname, time: '24h' });
 
 	if (!adhoc && tpl)
 		return tpl.replace('{service}', encodeURIComponent(r.service_name))
 			.replace('{host}', encodeURIComponent(r.hostname));
 	if (!adhoc)
-		q.set('file', 'latest');
-	return `adhoc.html?${q}`;
+		return `explorer.html?${new URLSearchParams({ service: r.service_name, host: r.hostname, range: '1h' })}`;
+	return `adhoc.html?${new URLSearchParams({ service: r.service_name, host: r.hostname, time: '24h' })}`;
+}
+
+// runningUntil(r): when a started command is still profiling, the time
+// it ends (start reported by the agent + the command's duration), else
+// null.  The agent reports "completed" as soon as the profiler starts.
+function runningUntil(r, now = Date.now()) {
+	const t = parseUtc(r.command_started_at);
+	const d = Number(r.duration);
+
+	if (r.command_type !== 'start' || r.profiling_status !== 'completed' || !t || !(d > 0))
+		return null;
+	const until = new Date(t.getTime() + d * 1000);
+	return until.getTime() > now ? until : null;
 }
 
 // renderRow(r): one table row.
@@ -196,7 +208,8 @@ function renderRow(r) {
 	const sel = state.selected.has(key);
 	const d = parseUtc(r.heartbeat_timestamp);
 	const pids = Array.isArray(r.pids) && r.pids.length ? r.pids.join(', ') : '';
-	const status = r.profiling_status || 'stopped';
+	const until = runningUntil(r);
+	const status = until ? 'running' : (r.profiling_status || 'stopped');
 	const cmd = r.command_type || 'N/A';
 	const done = r.command_type === 'start' && r.profiling_status === 'completed';
 	const cb = h('input', {
@@ -217,9 +230,11 @@ function renderRow(r) {
 	h('td', { class: 'mono', title: pids || 'all processes' }, pids || h('span', { class: 'muted' }, 'all')),
 	h('td', { class: 'mono' }, r.ip_address || ''),
 	h('td', {}, h('span', { class: `badge ${cmd}` }, cmd)),
-	h('td', {}, h('span', { class: `badge ${status}` }, status)),
+	h('td', { title: until ? `${r.continuous ? 'Continuous' : 'Ad hoc'} run of ${r.duration} s` : null },
+		h('span', { class: `badge ${status}` }, status),
+		until ? h('span', { class: 'until' }, ` until ${fmtStamp(until)}`) : null),
 	h('td', { class: 'ts', title: d ? `${d.toISOString()} (UTC)` : '' },
-		d ? fmtLocale(d) : h('span', { class: 'muted' }, 'never'),
+		d ? fmtStamp(d) : h('span', { class: 'muted' }, 'never'),
 		d ? h('span', { class: 'ago' }, fmtAgo(d)) : null),
 	h('td', {}, done ? h('span', { class: 'links' },
 		h('a', { href: profileUrl(r, false), target: '_blank', rel: 'noopener' }, 'View Profile'),
@@ -282,7 +297,6 @@ function render() {
 		th.querySelector('.sort-ind').textContent = on ? (state.sort.dir === 'asc' ? '▲' : '▼') : '';
 	}
 	renderSelection();
-	$('clear-filters-top').hidden = !filtersActive();
 }
 
 // renderSelection(): the Start/Stop counts and the select-all box.
@@ -501,8 +515,7 @@ async function send(type, groups) {
 		if (r.status === 'fulfilled' && r.value && r.value.success !== false) {
 			message(box, 'ok', r.value.message ||
 				`${verb} request submitted for service '${svc}' (${what}).`);
-			// Done hosts leave the selection; failed ones stay for a retry.
-			hosts.forEach((x) => state.selected.delete(`${svc}\u0000${x}`));
+			// The selection stays, so a Stop (or a retry) needs no re-picking.
 		} else {
 			const why = r.status === 'rejected' ? errText(r.reason) :
 				(r.value && r.value.message) || 'the server refused the request';
@@ -539,7 +552,6 @@ function init() {
 	$('f-command').addEventListener('change', applyFilters);
 	$('f-status').addEventListener('change', applyFilters);
 	$('clear-filters').addEventListener('click', clearFilters);
-	$('clear-filters-top').addEventListener('click', clearFilters);
 	$('refresh').addEventListener('click', () => load());
 	$('start').addEventListener('click', () => confirmAction('start'));
 	$('stop').addEventListener('click', () => confirmAction('stop'));

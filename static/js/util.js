@@ -76,6 +76,17 @@ export function fmtLocal(d) {
 		`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+// fmtStamp(d, utc): the one date format of every page, ISO-like with the
+// zone shown: "2026-03-11 15:30:00 UTC+05:30" (viewer's zone) or
+// "2026-03-11 10:00:00 UTC".
+export function fmtStamp(d, utc = false) {
+	if (!d)
+		return '';
+	if (utc)
+		return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+	return `${fmtLocal(d)} ${tzLabel(d)}`;
+}
+
 // fmtLocale(d): the viewer's own locale format, 12/24 h as they prefer.
 export function fmtLocale(d) {
 	if (!d)

@@ -2,15 +2,19 @@
 // UI without the C stack: node mock-server.mjs PORT [STATIC_DIR].
 // It serves static/ and answers the UI's calls with upstream's JSON
 // shapes (reference/golden).  POSTs are recorded at /__mock/requests.
-// The browser tests run against the real stack (run.sh), not this.
+// ui.test.mjs runs against the real stack; explorer.test.mjs runs
+// against this server (the continuous-profile API it serves is in
+// mock-profiles.mjs).  Port 0 picks a free port; the first line printed
+// is "mock on http://127.0.0.1:PORT/".
 
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as M from './mock-profiles.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const port = Number(process.argv[2] || 8099);
+const port = Number(process.argv[2] ?? 8099);
 const root = path.resolve(process.argv[3] || path.join(here, '../../static'));
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
 	'.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -25,6 +29,10 @@ for (let i = 0; i < 12; i++) {
 		profiling_status: i % 3 === 0 ? 'completed' : (i % 3 === 1 ? 'stopped' : 'pending'),
 		heartbeat_timestamp: iso(now - i * 45e3) + '.123456' });
 }
+// The start commands' run: host 0 runs continuously for an hour from two
+// minutes ago (still running); host 3 ran ad hoc for 60 s ten minutes ago.
+Object.assign(hosts[0], { continuous: true, duration: 3600, command_started_at: iso(now - 120e3) });
+Object.assign(hosts[3], { continuous: false, duration: 60, command_started_at: iso(now - 600e3) });
 const files = [];
 for (let i = 0; i < 60; i++) {
 	const t = iso(now - i * 55e3);
@@ -41,6 +49,74 @@ function json(res, code, body) {
 	const s = JSON.stringify(body);
 	res.writeHead(code, { 'Content-Type': 'application/json' });
 	res.end(s);
+}
+
+// The continuous-profile API (the explorer's).
+const SPARSE_AT = Math.floor((now - 3 * 86400e3) / 60e3) * 60e3;	// sparse's only data
+const trees = {};
+function treeOf(svc, q, prefix = '') {
+	const start = Date.parse(q.get(`${prefix}startTime`) + 'Z'), end = Date.parse(q.get(`${prefix}endTime`) + 'Z');
+	let host = '';
+	if (q.get(`${prefix}filter`))
+		host = (JSON.parse(q.get(`${prefix}filter`)).filter.$and.find((t) => t.HostName) || {}).HostName?.$eq || '';
+	if (svc === 'checkout')
+		return M.hostTree(host);
+	if (svc === 'sparse')
+		return start <= SPARSE_AT && SPARSE_AT <= end ? M.checkoutTree() : M.emptyTree();
+	if (svc === 'big' || svc === 'bench20k')
+		return trees[svc] || (trees[svc] = M.bigTree(svc === 'big' ? 100000 : 20000));
+	return null;
+}
+
+function flamegraph(res, p, q) {
+	const svc = q.get('serviceName');
+	const known = ['checkout', 'sparse', 'big', 'bench20k'].includes(svc);
+	const bad = ['startTime', 'endTime'].filter((k) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(q.get(k) || ''));
+	if (p === '/flamegraph/diff') {
+		const base = q.get('base.profile') ? M.checkoutTree() : treeOf(svc, q, 'base.');
+		const cmp = q.get('compare.profile') ? M.checkoutTree() : (svc === 'checkout' ? M.regressedTree() : treeOf(svc, q, 'compare.'));
+		if (!known)
+			return json(res, 406, `service ${svc} doesn't exists`);
+		return json(res, 200, M.diff(base, cmp));
+	}
+	if (!known)
+		return json(res, 406, `service ${svc} doesn't exists`);
+	if (bad.length)
+		return json(res, 422, { detail: bad.map((k) => ({ loc: ['query', k], msg: 'invalid datetime format', type: 'value_error.datetime' })) });
+	if (p === '/flamegraph/datetime_with_data')
+		return json(res, 200, svc === 'sparse' ? [{ time: new Date(SPARSE_AT).toISOString().replace(/\.\d+Z$/, '+00:00'), samples: 1000 }] : []);
+	const tree = treeOf(svc, q);
+	if (p === '/flamegraph/functions') {
+		const fn = q.get('functionName');
+		if (fn)
+			return json(res, 200, M.sandwich(tree, fn));
+		const key = q.get('sort') === 'total' ? 'total' : 'self';
+		const all = M.functions(tree).sort((a, b) => b[key] - a[key] || a.name.localeCompare(b.name));
+		const size = Number(q.get('pageSize') || 50), page = Number(q.get('page') || 1);
+		return json(res, 200, { total: tree.value, count: all.length,
+			functions: all.slice((page - 1) * size, page * size).map((r) => ({ ...r,
+				selfShare: tree.value ? r.self / tree.value : 0, totalShare: tree.value ? r.total / tree.value : 0 })) });
+	}
+	if (p === '/flamegraph') {
+		const fmt = q.get('format');
+		if (fmt) {
+			const lines = [];
+			const walk = (x, path) => {
+				const st = [...path, x.name + (x.suffix || '')];
+				const self = x.value - x.children.reduce((s, c) => s + c.value, 0);
+				if (self > 0)
+					lines.push(`${st.join(';')} ${self}`);
+				x.children.forEach((c) => walk(c, st));
+			};
+			tree.children.forEach((c) => walk(c, []));
+			res.writeHead(200, { 'Content-Type': fmt === 'svg' ? 'image/svg+xml' : fmt === 'html' ? 'text/html' : 'text/plain',
+				'Content-Disposition': `attachment; filename=${svc}.${fmt === 'collapsed' ? 'txt' : fmt}` });
+			return res.end(fmt === 'svg' ? '<svg xmlns="http://www.w3.org/2000/svg"><text>mock</text></svg>' :
+				fmt === 'html' ? '<!DOCTYPE html><title>mock</title>' : lines.join('\n') + '\n');
+		}
+		return json(res, 200, { ...tree, exec_time: 0.01, olap_time: 0.005, percentiles: {} });
+	}
+	return json(res, 404, { detail: 'Not Found' });
 }
 
 function api(req, res, u, body) {
@@ -82,9 +158,23 @@ function api(req, res, u, body) {
 			request_id: '00000000-0000-4000-8000-000000000000', command_ids: [], estimated_completion_time: null });
 	}
 	if (p === '/services')
-		return json(res, 200, [{ name: 'checkout', serviceId: 1 }, { name: 'search', serviceId: 2 }]);
-	if (p === '/v1/filters/tags/HostName')
-		return json(res, 200, q.get('serviceName') === 'checkout' ? ['ip-10-0-1-5', 'ip-10-0-1-6', 'ip-10-0-1-7'] : []);
+		return json(res, 200, ['checkout', 'search', 'sparse', 'big', 'bench20k'].map((name, i) => ({ name, serviceId: i + 1 })));
+	if (p.startsWith('/v1/filters/tags/')) {
+		const svc = q.get('serviceName');
+		const vals = {
+			HostName: ['ip-10-0-1-5', 'ip-10-0-1-6', 'ip-10-0-1-7', 'web-1', 'web-2', M.HOSTILE],
+			ContainerName: ['api', 'worker'], ContainerEnvName: ['prod'], InstanceType: ['m5.large'],
+		}[p.slice('/v1/filters/tags/'.length)];
+		if (!vals)
+			return json(res, 422, { detail: [{ loc: ['path', 'filter_type'], msg: 'bad filter type', type: 'value_error' }] });
+		if (svc !== 'checkout') {
+			res.writeHead(204);
+			return res.end();
+		}
+		return json(res, 200, vals.map((name) => ({ name, samples: p.endsWith('HostName') ? null : '123' })));
+	}
+	if (p.startsWith('/flamegraph'))
+		return flamegraph(res, p, q);
 	if (p === '/metrics/adhoc_flamegraphs') {
 		if (q.get('serviceName') !== 'checkout')
 			return json(res, 200, []);
@@ -112,7 +202,7 @@ function api(req, res, u, body) {
 	return json(res, 404, { detail: 'Not Found' });
 }
 
-http.createServer((req, res) => {
+const server = http.createServer((req, res) => {
 	const u = new URL(req.url, 'http://x');
 	let body = '';
 
@@ -127,7 +217,12 @@ http.createServer((req, res) => {
 			res.writeHead(404);
 			return res.end('not found');
 		}
-		res.writeHead(200, { 'Content-Type': types[path.extname(f)] || 'application/octet-stream' });
+		// The pages' policy: scripts from our origin only, no inline script.
+		const csp = f.endsWith('.html') ? { 'Content-Security-Policy': "default-src 'self'; script-src 'self'; " +
+			"style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; " +
+			"base-uri 'self'; frame-ancestors 'self'" } : {};
+		res.writeHead(200, { 'Content-Type': types[path.extname(f)] || 'application/octet-stream', ...csp });
 		fs.createReadStream(f).pipe(res);
 	});
-}).listen(port, '127.0.0.1', () => console.log(`mock on http://127.0.0.1:${port}/`));
+});
+server.listen(port, '127.0.0.1', () => console.log(`mock on http://127.0.0.1:${server.address().port}/`));

@@ -9,6 +9,10 @@
 #
 #     EMBER_BUILD=/tmp/build-x bash tests/browser/run.sh
 #
+# First explorer.test.mjs runs the explorer and the pages' rough edges
+# against mock-server.mjs (no backend needed), then ui.test.mjs the rest
+# against the real stack.
+#
 # Prints TAP.  Screenshots go to $EMBER_ARTIFACTS (default
 # tests/artifacts/browser, gitignored).  If a backend binary is missing,
 # every test that needed it is reported "not ok ... # backend missing"
@@ -51,6 +55,28 @@ if [ ! -d "$HERE/node_modules/playwright-core" ]; then
 		h_die "npm ci failed in $HERE"
 fi
 
+# run_tap CMD...: run a node program that prints TAP, renumber its lines
+# into ours.  A run that dies before its plan line is a failure even if
+# every line was ok.
+run_tap() {
+	local line planned=
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) H_N=$((H_N + 1)); echo "ok $H_N - ${line#ok * - }" ;;
+		"not ok "*) H_N=$((H_N + 1)); H_FAILED=$((H_FAILED + 1)); echo "not ok $H_N - ${line#not ok * - }" ;;
+		1..*) planned=1 ;;
+		*) echo "$line" ;;
+		esac
+	done < <(timeout 300 "$@" 2>&1; echo "# $* exited $?")
+	if [ -z "$planned" ]; then
+		H_N=$((H_N + 1)); H_FAILED=$((H_FAILED + 1))
+		echo "not ok $H_N - $* ran to its end"
+	fi
+}
+
+mkdir -p "$EMBER_ARTIFACTS"
+run_tap node "$HERE/explorer.test.mjs"
+
 [ -x "$EMBER_FCGI" ] || missing "backend missing: $EMBER_FCGI not built"
 [ -x "$EMBER_WORKERS_BIN" ] || missing "backend missing: $EMBER_WORKERS_BIN not built"
 
@@ -92,22 +118,7 @@ sleep 0.3
 kill -0 "$H_LASTPID" 2>/dev/null || missing "backend missing: ember-workers exited: $(tail -3 "$H_RUN/workers-stderr.log")"
 export EMBER_BASE_URL=$H_HTTP EMBER_STORE_ROOT=$EMBER_STORE_FS_ROOT
 
-mkdir -p "$EMBER_ARTIFACTS"
-# The node program prints its own TAP lines; count them into ours.  A run
-# that dies before its plan line is a failure even if every line was ok.
-planned=
-while IFS= read -r line; do
-	case $line in
-	"ok "*) H_N=$((H_N + 1)); echo "ok $H_N - ${line#ok * - }" ;;
-	"not ok "*) H_N=$((H_N + 1)); H_FAILED=$((H_FAILED + 1)); echo "not ok $H_N - ${line#not ok * - }" ;;
-	1..*) planned=1 ;;
-	*) echo "$line" ;;
-	esac
-done < <(timeout 300 node "$HERE/ui.test.mjs" 2>&1; echo "# ui.test.mjs exited $?")
-if [ -z "$planned" ]; then
-	H_N=$((H_N + 1)); H_FAILED=$((H_FAILED + 1))
-	echo "not ok $H_N - ui.test.mjs ran to its end"
-fi
+run_tap node "$HERE/ui.test.mjs"
 if [ "$H_FAILED" -gt 0 ]; then
 	h_log "server logs: $H_RUN (set H_KEEP=1 to keep them)"
 	tail -n 20 "$H_RUN/fcgi-stderr.log" "$H_RUN/workers-stderr.log" 2>/dev/null | sed 's/^/# /'

@@ -313,11 +313,10 @@ const TESTS = [
 			net: 'Network error: cannot reach the server',
 		});
 	}],
-	['last heartbeat is shown in the viewer\'s local time (UTC+05:30), converted from UTC', async () => {
+	['last heartbeat is shown in the viewer\'s local time (UTC+05:30), converted from UTC, zone shown', async () => {
 		const p = S.p;
 		const ts = psql("select to_char(heartbeat_timestamp, 'YYYY-MM-DD\"T\"HH24:MI:SS') from HostHeartbeats where hostname = 'idx-2'");
-		const want = new Date(ts + 'Z').toLocaleString('en-US', { timeZone: TZ, year: 'numeric',
-			month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+		const want = `${new Date(ts + 'Z').toLocaleString('sv-SE', { timeZone: TZ })} UTC+05:30`;
 		const cell = await p.$eval('#hosts-body tr[data-key$="idx-2"] td:nth-child(8)', (td) => td.textContent);
 		assert.ok(cell.startsWith(want), `cell "${cell}" starts with "${want}"`);
 	}],
@@ -439,8 +438,9 @@ const TESTS = [
 			assert.equal(cmd, 'start|pending|90|false|enabled_aggressive', `${host} command row`);
 		}
 		await waitHosts(p, 5);
-		assert.equal(await p.textContent('#start'), 'Start (0)');
+		assert.equal(await p.textContent('#start'), 'Start (2)', 'the selection stays after Start');
 		assert.match((await hostRows(p)).find((r) => r.host === 'web-2').text, /pending/);
+		await p.uncheck('#hosts-body tr[data-key$="web-2"] input');
 	}],
 	['Stop sends a host-level stop for the selected host', async () => {
 		const p = S.p;
@@ -457,6 +457,7 @@ const TESTS = [
 		await p.waitForFunction(() => document.querySelector('#messages .msg'));
 		await waitHosts(p, 5);
 		assert.equal(psql("select command_type || '|' || status from ProfilingCommands where hostname = 'idx-1'"), 'stop|pending');
+		await p.uncheck('#hosts-body tr[data-key$="idx-1"] input');
 	}],
 	['a refused request shows the server\'s error and keeps its hosts selected for a retry', async () => {
 		const p = S.p;
@@ -478,7 +479,7 @@ const TESTS = [
 		}
 		await p.uncheck('#hosts-body tr[data-key$="idx-2"] input');
 	}],
-	['"View Adhoc Profile" of a completed start opens the ad hoc view on that host', async () => {
+	['"View Adhoc Profile" opens the ad hoc view on that host, "View Profile" the explorer', async () => {
 		const p = S.p;
 		const row = 'tr[data-key$="web-1"]';
 		assert.equal(await p.$$eval('#hosts-body a', (a) => a.length), 2, 'links only on the completed host');
@@ -497,13 +498,10 @@ const TESTS = [
 		assert.equal(await pop.inputValue('#host'), 'web-1');
 		assert.deepEqual((await fileRows(pop)).map((r) => r.file), [FG.B.file, FG.A.file]);
 		await pop.close();
-		// "View Profile" opens the newest flamegraph of the host that still exists.
-		const [pop2] = await Promise.all([ctx.waitForEvent('page'),
-			p.click(`${row} a:text("View Profile")`)]);
-		const { fr } = await frameOf(pop2);
-		assert.equal(await fr.textContent('#marker'), FG.B.marker);
-		assert.equal(new URL(pop2.url()).searchParams.get('file'), FG.B.file);
-		await pop2.close();
+		// "View Profile" opens the explorer on the host over the last hour.
+		const href = new URL(await p.getAttribute(`${row} a:text("View Profile")`, 'href'), BASE);
+		assert.equal(href.pathname, '/explorer.html');
+		assert.deepEqual(Object.fromEntries(href.searchParams), { service: 'checkout', host: 'web-1', range: '1h' });
 	}],
 	['ad hoc view lists the uploaded flamegraphs newest first, with host, PMU events and size', async () => {
 		const p = S.p;
