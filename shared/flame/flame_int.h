@@ -41,6 +41,10 @@ size_t fl_map_put(struct fl_map *m, const char *key, size_t len, bool *added);
 /* The index of key, or SIZE_MAX. */
 size_t fl_map_get(const struct fl_map *m, const char *key, size_t len);
 
+/* A diff frame's width for the renderers: half its share of the base
+ * plus half its share of the compare side, 1e9 for the whole. */
+uint64_t fl_diff_width(const struct fl_tree *t, const struct fl_node *n);
+
 /* Every frame in pre-order (envelope excluded); fn returns false to skip
  * the node's children. */
 typedef bool fl_visit_fn(void *ctx, struct fl_node *n);
