@@ -398,7 +398,7 @@ fg_focus(struct req *r, struct fgq *q, struct fl_tree *t)
 		fl_tree_release(&down);
 		return answer_string(r, 413, "too many frames");
 	}
-	*t = down;
+	fl_tree_move(t, &down);
 	return E_OK;
 }
 

@@ -66,6 +66,24 @@ fl_tree_release(struct fl_tree *t)
 	t->npath = 0;
 }
 
+/* Move a tree; see flame.h. */
+void
+fl_tree_move(struct fl_tree *dst, struct fl_tree *src)
+{
+	struct fl_node *c;
+
+	*dst = *src;
+	for (c = dst->root.child; c; c = c->next)
+		c->parent = &dst->root;
+	src->tab = NULL;
+	src->path = NULL;
+	src->tabcap = 0;
+	src->npath = 0;
+	src->root.child = NULL;
+	src->root.nchild = 0;
+	src->nodes = 0;
+}
+
 /* Double the lookup table (or make the first one). */
 static void
 tab_grow(struct fl_tree *t)

@@ -107,6 +107,12 @@ struct fl_tree {
 void fl_tree_init(struct fl_tree *t, struct arena *a, size_t build_cap);
 /* Free the lookup table (the nodes go with the arena).  NULL-safe. */
 void fl_tree_release(struct fl_tree *t);
+/*
+ * Move src into dst (the envelope is part of the struct, so a plain copy
+ * would leave the root frames pointing at src).  src is left empty and
+ * needs no release; dst is not released first.
+ */
+void fl_tree_move(struct fl_tree *dst, struct fl_tree *src);
 
 /*
  * Add one stack: frames[0] is the root frame, frames[n-1] the leaf;

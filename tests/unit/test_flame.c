@@ -444,6 +444,10 @@ test_folded_roundtrip(void **state)
 
 	parse(f, "a;b_[j];c 5\na;b_[j] 2\na;d 3\nx 1\n", NULL);
 	fl_tree_finish(&f->t, false);
+	/* a moved tree walks the same (its root frames follow the envelope) */
+	fl_tree_init(&t2, &f->a, 0);
+	fl_tree_move(&t2, &f->t);
+	fl_tree_move(&f->t, &t2);
 	assert_int_equal(fl_folded_write(&f->t, &f->out), E_OK);
 	assert_string_equal(f->out.data,
 		"a;b_[j] 2\na;b_[j];c 5\na;d 3\nx 1\n");
