@@ -264,7 +264,8 @@ static const char html_script[] =
 	"  cx.fillRect(px,y+1,Math.max(pw-1,0.5),H-2);vis.push([i,px,pw,d]);\n"
 	"  if(pw>cw*3+6){var s=label,m=Math.floor((pw-6)/cw);if(s.length>m)s=s.slice(0,m-2)+'..';\n"
 	"   cx.fillStyle='#000';cx.fillText(s,px+3,y+H/2);}}\n"
-	" box(-1,0,W,-1,'all ('+fmt(D.diff?D.ct:D.total)+' samples)',zoom>=0?'#ddd':'#eee');\n"
+	" box(-1,0,W,-1,'all ('+(D.diff?'base '+fmt(D.bt)+', compare '+fmt(D.ct):fmt(D.total))+' samples)',\n"
+	"  zoom>=0?'#ddd':'#eee');\n"
 	" for(var a=zoom>=0?PAR[zoom]:-1,an=[];a>=0;a=PAR[a])an.push(a);\n"
 	" for(var j=0;j<an.length;j++){var i=an[j];box(i,0,W,N[i*K+2],names[N[i*K]],'#ddd');}\n"
 	" for(var i=lo;i<hi;i++){var pw=N[i*K+1]/w*W;\n"
@@ -278,7 +279,8 @@ static const char html_script[] =
 	"function at(ev){var r=cv.getBoundingClientRect(),x=ev.clientX-r.left,y=ev.clientY-r.top;\n"
 	" for(var j=vis.length-1;j>=0;j--){var v=vis[j],vy=rowY(v[3]);\n"
 	"  if(y>=vy&&y<vy+H&&x>=v[1]&&x<v[1]+v[2])return v;}return null;}\n"
-	"function tipText(i){if(i<0)return 'all: '+fmt(D.diff?D.ct:D.total)+' samples';\n"
+	"function tipText(i){if(i<0)return D.diff?'all: base '+fmt(D.bt)+', compare '+fmt(D.ct)+' samples':\n"
+	" 'all: '+fmt(D.total)+' samples';\n"
 	" var s=names[N[i*K]]+'\\n';if(D.diff){var b=N[i*K+4],c=N[i*K+5],bs=D.bt?b/D.bt:0,cs=D.ct?c/D.ct:0;\n"
 	"  s+='base: '+fmt(b)+' samples ('+pct(b,D.bt)+')\\ncompare: '+fmt(c)+' samples ('+pct(c,D.ct)+')\\n';\n"
 	"  s+=!b?'new':!c?'gone':'change: '+(cs>=bs?'+':'')+(100*(cs-bs)/bs).toFixed(2)+' %';return s;}\n"
@@ -304,7 +306,9 @@ static const char html_script[] =
 	"  lg.appendChild(document.createTextNode(e[1]));});}\n"
 	"window.addEventListener('resize',draw);draw();\n"
 	"window.flamegraph={zoom:function(i){zoom=i;draw();},search:function(s){q.value=s;search();},\n"
-	" names:names,count:n};\n"
+	" names:names,count:n,state:function(){return {zoom:zoom,inverted:inv};},\n"
+	" frames:function(){return vis.map(function(v){return {i:v[0],x:v[1],w:v[2],y:rowY(v[3]),h:H,\n"
+	"  name:v[0]<0?'all':names[N[v[0]*K]]};});}};\n"
 	"})();\n</script></body></html>\n";
 
 struct hwriter {
