@@ -18,6 +18,7 @@
 #include "app.h"
 #include "db.h"
 #include "req.h"
+#include "rql.h"
 
 /*
  * Read the body (at most max bytes) and parse it as a JSON object.
@@ -68,5 +69,13 @@ char *api_pg_array(struct arena *a, const char *const *v, size_t n);
  * then leading '_'), in the arena.
  */
 char *api_clean_service(struct arena *a, const char *s);
+
+/*
+ * The RQL filter in query parameter `name` (absent or "" = empty filter).
+ * Answers 422 (FastAPI's shape) when the text is not JSON and 400 with
+ * upstream's error list when it is JSON of the wrong shape, then returns
+ * E_INVAL.  Strings of out live in r's arena.
+ */
+MUST_CHECK int api_filter(struct req *r, const char *name, struct rql *out);
 
 #endif

@@ -188,34 +188,6 @@ fg_count(struct req *r, const char *const *names, size_t nnames, size_t def,
 	return E_OK;
 }
 
-/* The RQL filter parameter (422 bad JSON, 400 wrong shape). */
-static int
-fg_filter(struct req *r, const char *name, struct rql *out)
-{
-	const char *v = req_arg(r, name);
-	struct buf b = BUF_INIT(0);
-	char msg[256];
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	if (!v || !*v)
-		return E_OK;
-	switch (rql_parse(v, r->arena, out, msg, sizeof(msg))) {
-	case RQL_OK:
-		return E_OK;
-	case RQL_BAD_JSON:
-		return bad(r, name, "Invalid JSON", "value_error.json");
-	default:
-		if (buf_addstr(&b, "[{\"loc\":[\"filter\"],\"msg\":") ||
-		    req_json_str(&b, msg) ||
-		    buf_addstr(&b, ",\"type\":\"value_error\"}]"))
-			abort();
-		err = req_send_json(r, 400, &b);
-		buf_release(&b);
-		return err ? err : E_INVAL;
-	}
-}
-
 /* format=json|html|svg|collapsed, limited to the allowed ones. */
 static int
 fg_format(struct req *r, unsigned allowed, int *out)
@@ -283,7 +255,7 @@ fg_range(struct req *r, struct fgq *q, const char *prefix, struct fg_side *s)
 		"filter");
 	if ((err = fg_time(r, sname, true, &s->start_usec, NULL)) != E_OK ||
 	    (err = fg_time(r, ename, true, &s->end_usec, NULL)) != E_OK ||
-	    (err = fg_filter(r, fname, &s->filter)) != E_OK)
+	    (err = api_filter(r, fname, &s->filter)) != E_OK)
 		return err;
 	span = s->end_usec - s->start_usec;
 	if (span > (int64_t)FG_MAX_RANGE_DAYS * 86400 * 1000000)
@@ -381,6 +353,50 @@ too_big(struct req *r, struct buf *b)
 		"time range or lower maxNodes");
 }
 
+/* The common parameters, then t filled from the store.  Answers on
+ * failure; t is initialised either way and must be released. */
+static int
+fg_load(struct req *r, struct app *app, unsigned formats, struct fgq *q,
+	struct fl_tree *t)
+{
+	int err;
+
+	fl_tree_init(t, r->arena, FG_BUILD_CAP);
+	if ((err = fg_params(r, app, formats, q)) != E_OK)
+		return err;
+	return fg_fetch(r, app, &q->side.sel, t);
+}
+
+/* Render t (HTML, SVG or folded text) and send it; 413 past the cap. */
+static int
+send_rendered(struct req *r, int format, const struct fl_tree *t,
+	const struct fl_render_opts *ro)
+{
+	struct buf b = BUF_INIT(FG_MAX_BODY);
+	const char *type;
+	int rc;
+
+	switch (format) {
+	case FG_HTML:
+		rc = fl_render_html(t, ro, &b);
+		type = "text/html; charset=utf-8";
+		break;
+	case FG_SVG:
+		rc = fl_render_svg(t, ro, &b);
+		type = "image/svg+xml";
+		break;
+	default:
+		rc = fl_folded_write(t, &b);
+		type = "text/plain; charset=utf-8";
+		break;
+	}
+	if (rc)
+		return too_big(r, &b);
+	if (format != FG_COLLAPSED)
+		sandbox_headers(r);
+	return send_body(r, 200, type, &b);
+}
+
 /* Replace t by the callees of q->function (empty when not found). */
 static int
 fg_focus(struct req *r, struct fgq *q, struct fl_tree *t)
@@ -415,10 +431,7 @@ h_flamegraph(struct req *r, struct app *app)
 	double olap;
 	int err;
 
-	if ((err = fg_params(r, app, 0xf, &q)) != E_OK)
-		return err;
-	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
-	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
+	if ((err = fg_load(r, app, 0xf, &q, &t)) != E_OK)
 		goto out;
 	if (q.function && (err = fg_focus(r, &q, &t)) != E_OK)
 		goto out;
@@ -431,40 +444,17 @@ h_flamegraph(struct req *r, struct app *app)
 	fl_tree_finish(&t, q.enrich);
 	fl_tree_cap(&t, q.max_nodes);
 	olap = since(&q);
-	switch (q.format) {
-	case FG_HTML:
+	if (q.format != FG_JSON) {
 		ro.title = arena_printf(r->arena, "%s flamegraph", q.service);
-		if (fl_render_html(&t, &ro, &b)) {
-			err = too_big(r, &b);
-			goto out;
-		}
-		sandbox_headers(r);
-		err = send_body(r, 200, "text/html; charset=utf-8", &b);
-		break;
-	case FG_SVG:
-		if (fl_render_svg(&t, &ro, &b)) {
-			err = too_big(r, &b);
-			goto out;
-		}
-		sandbox_headers(r);
-		err = send_body(r, 200, "image/svg+xml", &b);
-		break;
-	case FG_COLLAPSED:
-		if (fl_folded_write(&t, &b)) {
-			err = too_big(r, &b);
-			goto out;
-		}
-		err = send_body(r, 200, "text/plain; charset=utf-8", &b);
-		break;
-	default:
-		if (fl_json_tree(&t, false, &b) ||
-		    fl_json_end(&b, since(&q), olap, have_pct ? pct : NULL)) {
-			err = too_big(r, &b);
-			goto out;
-		}
-		err = send_body(r, 200, NULL, &b);
-		break;
+		err = send_rendered(r, q.format, &t, &ro);
+		goto out;
 	}
+	if (fl_json_tree(&t, false, &b) ||
+	    fl_json_end(&b, since(&q), olap, have_pct ? pct : NULL)) {
+		err = too_big(r, &b);
+		goto out;
+	}
+	err = send_body(r, 200, NULL, &b);
 out:
 	fl_tree_release(&t);
 	return err;
@@ -501,10 +491,7 @@ h_flamegraph_svg(struct req *r, struct app *app)
 	struct buf b = BUF_INIT(FG_MAX_BODY);
 	int err;
 
-	if ((err = fg_params(r, app, 1u << FG_JSON, &q)) != E_OK)
-		return err;
-	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
-	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
+	if ((err = fg_load(r, app, 1u << FG_JSON, &q, &t)) != E_OK)
 		goto out;
 	if (t.nodes == 0) {
 		err = req_send(r, 204, NULL, "", 0);
@@ -557,7 +544,7 @@ h_flamegraph_datetime(struct req *r, struct app *app)
 
 	memset(&q, 0, sizeof(q));
 	if ((err = fg_service(r, app, false, &q)) != E_OK ||
-	    (err = fg_filter(r, "filter", &q.side.filter)) != E_OK)
+	    (err = api_filter(r, "filter", &q.side.filter)) != E_OK)
 		return err;
 	if ((err = app_smp(app, &s)) != E_OK)
 		return answer_string(r, 502, "Failed getting data");
@@ -780,14 +767,7 @@ h_flamegraph_diff(struct req *r, struct app *app)
 		ro.subtitle = "red: share grew, blue: share shrank";
 		if (ro.palette == FL_PAL_CB)
 			ro.subtitle = "orange: share grew, blue: share shrank";
-		if (q.format == FG_HTML ? fl_render_html(&t, &ro, &b) :
-		    fl_render_svg(&t, &ro, &b)) {
-			err = too_big(r, &b);
-			goto out;
-		}
-		sandbox_headers(r);
-		err = send_body(r, 200, q.format == FG_HTML ?
-			"text/html; charset=utf-8" : "image/svg+xml", &b);
+		err = send_rendered(r, q.format, &t, &ro);
 		goto out;
 	}
 	if (fl_diff_json(&t, false, &b) || buf_addstr(&b, ",\"exec_time\":") ||

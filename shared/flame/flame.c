@@ -206,27 +206,28 @@ fl_tree_stack_cb(void *ctx, const char *const *frames, size_t nframes,
 	return fl_tree_add(ctx, frames, NULL, nframes, count);
 }
 
-/* Self samples. */
-uint64_t
-fl_self(const struct fl_node *n)
+/* Self samples of one side. */
+static uint64_t
+self_of(const struct fl_node *n, int side)
 {
-	uint64_t s = n->value;
+	uint64_t s = side ? n->value2 : n->value;
 	const struct fl_node *c;
 
 	for (c = n->child; c; c = c->next)
-		s -= c->value;
+		s -= side ? c->value2 : c->value;
 	return s;
+}
+
+uint64_t
+fl_self(const struct fl_node *n)
+{
+	return self_of(n, 0);
 }
 
 uint64_t
 fl_self2(const struct fl_node *n)
 {
-	uint64_t s = n->value2;
-	const struct fl_node *c;
-
-	for (c = n->child; c; c = c->next)
-		s -= c->value2;
-	return s;
+	return self_of(n, 1);
 }
 
 /* Pre-order walk without recursion, through the parent links. */
@@ -280,6 +281,20 @@ cmp_asc(const void *a, const void *b)
 	return -cmp_desc(a, b);
 }
 
+/*
+ * Every frame's weight (mode 0: value, 1: value + value2), sorted
+ * descending (or ascending); the caller frees vs->v.
+ */
+static void
+sorted_values(const struct fl_tree *t, int mode, bool asc, struct vals *vs)
+{
+	vs->v = xmalloc((t->nodes ? t->nodes : 1) * sizeof(*vs->v));
+	vs->n = 0;
+	vs->mode = mode;
+	fl_walk((struct fl_node *)&t->root, collect, vs);
+	qsort(vs->v, vs->n, sizeof(*vs->v), asc ? cmp_asc : cmp_desc);
+}
+
 /* Unlink the children of every node whose weight is <= m; count them. */
 struct prune {
 	uint64_t m;
@@ -328,11 +343,7 @@ fl_tree_cut(struct fl_tree *t, size_t n)
 
 	if (n == 0 || t->nodes < n)
 		return 0;
-	vs.v = xmalloc(t->nodes * sizeof(*vs.v));
-	vs.n = 0;
-	vs.mode = 0;
-	fl_walk(&t->root, collect, &vs);
-	qsort(vs.v, vs.n, sizeof(*vs.v), cmp_desc);
+	sorted_values(t, 0, false, &vs);
 	p.m = vs.v[n - 1];
 	p.mode = 0;
 	p.removed = 0;
@@ -529,11 +540,7 @@ fl_tree_cap(struct fl_tree *t, size_t max)
 
 	if (max == 0 || t->nodes <= max)
 		return 0;
-	vs.v = xmalloc(t->nodes * sizeof(*vs.v));
-	vs.n = 0;
-	vs.mode = 1;
-	fl_walk(&t->root, collect, &vs);
-	qsort(vs.v, vs.n, sizeof(*vs.v), cmp_desc);
+	sorted_values(t, 1, false, &vs);
 	memset(&c, 0, sizeof(c));
 	k = max;
 	for (;;) {
@@ -569,12 +576,8 @@ fl_percentiles(const struct fl_tree *t, int64_t out[100])
 
 	if (t->nodes == 0)
 		return false;
-	vs.v = xmalloc(t->nodes * sizeof(*vs.v));
-	vs.n = 0;
-	vs.mode = 0;
-	fl_walk((struct fl_node *)&t->root, collect, &vs);
+	sorted_values(t, 0, true, &vs);
 	n = vs.n;
-	qsort(vs.v, n, sizeof(*vs.v), cmp_asc);
 	for (p = 1; p <= 100; p++) {
 		x = ((double)p / 100.0) * (double)n;
 		f = (size_t)x;

@@ -41,6 +41,19 @@ size_t fl_map_put(struct fl_map *m, const char *key, size_t len, bool *added);
 /* The index of key, or SIZE_MAX. */
 size_t fl_map_get(const struct fl_map *m, const char *key, size_t len);
 
+/*
+ * The JSON of nodes: {"name","suffix"?, <values>, "children":[...],
+ * "language"?, "specialType"?}; values appends the fields after the name
+ * (",\"value\":N" for the flamegraph, the two sides for a diff).
+ */
+typedef int fl_json_values_fn(const struct fl_tree *t, const struct fl_node *n,
+	bool html_safe, struct buf *out);
+MUST_CHECK int fl_json_node(const struct fl_tree *t, const struct fl_node *n,
+	bool html_safe, fl_json_values_fn *values, struct buf *out);
+MUST_CHECK int fl_json_children(const struct fl_tree *t,
+	const struct fl_node *parent, bool html_safe, fl_json_values_fn *values,
+	struct buf *out);
+
 /* A diff frame's width for the renderers: half its share of the base
  * plus half its share of the compare side, 1e9 for the whole. */
 uint64_t fl_diff_width(const struct fl_tree *t, const struct fl_node *n);

@@ -96,12 +96,38 @@ out:
 	return rc;
 }
 
-/* One node and its subtree. */
+/* The fields of the flamegraph page: ,"value":N. */
 static int
-json_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
+plain_values(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
 	struct buf *out)
 {
+	int rc = FL_ADD(out, ",\"value\":");
+
+	return rc ? rc : fl_add_u64(out, n->value);
+}
+
+/* [child,child,...] of parent. */
+int
+fl_json_children(const struct fl_tree *t, const struct fl_node *parent,
+	bool html_safe, fl_json_values_fn *values, struct buf *out)
+{
 	const struct fl_node *c;
+	int rc = buf_addch(out, '[');
+
+	for (c = parent->child; c && rc == E_OK; c = c->next) {
+		if (c != parent->child)
+			rc = buf_addch(out, ',');
+		if (rc == E_OK)
+			rc = fl_json_node(t, c, html_safe, values, out);
+	}
+	return rc ? rc : buf_addch(out, ']');
+}
+
+/* One node and its subtree; see flame_int.h. */
+int
+fl_json_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
+	fl_json_values_fn *values, struct buf *out)
+{
 	const char *sp;
 	int rc;
 
@@ -112,17 +138,9 @@ json_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
 	    (rc = fl_json_str(out, n->name + fl_base_len(n), n->suffix,
 		html_safe)) != E_OK))
 		return rc;
-	if ((rc = FL_ADD(out, ",\"value\":")) != E_OK ||
-	    (rc = fl_add_u64(out, n->value)) != E_OK ||
-	    (rc = FL_ADD(out, ",\"children\":[")) != E_OK)
-		return rc;
-	for (c = n->child; c; c = c->next) {
-		if (c != n->child && (rc = buf_addch(out, ',')) != E_OK)
-			return rc;
-		if ((rc = json_node(t, c, html_safe, out)) != E_OK)
-			return rc;
-	}
-	if ((rc = buf_addch(out, ']')) != E_OK)
+	if ((rc = values(t, n, html_safe, out)) != E_OK ||
+	    (rc = FL_ADD(out, ",\"children\":")) != E_OK ||
+	    (rc = fl_json_children(t, n, html_safe, values, out)) != E_OK)
 		return rc;
 	if (t->enrich) {
 		if ((rc = FL_ADD(out, ",\"language\":\"")) != E_OK ||
@@ -142,20 +160,13 @@ json_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
 int
 fl_json_tree(const struct fl_tree *t, bool html_safe, struct buf *out)
 {
-	const struct fl_node *c;
 	int rc;
 
 	if ((rc = FL_ADD(out, "{\"name\":\"root\",\"value\":")) != E_OK ||
 	    (rc = fl_add_u64(out, t->root.value)) != E_OK ||
-	    (rc = FL_ADD(out, ",\"children\":[")) != E_OK)
+	    (rc = FL_ADD(out, ",\"children\":")) != E_OK)
 		return rc;
-	for (c = t->root.child; c; c = c->next) {
-		if (c != t->root.child && (rc = buf_addch(out, ',')) != E_OK)
-			return rc;
-		if ((rc = json_node(t, c, html_safe, out)) != E_OK)
-			return rc;
-	}
-	return buf_addch(out, ']');
+	return fl_json_children(t, &t->root, html_safe, plain_values, out);
 }
 
 /* Percentile keys in Go's sorted string order. */

@@ -256,25 +256,16 @@ fl_sandwich(const struct fl_tree *t, const char *name, size_t len,
 
 /* -------------------------------------------------------------- diff */
 
+/* A diff node's fields: both sides, their shares, change and status. */
 static int
-diff_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
+diff_values(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
 	struct buf *out)
 {
 	uint64_t bt = t->root.value, ct = t->root.value2;
-	const struct fl_node *c;
-	const char *sp;
-	double bs, cs;
+	double bs = bt ? (double)n->value / (double)bt : 0;
+	double cs = ct ? (double)n->value2 / (double)ct : 0;
 	int rc;
 
-	bs = bt ? (double)n->value / (double)bt : 0;
-	cs = ct ? (double)n->value2 / (double)ct : 0;
-	if ((rc = FL_ADD(out, "{\"name\":")) != E_OK ||
-	    (rc = fl_json_str(out, n->name, fl_base_len(n), html_safe)) != E_OK)
-		return rc;
-	if (n->suffix && ((rc = FL_ADD(out, ",\"suffix\":")) != E_OK ||
-	    (rc = fl_json_str(out, n->name + fl_base_len(n), n->suffix,
-		html_safe)) != E_OK))
-		return rc;
 	if ((rc = FL_ADD(out, ",\"base\":")) != E_OK ||
 	    (rc = fl_add_u64(out, n->value)) != E_OK ||
 	    (rc = FL_ADD(out, ",\"compare\":")) != E_OK ||
@@ -291,35 +282,13 @@ diff_node(const struct fl_tree *t, const struct fl_node *n, bool html_safe,
 		return rc;
 	if (!n->value2 && (rc = FL_ADD(out, ",\"status\":\"gone\"")) != E_OK)
 		return rc;
-	if ((rc = FL_ADD(out, ",\"children\":[")) != E_OK)
-		return rc;
-	for (c = n->child; c; c = c->next) {
-		if (c != n->child && (rc = buf_addch(out, ',')) != E_OK)
-			return rc;
-		if ((rc = diff_node(t, c, html_safe, out)) != E_OK)
-			return rc;
-	}
-	if ((rc = buf_addch(out, ']')) != E_OK)
-		return rc;
-	if (t->enrich) {
-		if ((rc = FL_ADD(out, ",\"language\":\"")) != E_OK ||
-		    (rc = buf_addstr(out, fl_lang_name(n->lang))) != E_OK ||
-		    (rc = buf_addch(out, '"')) != E_OK)
-			return rc;
-		sp = fl_special_name(n->special);
-		if (sp && ((rc = FL_ADD(out, ",\"specialType\":\"")) != E_OK ||
-		    (rc = buf_addstr(out, sp)) != E_OK ||
-		    (rc = buf_addch(out, '"')) != E_OK))
-			return rc;
-	}
-	return buf_addch(out, '}');
+	return E_OK;
 }
 
 /* The diff tree; see flfunc.h. */
 int
 fl_diff_json(const struct fl_tree *t, bool html_safe, struct buf *out)
 {
-	const struct fl_node *c;
 	int rc;
 
 	if ((rc = FL_ADD(out, "{\"name\":\"root\",\"base\":")) != E_OK ||
@@ -330,13 +299,7 @@ fl_diff_json(const struct fl_tree *t, bool html_safe, struct buf *out)
 	    (rc = fl_add_u64(out, t->root.value)) != E_OK ||
 	    (rc = FL_ADD(out, ",\"compareTotal\":")) != E_OK ||
 	    (rc = fl_add_u64(out, t->root.value2)) != E_OK ||
-	    (rc = FL_ADD(out, ",\"children\":[")) != E_OK)
+	    (rc = FL_ADD(out, ",\"children\":")) != E_OK)
 		return rc;
-	for (c = t->root.child; c; c = c->next) {
-		if (c != t->root.child && (rc = buf_addch(out, ',')) != E_OK)
-			return rc;
-		if ((rc = diff_node(t, c, html_safe, out)) != E_OK)
-			return rc;
-	}
-	return buf_addch(out, ']');
+	return fl_json_children(t, &t->root, html_safe, diff_values, out);
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "flame.h"
+#include "flame_fx.h"
 #include "flrender.h"
 #include "jsonx.h"
 
@@ -25,45 +26,28 @@ static const char *hostile[] = {
 	NULL,	/* the 10 kB name */
 };
 
-struct fx {
-	struct arena a;
-	struct fl_tree t;
-	struct buf out;
-	char big[10241];
-};
+static char big[10241];	/* the 10 kB name */
 
+/* The shared fixture, with the hostile frames and a Java stack added. */
 static int
-setup(void **state)
+setup_hostile(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f;
 	const char *frames[4];
 	size_t i;
 
-	arena_init(&f->a, 0);
-	fl_tree_init(&f->t, &f->a, 0);
-	buf_init(&f->out, 64 * 1024 * 1024);
-	memset(f->big, 'y', sizeof(f->big) - 1);
-	memcpy(f->big, "<b>", 3);
+	setup(state);
+	f = *state;
+	f->out.max = 64 * 1024 * 1024;
+	memset(big, 'y', sizeof(big) - 1);
+	memcpy(big, "<b>", 3);
 	for (i = 0; i < 3; i++)
 		frames[i] = hostile[i];
-	frames[3] = f->big;
+	frames[3] = big;
 	assert_int_equal(fl_tree_add(&f->t, frames, NULL, 4, 5), E_OK);
 	assert_int_equal(fl_tree_add(&f->t, (const char *[]){ "main", "f_[j]" },
 		NULL, 2, 5), E_OK);
 	fl_tree_finish(&f->t, true);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fl_tree_release(&f->t);
-	arena_release(&f->a);
-	buf_release(&f->out);
-	free(f);
 	return 0;
 }
 
@@ -251,12 +235,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_html_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_svg_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_svg_minwidth_and_flame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html_escaping, setup_hostile, teardown),
+		cmocka_unit_test_setup_teardown(test_svg_valid, setup_hostile, teardown),
+		cmocka_unit_test_setup_teardown(test_svg_minwidth_and_flame, setup_hostile, teardown),
 		cmocka_unit_test(test_diff_colours),
-		cmocka_unit_test_setup_teardown(test_from_profile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_from_profile, setup_hostile, teardown),
+		cmocka_unit_test_setup_teardown(test_cap, setup_hostile, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
