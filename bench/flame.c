@@ -6,6 +6,8 @@
  * 20,000-frame tree.
  *
  *   make bench/flame && bench/flame [MB] [FRAMES]   (default 32 MB, 20000)
+ *   bench/flame --tsv [MB] [FRAMES]   one line for bench/run: html_mbs
+ *       svg_mbs parse_mbs html_bytes svg_bytes folded_bytes frames
  *
  * The input is synthetic but shaped like real profiles: a random call
  * tree of FRAMES frames (Java-, Python-, kernel- and C++-looking names,
@@ -101,6 +103,30 @@ make_input(size_t mb, int frames, size_t *len)
 }
 
 enum what { PARSE, HTML, SVG };
+
+/* The tree of the input as folded text: its size (the compact baseline
+ * for the output sizes). */
+static size_t
+folded_size(const char *in, size_t len)
+{
+	struct arena a;
+	struct fl_tree t;
+	struct buf out = BUF_INIT(0);
+	size_t n;
+
+	arena_init(&a, 1 << 20);
+	fl_tree_init(&t, &a, 0);
+	if (fl_folded_parse(&t, in, len, NULL, NULL) != E_OK)
+		abort();
+	fl_tree_finish(&t, false);
+	if (fl_folded_write(&t, &out) != E_OK)
+		abort();
+	n = out.len;
+	buf_release(&out);
+	fl_tree_release(&t);
+	arena_release(&a);
+	return n;
+}
 
 /* Parse (and render); returns seconds, output bytes in *outlen. */
 static double
@@ -203,8 +229,9 @@ json_compare(int frames)
 int
 main(int argc, char **argv)
 {
-	size_t mb = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 32;
-	int frames = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 20000;
+	bool tsv = argc > 1 && strcmp(argv[1], "--tsv") == 0;
+	size_t mb = argc > 1 + tsv ? (size_t)strtoul(argv[1 + tsv], NULL, 10) : 32;
+	int frames = argc > 2 + tsv ? (int)strtol(argv[2 + tsv], NULL, 10) : 20000;
 	size_t len, o_parse, o_html, o_svg, nodes;
 	char *in = make_input(mb ? mb : 32, frames > 8 ? frames : 20000, &len);
 	double s_parse, s_html, s_svg, mbs = (double)len / 1e6;
@@ -212,6 +239,13 @@ main(int argc, char **argv)
 	s_parse = best(in, len, PARSE, &o_parse, &nodes);
 	s_html = best(in, len, HTML, &o_html, &nodes);
 	s_svg = best(in, len, SVG, &o_svg, &nodes);
+	if (tsv) {
+		printf("%.1f %.1f %.1f %zu %zu %zu %zu\n", mbs / s_html,
+			mbs / s_svg, mbs / s_parse, o_html, o_svg,
+			folded_size(in, len), nodes);
+		free(in);
+		return 0;
+	}
 	printf("input: %.1f MB of folded text, %zu distinct frames\n\n", mbs, nodes);
 	printf("| row | ours | baseline | ratio |\n|---|---|---|---|\n");
 	printf("| folded -> HTML | %.0f MB/s (%.2f s) | parse only %.0f MB/s | %.2f |\n",
