@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "gz.h"
+#include "index.h"
 #include "b64.h"
 #include "job.h"
 #include "jsonx.h"
@@ -312,6 +313,8 @@ job_run(const struct job_env *env, const char *body, size_t len,
 		fail(res, rc, PROTO_V_POISON, "bad header JSON: %s", err);
 		goto out;
 	}
+	if (index_profile(env, &jm, &p, src->data, src->len, res) != E_OK)
+		goto out;
 	buf_release(&raw);
 	buf_release(&text);
 	res->stacks = p.stacks;

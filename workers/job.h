@@ -25,12 +25,15 @@
 #include "db.h"
 #include "err.h"
 #include "proto.h"
+#include "samples.h"
 #include "store.h"
 
 struct job_env {
 	const struct cfg_workers *cfg;	/* caps */
 	struct store *store;
 	struct db *db;
+	struct smp *smp;			/* NULL: stacks are not indexed */
+	const struct cfg_samples *samples;	/* line limits (NULL: defaults) */
 };
 
 struct job_msg {
