@@ -25,6 +25,7 @@
 #include "pgarr.h"
 #include "req.h"
 #include "utc.h"
+#include "rql.h"
 
 #define api_read_json body_read_json
 #define api_str body_str
@@ -70,5 +71,13 @@ api_time(struct buf *b, int64_t usec)
 		buf_putf(b, "\"%s\"", t);
 	return err;
 }
+
+/*
+ * The RQL filter in query parameter `name` (absent or "" = empty filter).
+ * Answers 422 (FastAPI's shape) when the text is not JSON and 400 with
+ * upstream's error list when it is JSON of the wrong shape, then returns
+ * E_INVAL.  Strings of out live in r's arena.
+ */
+MUST_CHECK int api_filter(struct req *r, const char *name, struct rql *out);
 
 #endif

@@ -49,8 +49,7 @@ MUST_CHECK int app_db(struct app *app, struct db **out);
 MUST_CHECK int app_store(struct app *app, struct store **out);
 /* The queue, opened from cfg->queue on first use. */
 MUST_CHECK int app_queue(struct app *app, struct queue **out);
-
-/* The sample store, opened from cfg on first use. */
+/* The sample store, opened from cfg->samples on first use. */
 MUST_CHECK int app_smp(struct app *app, struct smp **out);
 
 #endif

@@ -67,6 +67,11 @@ route_fn h_m_graph;
 route_fn h_m_graph_nodes;
 route_fn h_snapshot_add;
 route_fn h_snapshot_get;
+route_fn h_flamegraph;
+route_fn h_flamegraph_svg;
+route_fn h_flamegraph_datetime;
+route_fn h_flamegraph_functions;
+route_fn h_flamegraph_diff;
 
 /*
  * The route for method and path.  NULL when none; then *path_known says

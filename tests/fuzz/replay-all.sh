@@ -3,7 +3,7 @@
 # A target that crashes, or a corpus that is missing, fails the test.
 srcdir=${srcdir:-.}
 status=0
-for t in b64 gz jsonx cfg utc rql profile proto collapsed; do
+for t in b64 gz jsonx cfg utc rql profile proto collapsed folded; do
 	if [ ! -d "$srcdir/tests/fuzz/corpus/$t" ]; then
 		echo "not ok - corpus for $t missing"
 		status=1
