@@ -157,7 +157,8 @@ h_apache_conf() {
 			echo "LoadModule ${m}_module $H_APACHE_MODS/mod_$m.so"
 		done
 		if [ -n "$asock" ]; then
-			echo "ProxyPassMatch \"${H_AGENT_PATHS%)}(.*)\$\" \"unix:$asock|fcgi://ember-agents/\$1\$2\$3\""
+			# as conf/apache.conf: "(api/|)" always matches, so \$1 is set
+			echo "ProxyPassMatch \"^/(api/|)${H_AGENT_PATHS#^/(api/)?}(.*)\$\" \"unix:$asock|fcgi://ember-agents/\$1\$2\$3\""
 		fi
 		cat <<EOF
 ServerRoot "$ap"
