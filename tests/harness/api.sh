@@ -13,8 +13,9 @@
 #                                   # keys sorted (for comparing with goldens)
 #     h_sql SQL                     # psql -At on the test database
 
-H_GOLDEN=${H_GOLDEN:-$H_ROOT/../shared/reference/golden}
-[ -d "$H_GOLDEN" ] || H_GOLDEN=/work/shared/reference/golden
+# The golden exchanges live in the repository (tests/data/golden/README.md);
+# a test never reads outside it, and a missing file is a failure.
+H_GOLDEN=${H_GOLDEN:-$H_ROOT/tests/data/golden}
 
 # h_api_db: a throwaway PostgreSQL with the project's migrations applied.
 h_api_db() {
@@ -63,7 +64,7 @@ h_header() {
 h_golden() {
 	local file=$H_GOLDEN/$1 line method path body
 	shift
-	[ -f "$file" ] || h_die "no golden file $file"
+	[ -f "$file" ] || h_die "no golden file $file (tests/data/golden)"
 	line=$(sed -n '/^### request/{n;p;q}' "$file")
 	method=${line%% *}
 	path=${line#* }

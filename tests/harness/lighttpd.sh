@@ -7,7 +7,13 @@
 #     h_fcgi_prefork_start [N]       # ember-fcgi -s SOCK -n N runs its own
 #                                    # prefork master; lighttpd uses "socket"
 #
-# Both export H_HTTP=http://127.0.0.1:PORT.  With H_LIGHTTPD_USERS naming
+# Both export H_HTTP=http://127.0.0.1:PORT.  As conf/lighttpd.conf and
+# conf/apache.conf do, the agent endpoints (heartbeat, command completion,
+# uploads, logs, the agents' health check) get FastCGI processes of their
+# own: H_AGENT_PROCS of them (default 1; 0 = one group for everything),
+# spawned by lighttpd (bin-path) or run by a second prefork master
+# (-s $H_RUN/ember-fcgi-agents.sock, pid H_FCGI_AGENT_PID).  The config
+# also has conf/lighttpd.conf's slow-client limits and the UI pages' CSP.  With H_LIGHTTPD_USERS naming
 # a "user:password" file, lighttpd asks for HTTP basic auth on every path
 # but the agent ones (and so sets REMOTE_USER for ember-fcgi).  lighttpd serves the source
 # tree's static/ folder itself and sends /api and /metrics to FastCGI,
@@ -28,9 +34,17 @@
 : "${EMBER_FCGI:=$EMBER_BUILD/fcgi/ember-fcgi}"
 H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
-# h_lighttpd_conf FASTCGI-BACKEND-LINES: write $H_RUN/lighttpd.conf.
+# The agent endpoints' paths (conf/lighttpd.conf, conf/apache.conf).
+H_AGENT_PATHS='^/(api/)?(metrics/heartbeat|metrics/command_completion|v2/profiles|v1/logs|v[12]/health_check)'
+# The UI pages' Content-Security-Policy (conf/lighttpd.conf).
+H_UI_CSP="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'; object-src 'none'"
+: "${H_AGENT_PROCS:=1}"
+
+# h_lighttpd_conf FASTCGI-BACKEND-LINES [AGENT-BACKEND-LINES]: write
+# $H_RUN/lighttpd.conf; with the second argument the agent endpoints go to
+# that backend instead.
 h_lighttpd_conf() {
-	local backend=$1 port mods='"mod_fastcgi", "mod_setenv"'
+	local backend=$1 agents=${2:-} port mods='"mod_setenv", "mod_fastcgi"'
 	# X-Sendfile as conf/lighttpd.conf has it; test stores live under $H_RUN.
 	backend="$backend
         \"x-sendfile\" => \"enable\",
@@ -50,6 +64,10 @@ server.errorlog        = "$H_RUN/lighttpd-error.log"
 server.upload-dirs     = ( "$H_RUN/lighttpd-up" )
 server.max-request-size = 65536
 server.stream-response-body = 1
+server.max-fds         = 16384
+server.max-connections = 8192
+server.max-read-idle   = 15
+server.max-keep-alive-idle = 5
 index-file.names       = ( "index.html" )
 mimetype.assign        = ( ".html" => "text/html; charset=utf-8",
                            ".js" => "text/javascript; charset=utf-8",
@@ -64,7 +82,21 @@ fastcgi.server = (
     "/api" => (( $backend )),
     "/metrics" => (( $backend )),
 )
+setenv.add-response-header = ( "X-Content-Type-Options" => "nosniff" )
+\$HTTP["url"] !~ "^/(api|metrics)/" {
+    setenv.add-response-header += ( "Content-Security-Policy" => "$H_UI_CSP" )
+}
 EOF
+	if [ -n "$agents" ]; then
+		cat >>"$H_RUN/lighttpd.conf" <<EOF
+\$HTTP["url"] =~ "$H_AGENT_PATHS" {
+    fastcgi.server = (
+        "/api" => (( $agents )),
+        "/metrics" => (( $agents )),
+    )
+}
+EOF
+	fi
 	if [ -n "${H_LIGHTTPD_USERS:-}" ]; then
 		cat >>"$H_RUN/lighttpd.conf" <<EOF
 # Operators log in (HTTP basic); agent paths stay open, as upstream's nginx.
@@ -112,17 +144,22 @@ H_FRONT=lighttpd
 H_APACHE=${H_APACHE:-$(command -v apache2 || echo /usr/sbin/apache2)}
 H_APACHE_MODS=${H_APACHE_MODS:-/usr/lib/apache2/modules}
 
-# h_apache_conf SOCK: write $H_RUN/apache/httpd.conf proxying to SOCK.
+# h_apache_conf SOCK [AGENT-SOCK]: write $H_RUN/apache/httpd.conf proxying
+# to SOCK (the agent endpoints to AGENT-SOCK when given).
 h_apache_conf() {
-	local sock=$1 ap=$H_RUN/apache port m
+	local sock=$1 asock=${2:-} ap=$H_RUN/apache port m
 	port=$(h_free_port) || h_die "no free port"
 	H_HTTP_PORT=$port
 	mkdir -p "$ap"
 	{
 		for m in mpm_event authz_core authz_user authn_core authn_file auth_basic \
-			proxy proxy_fcgi headers mime dir; do
+			proxy proxy_fcgi headers mime dir reqtimeout; do
 			echo "LoadModule ${m}_module $H_APACHE_MODS/mod_$m.so"
 		done
+		if [ -n "$asock" ]; then
+			# as conf/apache.conf: "(api/|)" always matches, so \$1 is set
+			echo "ProxyPassMatch \"^/(api/|)${H_AGENT_PATHS#^/(api/)?}(.*)\$\" \"unix:$asock|fcgi://ember-agents/\$1\$2\$3\""
+		fi
 		cat <<EOF
 ServerRoot "$ap"
 ServerName 127.0.0.1
@@ -144,6 +181,8 @@ DocumentRoot "$H_ROOT/static"
 </Directory>
 DirectoryIndex index.html
 Header always set X-Content-Type-Options "nosniff"
+Header always set Content-Security-Policy "$H_UI_CSP" "expr=%{REQUEST_URI} !~ m#^/(api|metrics)/#"
+RequestReadTimeout handshake=5 header=10-20,MinRate=500 body=10,MinRate=500
 LimitRequestBody 67108864
 ProxyPass "/api/"     "unix:$sock|fcgi://localhost/api/"
 ProxyPass "/metrics/" "unix:$sock|fcgi://localhost/metrics/"
@@ -186,7 +225,12 @@ h_apache_start() {
 	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
 	# Apache's children run as www-data (as with the systemd unit's Group=).
 	chgrp www-data "$sock"
-	h_apache_conf "$sock"
+	local asock=
+	if h_fcgi_agents_start; then
+		asock=$H_RUN/ember-fcgi-agents.sock
+		chgrp www-data "$asock"
+	fi
+	h_apache_conf "$sock" "$asock"
 	"$H_APACHE" -f "$ap/httpd.conf" -t >"$ap/check.log" 2>&1 ||
 		h_die "apache config rejected: $(cat "$ap/check.log")"
 	h_bg "$H_APACHE" -f "$ap/httpd.conf" -DFOREGROUND 2>>"$H_RUN/fcgi-stderr.log"
@@ -201,6 +245,19 @@ h_apache_start() {
 	export H_HTTP="http://127.0.0.1:$H_HTTP_PORT"
 }
 
+# h_fcgi_agents_start: the agent endpoints' prefork master on
+# $H_RUN/ember-fcgi-agents.sock with H_AGENT_PROCS children (none when 0:
+# returns 1).
+h_fcgi_agents_start() {
+	local sock="$H_RUN/ember-fcgi-agents.sock"
+	[ "$H_AGENT_PROCS" -gt 0 ] || return 1
+	# shellcheck disable=SC2046
+	h_bg "$EMBER_FCGI" $(h_fcgi_args) -s "$sock" -n "$H_AGENT_PROCS" 2>>"$H_RUN/fcgi-stderr.log"
+	H_FCGI_AGENT_PID=$H_LASTPID
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
+}
+
 # h_lighttpd_start [MAX_PROCS]: lighttpd spawns MAX_PROCS (2) ember-fcgi
 # (EMBER_FRONT=apache: h_apache_start MAX_PROCS instead).
 h_lighttpd_start() {
@@ -210,10 +267,15 @@ h_lighttpd_start() {
 		return
 	fi
 	[ -x "$EMBER_FCGI" ] || h_die "ember-fcgi not built: $EMBER_FCGI"
+	local agents=
+	[ "$H_AGENT_PROCS" -gt 0 ] && agents="\"bin-path\" => \"$EMBER_FCGI$(h_fcgi_args)\",
+        \"socket\" => \"$H_RUN/lighttpd-fcgi-agents.sock\",
+        \"max-procs\" => $H_AGENT_PROCS,
+        \"check-local\" => \"disable\","
 	h_lighttpd_conf "\"bin-path\" => \"$EMBER_FCGI$(h_fcgi_args)\",
         \"socket\" => \"$H_RUN/lighttpd-fcgi.sock\",
         \"max-procs\" => $procs,
-        \"check-local\" => \"disable\","
+        \"check-local\" => \"disable\"," "$agents"
 	h_lighttpd_run
 }
 
@@ -231,8 +293,11 @@ h_fcgi_prefork_start() {
 	H_FCGI_MASTER_PID=$H_LASTPID
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	[ -S "$sock" ] || h_die "ember-fcgi -s did not create $sock"
-	h_lighttpd_conf "\"socket\" => \"$sock\",
+	local agents=
+	h_fcgi_agents_start && agents="\"socket\" => \"$H_RUN/ember-fcgi-agents.sock\",
         \"check-local\" => \"disable\","
+	h_lighttpd_conf "\"socket\" => \"$sock\",
+        \"check-local\" => \"disable\"," "$agents"
 	h_lighttpd_run
 }
 

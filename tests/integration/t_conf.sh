@@ -44,6 +44,45 @@ h_none() {
 	pgrep -af -- "$1" | sed 's/^/#   left: /'
 	return 1
 }
+# check_csp NAME URL: the UI's pages carry the page policy, the API does not.
+check_csp() {
+	local csp
+	csp=$(curl -s -D - -o /dev/null -u admin:secret "$2/" | tr -d '\r' |
+		sed -n 's/^[Cc]ontent-[Ss]ecurity-[Pp]olicy: //p')
+	h_ok "$1: the UI page has a Content-Security-Policy with frame-ancestors 'self'" \
+		grep -q "frame-ancestors 'self'" <<<"$csp"
+	h_ok "$1: ... scripts only from this origin (no unsafe-inline, no eval)" \
+		bash -c "grep -q \"script-src 'self'\" <<<\"\$1\" && ! grep -q 'script-src[^;]*unsafe' <<<\"\$1\"" _ "$csp"
+	h_is "$1: ... and so does adhoc.html" \
+		"$(curl -s -D - -o /dev/null -u admin:secret "$2/adhoc.html" | tr -d '\r' | grep -ci '^content-security-policy:')" 1
+	h_is "$1: the API gets no page policy (the raw flamegraph has its own)" \
+		"$(curl -s -D - -o /dev/null "$2/api/health" | grep -ci '^content-security-policy:')" 0
+}
+# check_agents_isolated NAME URL PID...: with the operator FastCGI processes
+# PID... stopped (SIGSTOP), an operator request hangs and the agent
+# endpoints are still answered by their own processes.
+check_agents_isolated() {
+	local name=$1 url=$2
+	shift 2
+	h_ok "$name: the operator FastCGI processes are known" test "$#" -gt 0
+	kill -STOP "$@"
+	h_is "$name: operator processes stopped: an operator request hangs" \
+		"$(code "$url/api/services" -u admin:secret -m 2)" 000
+	h_ok "$name: ... the heartbeat is still answered (own processes)" \
+		bash -c "curl -s -m 3 -X POST -d '{}' -H 'Content-Type: application/json' '$url/api/metrics/heartbeat' | jq -e 'type == \"object\"' >/dev/null"
+	h_ok "$name: ... and so is /metrics/heartbeat" \
+		bash -c "curl -s -m 3 -X POST -d '{}' -H 'Content-Type: application/json' '$url/metrics/heartbeat' | jq -e 'type == \"object\"' >/dev/null"
+	h_is "$name: ... and the agents' health check" "$(code "$url/api/v1/health_check" -m 3)" 200
+	h_is "$name: ... and an upload (its 422 for missing headers)" \
+		"$(code "$url/api/v2/profiles" -m 3 -X POST --data-binary x)" 422
+	kill -CONT "$@"
+	h_is "$name: operator processes resumed: operator requests work again" \
+		"$(code "$url/api/services" -u admin:secret -m 5 | sed 's/204/200/')" 200
+}
+# listening_fcgi SOCKET-PREFIX: ember-fcgi pids listening on SOCKET-PREFIX*.
+listening_fcgi() {
+	ss -Hxlp | grep -F "$1" | grep -oE '"ember-fcgi",pid=[0-9]+' | sed 's/.*pid=//' | sort -u
+}
 # code URL [CURL-ARGS...]: the HTTP status of a GET.
 code() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code}' "$@" "$u"; }
 
@@ -104,6 +143,16 @@ h_ok "lighttpd: X-Content-Type-Options on static files" \
 	bash -c "curl -s -D - -o /dev/null -u admin:secret 'http://127.0.0.1:$PORT/' | grep -qi '^x-content-type-options: nosniff'"
 h_ok "lighttpd: the seed's /metrics spelling reaches ember-fcgi" \
 	bash -c "curl -s -X POST -d '{}' -H 'Content-Type: application/json' 'http://127.0.0.1:$PORT/metrics/heartbeat' | jq -e 'type == \"object\"' >/dev/null"
+check_csp lighttpd "http://127.0.0.1:$PORT"
+for _ in $(seq 50); do
+	[ "$(listening_fcgi "$STATE/fcgi-agents" | wc -l)" -ge 3 ] &&
+		[ "$(listening_fcgi "$STATE/fcgi" | wc -l)" -ge 8 ] && break
+	sleep 0.1
+done
+h_is "lighttpd: 3 ember-fcgi for the agent endpoints" "$(listening_fcgi "$STATE/fcgi-agents" | wc -l)" 3
+# shellcheck disable=SC2046
+check_agents_isolated lighttpd "http://127.0.0.1:$PORT" \
+	$(listening_fcgi "$STATE/fcgi.sock"; listening_fcgi "$STATE/fcgi-metrics.sock")
 kill "$LPID"
 h_ok "lighttpd: stops on SIGTERM" h_gone "$LPID"
 h_ok "lighttpd: ... and so do its FastCGI children" h_none "$FCGI -c $CONF/ember-minimal.ini"
@@ -122,15 +171,22 @@ if command -v apache2 >/dev/null && [ -f /usr/lib/apache2/modules/mod_proxy_fcgi
 	# The systemd unit runs it with Group=www-data; do the same for the socket.
 	chgrp www-data "$SOCK"
 	h_is "ember-fcgi: 2 children" "$(pgrep -P "$FPID" | wc -l)" 2
+	ASOCK=$AP/fcgi-agents.sock
+	h_bg "$FCGI" -c "$CONF/ember-minimal.ini" -s "$ASOCK" -n 2 2>"$AP/fcgi-agents.log"
+	APID=$H_LASTPID
+	for _ in $(seq 50); do [ -S "$ASOCK" ] && break; sleep 0.1; done
+	h_ok "ember-fcgi -s AGENT-SOCK -n 2: the socket is there" test -S "$ASOCK"
+	chgrp www-data "$ASOCK"
 	sed -e "s|^Define EMBER_STATIC .*|Define EMBER_STATIC $AP/static|" \
 		-e "s|^Define EMBER_SOCK .*|Define EMBER_SOCK $SOCK|" \
+		-e "s|^Define EMBER_AGENT_SOCK .*|Define EMBER_AGENT_SOCK $ASOCK|" \
 		-e "s|^Define EMBER_STATE .*|Define EMBER_STATE $STATE|" \
 		"$CONF/apache.conf" >"$AP/ember.conf"
 	APORT=$(h_free_port)
 	M=/usr/lib/apache2/modules
 	{
 		for m in mpm_event authz_core authz_user authn_core authn_file auth_basic \
-			proxy proxy_fcgi headers mime dir; do
+			proxy proxy_fcgi headers mime dir reqtimeout; do
 			echo "LoadModule ${m}_module $M/mod_$m.so"
 		done
 		cat <<EOF
@@ -163,12 +219,16 @@ EOF
 			"http://127.0.0.1:$APORT/api/metrics/heartbeat")" '{"message":"Invalid API key"}'
 	h_ok "apache: X-Content-Type-Options" \
 		bash -c "curl -s -D - -o /dev/null -u admin:secret 'http://127.0.0.1:$APORT/' | grep -qi '^x-content-type-options: nosniff'"
+	check_csp apache "http://127.0.0.1:$APORT"
+	# shellcheck disable=SC2046
+	check_agents_isolated apache "http://127.0.0.1:$APORT" $(pgrep -P "$FPID")
 	apache2 -f "$AP/httpd.conf" -k stop >/dev/null 2>&1
 	for _ in $(seq 50); do [ -f "$AP/httpd.pid" ] || break; sleep 0.1; done
 	h_ok "apache: -k stop" test ! -f "$AP/httpd.pid"
-	kill "$FPID"
+	kill "$FPID" "$APID"
 	h_ok "ember-fcgi prefork master: stops on SIGTERM" h_gone "$FPID"
 	h_ok "ember-fcgi prefork master: ... and so do its children" h_none "-s $SOCK"
+	h_ok "ember-fcgi agents' prefork master: stops on SIGTERM" h_gone "$APID"
 else
 	echo "ok $((H_N += 1)) - apache.conf # SKIP apache2 with mod_proxy_fcgi and user www-data needed"
 fi
@@ -218,7 +278,7 @@ fi
 if command -v systemd-analyze >/dev/null; then
 	SD=$H_RUN/systemd
 	mkdir -p "$SD"
-	for u in ember-fcgi.service ember-workers.service; do
+	for u in ember-fcgi.service ember-fcgi-agents.service ember-workers.service; do
 		sed -e "s|/usr/local/bin/ember-fcgi|$FCGI|g" \
 			-e "s|/usr/local/bin/ember-workers|$WORKERS|g" \
 			"$CONF/systemd/$u" >"$SD/$u"
@@ -230,6 +290,8 @@ if command -v systemd-analyze >/dev/null; then
 	done
 	h_ok "ember-workers.service: reload is SIGHUP" grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$CONF/systemd/ember-workers.service"
 	h_ok "ember-fcgi.service: the prefork master on a socket" grep -qE '^ExecStart=.*ember-fcgi .* -s /run/ember/fcgi.sock' "$CONF/systemd/ember-fcgi.service"
+	h_ok "ember-fcgi-agents.service: the agents' prefork master on the socket apache.conf names" \
+		bash -c "grep -qE '^ExecStart=.*ember-fcgi .* -s /run/ember/fcgi-agents.sock' '$CONF/systemd/ember-fcgi-agents.service' && grep -q '^Define EMBER_AGENT_SOCK  */run/ember/fcgi-agents.sock' '$CONF/apache.conf'"
 else
 	echo "ok $((H_N += 1)) - systemd units # SKIP no systemd-analyze"
 fi

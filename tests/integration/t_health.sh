@@ -45,9 +45,11 @@ check_common() {
 export EMBER_FCGI_MAX_REQUESTS=25
 h_lighttpd_start 2
 # lighttpd spawns its max-procs children one after the other (slowly under
-# the sanitizers): take the "before" set once both are there.
+# the sanitizers): take the "before" set once all are there (2, and
+# H_AGENT_PROCS for the agent endpoints).
+want=$((2 + H_AGENT_PROCS))
 for _ in $(seq 100); do
-	[ "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | wc -l)" -ge 2 ] && break
+	[ "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | wc -l)" -ge "$want" ] && break
 	sleep 0.1
 done
 kids0=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')
@@ -55,7 +57,9 @@ check_common bin-path
 h_is "bin-path: recycling re-executes in place (same pids)" "$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | sort | tr '\n' ' ')" "$kids0"
 h_ok "bin-path: and it did recycle" grep -q 'recycling' "$H_RUN/fcgi-stderr.log"
 kids=$(pgrep -P "$H_LIGHTTPD_PID" -f ember-fcgi | tr '\n' ' ')
-h_is "bin-path: lighttpd spawned 2 ember-fcgi" "$(wc -w <<<"$kids")" 2
+h_is "bin-path: lighttpd spawned 2 ember-fcgi + $H_AGENT_PROCS for the agents" "$(wc -w <<<"$kids")" "$want"
+h_is "bin-path: ... the agents' on their own socket" \
+	"$(ss -Hxlp | grep -F "$H_RUN/lighttpd-fcgi-agents.sock" | grep -oE '"ember-fcgi",pid=[0-9]+' | sort -u | wc -l)" "$H_AGENT_PROCS"
 h_lighttpd_stop
 left=0
 for pid in $kids; do
@@ -71,6 +75,7 @@ h_fcgi_prefork_start 3
 check_common prefork
 kids=$(pgrep -P "$H_FCGI_MASTER_PID" | wc -l)
 h_is "prefork: master runs 3 children" "$kids" 3
+h_is "prefork: the agents' master runs $H_AGENT_PROCS" "$(pgrep -P "$H_FCGI_AGENT_PID" | wc -l)" "$H_AGENT_PROCS"
 victim=$(pgrep -P "$H_FCGI_MASTER_PID" | head -n 1)
 kill -9 "$victim"
 ok=1
