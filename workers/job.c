@@ -15,28 +15,16 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gz.h"
+#include "adhoc.h"
 #include "b64.h"
 #include "job.h"
 #include "jsonx.h"
 #include "profile.h"
 #include "utc.h"
-
-static const struct db_stmt st_upsert = {
-	"workers_adhoc_upsert",
-	"INSERT INTO AdhocFlamegraphMetadata "
-	"(service_id, hostname, s3_key, perf_events, start_time, end_time, "
-	"file_size) "
-	"VALUES ($1::bigint, $2, $3, $4::text[], $5::timestamp, $6::timestamp, "
-	"$7::bigint) "
-	"ON CONFLICT (s3_key) DO UPDATE SET "
-	"perf_events = EXCLUDED.perf_events, "
-	"end_time = EXCLUDED.end_time, "
-	"file_size = EXCLUDED.file_size",
-	7,
-};
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
@@ -163,35 +151,29 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	const struct prof *p, const char *key, size_t size,
 	struct job_result *res)
 {
-	struct buf events = BUF_INIT(1 << 20);
-	char sid[24], start_s[40], end_s[40], size_s[24];
-	const char *params[7];
-	int64_t start, end;
+	struct adhoc_row row;
+	char t[40];
+	int64_t start;
 	int rc;
 
 	if (prof_start_time(jm->filename, &start) != E_OK)
 		start = utc_now_usec() / 1000000 * 1000000;
-	end = start;
+	memset(&row, 0, sizeof(row));
+	row.s3_key = key;
+	row.hostname = p->hostname;
+	row.start_usec = start;
+	row.end_usec = start;
 	if (p->has_duration)
-		end = start + p->duration * 1000000;
-	snprintf(sid, sizeof(sid), "%lld", (long long)jm->service_id);
-	snprintf(size_s, sizeof(size_s), "%zu", size);
-	if (utc_format(start, UTC_FMT_SQL, start_s, sizeof(start_s)) != E_OK ||
-	    utc_format(end, UTC_FMT_SQL, end_s, sizeof(end_s)) != E_OK)
+		row.end_usec = start + p->duration * 1000000;
+	if (utc_format(row.start_usec, UTC_FMT_SQL, t, sizeof(t)) ||
+	    utc_format(row.end_usec, UTC_FMT_SQL, t, sizeof(t)))
 		return fail(res, E_INVAL, PROTO_V_POISON,
 			"start time out of range in %s", jm->filename);
-	rc = prof_perf_events_pg(p, &events);
-	if (rc != E_OK && rc != E_NOTFOUND)
-		return fail(res, rc, PROTO_V_POISON, "perf_events too long");
-	params[0] = sid;
-	params[1] = p->hostname ? p->hostname : "";
-	params[2] = key;
-	params[3] = rc == E_OK ? events.data : NULL;
-	params[4] = start_s;
-	params[5] = end_s;
-	params[6] = size_s;
-	rc = db_exec(env->db, &st_upsert, params, NULL);
-	buf_release(&events);
+	row.file_size = (int64_t)size;
+	if (prof_perf_events(p, &row.perf_events, &row.nperf_events) != E_OK)
+		row.nperf_events = 0;
+	rc = adhoc_upsert(env->db, jm->service_id, &row);
+	free(row.perf_events);
 	if (rc == E_INVAL)
 		return fail(res, rc, PROTO_V_POISON, "metadata row refused: %s",
 			db_errmsg(env->db));

@@ -17,7 +17,7 @@
 
 #include "b64.h"
 #include "jsonx.h"
-#include "pgarr.h"
+#include "mem.h"
 #include "profile.h"
 #include "utc.h"
 
@@ -197,9 +197,12 @@ prof_html(const struct prof *p, struct buf *out)
 	return buf_add(out, p->html, p->html_len);
 }
 
-/* Split one comma-separated string into trimmed, non-empty elements. */
+/*
+ * Split one comma-separated string into trimmed, non-empty elements,
+ * appended to text NUL-terminated; *count counts them.
+ */
 static void
-perf_events_split(struct buf *out, const char *s, size_t *count)
+perf_events_split(struct buf *text, const char *s, size_t *count)
 {
 	const char *p = s;
 
@@ -215,41 +218,56 @@ perf_events_split(struct buf *out, const char *s, size_t *count)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			pgarr_add(out, a, (size_t)(b - a));
+			buf_put(text, a, (size_t)(b - a));
+			buf_put(text, "", 1);
 			(*count)++;
 		}
 		p = *e ? e + 1 : e;
 	}
 }
 
-/* The perf events as a text[] literal (see profile.h). */
+/* The perf events as a list (see profile.h). */
 int
-prof_perf_events_pg(const struct prof *p, struct buf *out)
+prof_perf_events(const struct prof *p, const char ***out, size_t *n)
 {
-	size_t start = out->len, count = 0, i;
+	struct buf text = BUF_INIT(0);
+	size_t count = 0, i;
+	const char **v;
+	char *q;
 
+	*out = NULL;
+	*n = 0;
 	if (!p->perf_events)
 		return E_NOTFOUND;
 	if (p->perf_mode && strcmp(p->perf_mode, "disabled") == 0)
 		return E_NOTFOUND;
-	pgarr_open(out);
 	if (json_is_string(p->perf_events)) {
-		perf_events_split(out, json_string_value(p->perf_events),
+		perf_events_split(&text, json_string_value(p->perf_events),
 			&count);
 	} else if (json_is_array(p->perf_events)) {
 		for (i = 0; i < json_array_size(p->perf_events); i++) {
 			json_t *e = json_array_get(p->perf_events, i);
 
 			if (json_is_string(e))
-				perf_events_split(out, json_string_value(e),
+				perf_events_split(&text, json_string_value(e),
 					&count);
 		}
 	}
-	pgarr_close(out);
 	if (count == 0) {
-		buf_truncate(out, start);
+		buf_release(&text);
 		return E_NOTFOUND;
 	}
+	/* One block: the pointers, then the strings they point into. */
+	v = xmalloc(count * sizeof(*v) + text.len);
+	q = (char *)(v + count);
+	memcpy(q, text.data, text.len);
+	for (i = 0; i < count; i++) {
+		v[i] = q;
+		q += strlen(q) + 1;
+	}
+	buf_release(&text);
+	*out = v;
+	*n = count;
 	return E_OK;
 }
 

@@ -75,13 +75,14 @@ const char *prof_kind_name(enum prof_kind k);
 MUST_CHECK int prof_html(const struct prof *p, struct buf *out);
 
 /*
- * Append the perf events as a PostgreSQL text[] literal
- * ({"cycles","cache-misses"}): split on commas, trimmed, empties dropped.
- * Returns E_NOTFOUND (nothing appended) when there are none or perf_mode
- * is "disabled"; the row then stores NULL as upstream does.  out must
- * be uncapped (pgarr.h).
+ * The perf events ("cycles, cache-misses" or a list of such strings):
+ * split on commas, trimmed, empties dropped, in order.  *out is one
+ * allocation the caller free()s, holding *n strings.  E_NOTFOUND (*out
+ * NULL) when there are none or perf_mode is "disabled"; the row then
+ * stores NULL as upstream does.
  */
-MUST_CHECK int prof_perf_events_pg(const struct prof *p, struct buf *out);
+MUST_CHECK int prof_perf_events(const struct prof *p, const char ***out,
+	size_t *n);
 
 /* The longest service name accepted anywhere (upload, keys, admin). */
 #define PROF_SERVICE_MAX 255
