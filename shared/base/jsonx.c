@@ -381,3 +381,27 @@ jsonx_utc(int64_t usec)
 		return json_null();
 	return json_string(t);
 }
+
+/* Text check; see jsonx.h. */
+bool
+jsonx_is_text(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = jsonx_utf8_len(p + i, len - i, &cp);
+		if (n == 0)
+			return false;
+		if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' &&
+		    cp != '\f')
+			return false;
+		i += n;
+	}
+	return true;
+}

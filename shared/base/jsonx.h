@@ -70,6 +70,12 @@ MUST_CHECK int jsonx_escape_stream(const char *s, size_t len,
  * and always dumps as valid JSON.  NULL s gives JSON null.
  */
 json_t *jsonx_string(const char *s, size_t len);
+/*
+ * True when len bytes of s are text: valid UTF-8 without control
+ * characters other than tab, newline, carriage return and form feed (so
+ * no NUL, no escape sequences).
+ */
+bool jsonx_is_text(const char *s, size_t len);
 /* A usec timestamp as a JSON string in UTC with Z (utc.h's UTC_FMT_Z). */
 json_t *jsonx_utc(int64_t usec);
 /* jsonx_string() of a C string (NULL gives JSON null). */

@@ -267,6 +267,9 @@ db_sqlstate_err(const char *sqlstate)
 		return E_INVAL;
 	if (strncmp(sqlstate, "22", 2) == 0)
 		return E_INVAL;
+	/* Program limits (an index row too large, ...): the data's fault. */
+	if (strncmp(sqlstate, "54", 2) == 0)
+		return E_TOOBIG;
 	/* Connection exceptions, resources, shutdown, conflicts worth a retry. */
 	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
 	    strncmp(sqlstate, "58", 2) == 0)

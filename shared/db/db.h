@@ -9,6 +9,8 @@
  * Errors: E_DB for connection loss / server unavailable / serialization
  * failure (retryable), E_CONFLICT for unique violations (23505), E_INVAL
  * for bad input rejected by the server (class 22, 23502/23503/23514),
+ * E_TOOBIG for input past a server limit (class 54, e.g. an index row too
+ * large): both permanent,
  * E_TIMEOUT for a cancelled statement (57014, statement_timeout), and
  * E_INTERNAL otherwise.  db_errmsg() keeps the server's text, on one line,
  * ending in "[SQLSTATE]".  A statement that fails inside a transaction is

@@ -271,6 +271,93 @@ prof_perf_events(const struct prof *p, const char ***out, size_t *n)
 	return E_OK;
 }
 
+/* A profile over a parsed header. */
+void
+prof_from_header(struct prof *p, json_t *header)
+{
+	memset(p, 0, sizeof(*p));
+	p->header = json_incref(header);
+	prof_extract(p);
+}
+
+/* A hostname a row and a key can hold. */
+bool
+prof_hostname_ok(const char *host)
+{
+	size_t i;
+
+	if (!host)
+		return true;
+	for (i = 0; host[i]; i++) {
+		char c = host[i];
+
+		if (i >= PROF_HOST_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Fill a problem and return err. */
+static int
+problem(struct prof_problem *why, int err, const char *field, const char *msg,
+	const char *type)
+{
+	why->field = field;
+	why->msg = msg;
+	why->type = type;
+	return err;
+}
+
+/* The indexer's refusals, checked up front (see profile.h). */
+int
+prof_check(const struct prof *p, int64_t start_usec, size_t max_html,
+	struct buf *out, struct prof_problem *why)
+{
+	struct buf html = BUF_INIT(max_html);
+	char t[40];
+	int rc = E_OK;
+
+	if (!prof_hostname_ok(p->hostname))
+		return problem(why, E_INVAL, "hostname",
+			"hostname must be at most 255 characters of "
+			"[A-Za-z0-9._:-]", "value_error.hostname");
+	if (utc_format(start_usec, UTC_FMT_SQL, t, sizeof(t)) ||
+	    (p->has_duration && (p->duration > INT64_MAX / 1000000 ||
+	    start_usec > INT64_MAX - p->duration * 1000000 ||
+	    utc_format(start_usec + p->duration * 1000000, UTC_FMT_SQL, t,
+		sizeof(t)))))
+		return problem(why, E_INVAL, "start_time",
+			"start or end time out of range", "value_error.datetime");
+	if (!p->html)
+		return E_OK;
+	/* Base64 never decodes to more than 3/4 of its length. */
+	if (max_html && p->html_len / 4 * 3 > max_html + 3)
+		return problem(why, E_TOOBIG, "flamegraph_html",
+			"flamegraph_html is too large", "value_error.too_large");
+	rc = prof_html(p, &html);
+	if (rc == E_TOOBIG)
+		rc = problem(why, E_TOOBIG, "flamegraph_html",
+			"flamegraph_html is too large", "value_error.too_large");
+	else if (rc)
+		rc = problem(why, E_INVAL, "flamegraph_html",
+			"flamegraph_html cannot be read", "value_error");
+	else if (!jsonx_is_text(html.data, html.len))
+		rc = problem(why, E_INVAL, "flamegraph_html",
+			"flamegraph_html is not UTF-8 text", "value_error.text");
+	if (!rc && out) {
+		html.max = 0;
+		buf_release(out);
+		*out = html;
+		return E_OK;
+	}
+	buf_release(&html);
+	return rc;
+}
+
 /* A character of a service name. */
 static bool
 service_char(char c)
