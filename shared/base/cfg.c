@@ -31,6 +31,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "mem.h"
+#include "num.h"
 
 /* Largest configuration file read. */
 #define CFG_MAX_FILE (1024 * 1024)
@@ -250,13 +251,8 @@ cfg_parse_num(const char *s, bool size, uint64_t *out)
 	uint64_t mul = 1;
 	const char *p = s;
 
-	if (*p < '0' || *p > '9')
+	if (num_dec(&p, UINT64_MAX, &v) != E_OK)
 		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
 	if (size && *p) {
 		switch (*p) {
 		case 'k':
