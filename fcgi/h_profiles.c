@@ -198,8 +198,8 @@ check_indexable(struct req *r, struct app *app, json_t *header,
 	prof_release(&p);
 	if (!err && !prof_hostname_ok(host)) {
 		why.field = "hostname";
-		why.msg = "hostname must be at most 255 characters of "
-			"[A-Za-z0-9._:-]";
+		why.msg = "hostname must be at most 255 bytes of text without "
+			"control characters";
 		why.type = "value_error.hostname";
 		err = E_INVAL;
 	}

@@ -284,21 +284,17 @@ prof_from_header(struct prof *p, json_t *header)
 bool
 prof_hostname_ok(const char *host)
 {
-	size_t i;
+	size_t n;
 
 	if (!host)
 		return true;
-	for (i = 0; host[i]; i++) {
-		char c = host[i];
-
-		if (i >= PROF_HOST_MAX)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == ':' || c == '-'))
-			return false;
-	}
-	return true;
+	n = strnlen(host, PROF_HOST_MAX + 1);
+	if (n > PROF_HOST_MAX || strchr(host, '\t') || strchr(host, '\n') ||
+	    strchr(host, '\r') || strchr(host, '\f'))
+		return false;
+	/* Keys get a sanitised copy (prof_sanitize_host()); the row keeps
+	 * the name as sent, so it only has to be one line of text. */
+	return jsonx_is_text(host, n);
 }
 
 /* Fill a problem and return err. */
@@ -323,8 +319,8 @@ prof_check(const struct prof *p, int64_t start_usec, size_t max_html,
 
 	if (!prof_hostname_ok(p->hostname))
 		return problem(why, E_INVAL, "hostname",
-			"hostname must be at most 255 characters of "
-			"[A-Za-z0-9._:-]", "value_error.hostname");
+			"hostname must be at most 255 bytes of text without "
+			"control characters", "value_error.hostname");
 	if (utc_format(start_usec, UTC_FMT_SQL, t, sizeof(t)) ||
 	    (p->has_duration && (p->duration > INT64_MAX / 1000000 ||
 	    start_usec > INT64_MAX - p->duration * 1000000 ||

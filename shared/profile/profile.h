@@ -104,8 +104,8 @@ struct prof_problem {
 /*
  * Everything the indexer will refuse, checked before anything is stored,
  * by the upload handler (422) and by the worker (dead letter): the
- * hostname (at most PROF_HOST_MAX bytes of [A-Za-z0-9._:-], may be
- * empty), the start time and the end time (start + duration) within years
+ * hostname (at most PROF_HOST_MAX bytes of UTF-8 text without control
+ * characters, may be empty), the start time and the end time (start + duration) within years
  * 1..9999, and the flamegraph HTML: at most max_html bytes after base64
  * decoding (0 = no cap), and text (jsonx_is_text()), not binary.  E_OK,
  * or E_INVAL / E_TOOBIG with *why filled.  When html is not NULL (an
