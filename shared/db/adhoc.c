@@ -22,13 +22,13 @@
 #define ADHOC_KEY_IS_NAME \
 	"a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2"
 
-/* The columns adhoc_row_of() reads, in its order. */
+/* The columns row_of() reads, in its order (the key first: bench/bare). */
 #define ADHOC_COLS \
-	"a.id, a.s3_key, a.hostname," \
+	"a.s3_key, a.hostname," \
 	" COALESCE(array_to_json(a.perf_events)::text, '[]')," \
 	" (extract(epoch FROM a.start_time) * 1000000)::bigint," \
 	" (extract(epoch FROM a.end_time) * 1000000)::bigint," \
-	" a.file_size"
+	" a.file_size, a.id"
 
 static const struct db_stmt st_list = {
 	"adhoc_list",
@@ -163,13 +163,13 @@ out:
 static void
 row_of(struct arena *a, const PGresult *res, int i, struct adhoc_row *row)
 {
-	row->id = col_i64(res, i, 0, 0);
-	row->s3_key = col_str(a, res, i, 1);
-	row->hostname = col_str(a, res, i, 2);
-	row_events(a, PQgetvalue(res, i, 3), row);
-	row->start_usec = col_i64(res, i, 4, 0);
-	row->end_usec = col_i64(res, i, 5, 0);
-	row->file_size = col_i64(res, i, 6, -1);
+	row->s3_key = col_str(a, res, i, 0);
+	row->hostname = col_str(a, res, i, 1);
+	row_events(a, PQgetvalue(res, i, 2), row);
+	row->start_usec = col_i64(res, i, 3, 0);
+	row->end_usec = col_i64(res, i, 4, 0);
+	row->file_size = col_i64(res, i, 5, -1);
+	row->id = col_i64(res, i, 6, 0);
 }
 
 /* The list page. */
