@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include "admin.h"
+#include "profile.h"
 #include "err.h"
 #include "hash.h"
 #include "keys.h"
 
-#define ADMIN_SERVICE_MAX 255
 #define ADMIN_DESC_MAX 1000
 #define ADMIN_TS(col) \
 	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -44,24 +44,6 @@ static const struct db_stmt st_svc_hide = {
 	"UPDATE Services SET hidden = true WHERE name = $1 AND NOT hidden RETURNING id",
 	1,
 };
-/* Whether name is a service name the upload path would keep as is. */
-static bool
-admin_service_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-	size_t i;
-
-	if (n == 0 || n > ADMIN_SERVICE_MAX || name[0] == '_')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 /* service create NAME. */
 int
@@ -76,9 +58,9 @@ admin_service_create(struct admin_ctx *ctx, int argc, char **argv)
 	rc = admin_one_arg(ctx, argc, argv, "NAME", &name);
 	if (rc != ADMIN_OK)
 		return rc;
-	if (!admin_service_name_ok(name))
+	if (!prof_service_ok(name))
 		return admin_usage(ctx, "bad service name '%s': use 1..%d of A-Z a-z 0-9 _ . -,"
-			" not starting with _", name, ADMIN_SERVICE_MAX);
+			" starting with a letter or digit", name, PROF_SERVICE_MAX);
 	db = admin_db(ctx);
 	if (!db)
 		return ADMIN_FAIL;
@@ -213,7 +195,7 @@ admin_key_create(struct admin_ctx *ctx, int argc, char **argv)
 		return admin_usage(ctx, "unexpected argument '%s'", argv[optind]);
 	if (!!service == all)
 		return admin_usage(ctx, "give exactly one of --service NAME and --all");
-	if (service && !admin_service_name_ok(service))
+	if (service && !prof_service_ok(service))
 		return admin_usage(ctx, "bad service name '%s'", service);
 	if (desc && strlen(desc) > ADMIN_DESC_MAX)
 		return admin_usage(ctx, "description longer than %d bytes", ADMIN_DESC_MAX);

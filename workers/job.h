@@ -34,6 +34,8 @@ struct job_env {
 	struct db *db;
 	struct smp *smp;			/* NULL: stacks are not indexed */
 	const struct cfg_samples *samples;	/* line limits (NULL: defaults) */
+	unsigned max_receives;	/* queue.max_receives; 0 = unknown */
+	unsigned receive_count;	/* of the message being run */
 };
 
 struct job_msg {
