@@ -79,7 +79,7 @@ index_profile(const struct job_env *env, const struct job_msg *jm,
 	sp.cpu_avg = hdr_num(p, "metrics.cpu_avg", -1);
 	sp.mem_avg = hdr_num(p, "metrics.mem_avg", -1);
 	sp.cores = (int)hdr_num(p, "metadata.processors", -1);
-	if (p->html && prof_kind(p) == PROF_ADHOC &&
+	if (prof_kind(p) == PROF_ADHOC &&
 	    prof_flamegraph_key(jm->service, jm->filename, p->hostname,
 	    PROF_ADHOC, &fg) == E_OK)
 		sp.adhoc_key = fg.data;

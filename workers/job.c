@@ -28,8 +28,10 @@
 #include "index.h"
 #include "adhoc.h"
 #include "b64.h"
+#include "flrender.h"
 #include "job.h"
 #include "jsonx.h"
+#include "log.h"
 #include "profile.h"
 #include "utc.h"
 
@@ -254,6 +256,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	struct prof_problem why;
 	struct prof p;
 	const struct buf *src = &raw;
+	bool rendered = false;
 	char err[256];
 	int64_t start;
 	int rc;
@@ -312,8 +315,6 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	}
 	if (index_profile(env, &jm, &p, src->data, src->len, res) != E_OK)
 		goto out;
-	buf_release(&raw);
-	buf_release(&text);
 	res->stacks = p.stacks;
 	res->bad = p.bad;
 	res->samples = p.samples;
@@ -326,7 +327,22 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	}
 	if (p.htmlblob && job_htmlblob(env, &jm, &p, res) != E_OK)
 		goto out;
-	if (p.html && job_flamegraph(env, &jm, &p, &html, res) != E_OK)
+	/* An ad hoc profile without the agent's page (an agent that cannot
+	 * run burn) gets one rendered from its stacks, so every ad hoc
+	 * profile listed can be opened; none at all when it has no stack. */
+	if (!p.html && prof_kind(&p) == PROF_ADHOC) {
+		rc = fl_render_html_from_profile(src->data, src->len, p.header,
+			p.hostname ? p.hostname : jm.filename, &html);
+		if (rc == E_OK)
+			rendered = true;
+		else if (rc != E_NOTFOUND)
+			log_warn("job %s: no flamegraph rendered: %s", jm.filename,
+				err_str(rc));
+	}
+	buf_release(&raw);
+	buf_release(&text);
+	if ((p.html || rendered) &&
+	    job_flamegraph(env, &jm, &p, &html, res) != E_OK)
 		goto out;
 	res->err = E_OK;
 	res->verdict = PROTO_V_DONE;

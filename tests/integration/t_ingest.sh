@@ -74,10 +74,10 @@ h_is "row for base64" "$(h_sql "SELECT hostname, file_size FROM AdhocFlamegraphM
 h_is "perf_mode disabled: NULL perf_events, sanitised key" \
 	"$(h_sql "SELECT hostname, coalesce(perf_events::text, 'NULL'), start_time = end_time FROM AdhocFlamegraphMetadata WHERE s3_key = '$KF'")" \
 	"host_with/odd chars|NULL|t"
-h_is "ad hoc rows" "$(i_count_rows)" 3
+h_is "ad hoc rows (one rendered by ember)" "$(i_count_rows)" 4
 # The unknown service's row is refused after its object was written: the
 # dead letter removes the object again (no object without a row).
-h_is "ad hoc objects (none left for the unknown service)" "$(i_count_objects adhoc)" 3
+h_is "ad hoc objects (none left for the unknown service)" "$(i_count_objects adhoc)" 4
 h_ok "stale .ember-tmp file swept at start-up" test ! -e "$I_OBJ/products/checkout/stacks/.ember-tmp.1.1.1"
 h_ok "recent .ember-tmp file kept" test -e "$I_OBJ/products/checkout/stacks/.ember-tmp.2.2.2"
 h_is "continuous objects (run_arguments and metadata fallback)" "$(i_count_objects continuous)" 2
@@ -91,9 +91,13 @@ h_is "sample store: ... and in the hourly rollup" \
 	"$(h_sql "SELECT sum(n) FROM smp_sample_1h h JOIN smp_src s ON s.id = h.src WHERE s.host = 'ip-10-0-1-5' AND h.service_id = (SELECT service_id FROM smp_profile WHERE key = 'products/checkout/stacks/$C')")" \
 	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_src c ON c.id = s.src WHERE c.host = 'ip-10-0-1-5' AND s.service_id = (SELECT service_id FROM smp_profile WHERE key = 'products/checkout/stacks/$C')")"
 h_is "sample store: ad hoc profiles are tied to their metadata row" \
-	"$(h_sql "SELECT count(*) FROM smp_profile p JOIN AdhocFlamegraphMetadata m ON m.s3_key = p.adhoc_key")" 3
-h_is "no flamegraph for a profile without HTML" \
-	"$(find "$I_OBJ/products" -path "*${E%_*}*" -name '*_flamegraph.html' | wc -l)" 0
+	"$(h_sql "SELECT count(*) FROM smp_profile p JOIN AdhocFlamegraphMetadata m ON m.s3_key = p.adhoc_key")" 4
+KE=$(find "$I_OBJ/products" -path "*${E%_*}*" -name '*_adhoc_flamegraph.html')
+h_is "an ad hoc profile without the agent's page gets one rendered by ember" \
+	"$(wc -l <<<"$KE")" 1
+h_ok "... a self-contained page of its stacks" \
+	bash -c 'grep -q "<!DOCTYPE html>" "$1" && ! grep -q "src=\"http" "$1" && grep -q "$2" "$1"' _ "$KE" \
+	"$(sed -n 2p "$H_RUN/src/${E%.gz}.txt" | awk '{print $1}' | awk -F';' '{print $NF}')"
 h_is "htmlblob decoded, gunzipped and stored next to the profile" \
 	"$(cat "$I_RAW/${E%.gz}.html")" "<html>perfspect</html>"
 h_is "dead letters" "$(i_count_dead)" 10
@@ -114,7 +118,7 @@ h_ok "reason: body too big for a job frame (receiver)" \
 h_is "status: done" "$(i_status counters.done)" 6
 h_is "status: dead-lettered" "$(i_status counters.dead_lettered)" 9
 h_is "status: adhoc/continuous/no_html" \
-	"$(i_status counters.adhoc)/$(i_status counters.continuous)/$(i_status counters.no_html)" "3/2/1"
+	"$(i_status counters.adhoc)/$(i_status counters.continuous)/$(i_status counters.no_html)" "4/2/0"
 h_is "status: workers" "$(i_status workers.1.state)" IDLE
 
 # zip bomb: 300 kB of zeros gunzip past a 200 kB cap -> poison
@@ -127,7 +131,7 @@ sum=$(md5sum <"$I_OBJ/$KA")
 i_send "$(i_msg "$A")"
 h_ok "queue drained again" i_wait_idle 20
 h_is "zip bomb dead-lettered" "$(h_sql "SELECT count(*) FROM ember_job_dead_letter WHERE reason LIKE 'gunzipped profile over 204800 bytes%'")" 1
-h_is "redelivery: still 3 rows" "$(i_count_rows)" 3
+h_is "redelivery: still 4 rows" "$(i_count_rows)" 4
 h_is "redelivery: the sample store counted nothing twice" \
 	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_profile p ON p.id = s.prof WHERE p.key = 'products/checkout/stacks/$C'")" 210
 ADM="$EMBER_BUILD/workers/ember-admin"
