@@ -57,10 +57,12 @@ h_ok "workers drained the queue" i_wait_idle 30
 
 h_req GET '/api/metrics/adhoc_flamegraphs?serviceName=checkout&startTime=2026-03-11T00:00:00Z&endTime=2026-03-12T00:00:00Z'
 h_is "list: status" "$H_STATUS" 200
-h_is "list: the two ad hoc hosts, newest first" "$(jq -c '[.[].hostname]' <<<"$H_BODY")" '["ip-10-0-1-6","ip-10-0-1-5"]'
-h_is "list: perf_events and not removed" "$(jq -c '[.[0].perf_events, .[0].removed]' <<<"$H_BODY")" '[["cycles","cache-misses"],false]'
-F1=$(jq -r '.[1].filename' <<<"$H_BODY")
-F2=$(jq -r '.[0].filename' <<<"$H_BODY")
+h_is "list: the ad hoc hosts, newest first (the one without HTML rendered by ember)" \
+	"$(jq -c '[.[].hostname]' <<<"$H_BODY")" '["ip-10-0-1-8","ip-10-0-1-6","ip-10-0-1-5"]'
+h_is "list: perf_events and not removed" "$(jq -c '[.[1].perf_events, .[1].removed]' <<<"$H_BODY")" '[["cycles","cache-misses"],false]'
+F1=$(jq -r '.[2].filename' <<<"$H_BODY")
+F2=$(jq -r '.[1].filename' <<<"$H_BODY")
+F4=$(jq -r '.[0].filename' <<<"$H_BODY")
 h_ok "list: file name from the raw upload name" grep -q '^2026-03-11T10:00:01_[0-9a-f]\{32\}_ip-10-0-1-5_adhoc_flamegraph.html$' <<<"$F1"
 for n in 1 2; do
 	f=F$n
@@ -68,10 +70,14 @@ for n in 1 2; do
 	h_is "content $n: status" "$H_STATUS" 200
 	h_ok "content $n: the agent's HTML, byte for byte" cmp -s <(jq -j .content <<<"$H_BODY") <(html_of "$n")
 done
+h_req GET "/api/metrics/adhoc_flamegraph_content?serviceName=checkout&filename=$F4&format=html"
+h_is "content 4: ember's own page for the profile without HTML" "$H_STATUS" 200
+h_ok "content 4: self-contained (no script or style from elsewhere)" \
+	bash -c '! grep -Eq "(src|href)=\"?https?:" <<<"$1" && grep -q "<canvas" <<<"$1"' _ "$H_BODY"
 h_is "continuous: object, no row" \
 	"$(find "$I_OBJ/products" -name '*_ip-10-0-1-7_continuous_flamegraph.html' | wc -l)/$(h_sql "SELECT count(*) FROM AdhocFlamegraphMetadata WHERE hostname = 'ip-10-0-1-7'")" "1/0"
-h_is "status: 4 done (2 adhoc, 1 continuous, 1 without HTML)" \
-	"$(i_status counters.done) $(i_status counters.adhoc) $(i_status counters.continuous) $(i_status counters.no_html)" "4 2 1 1"
+h_is "status: 4 done (3 adhoc, one of them rendered, 1 continuous)" \
+	"$(i_status counters.done) $(i_status counters.adhoc) $(i_status counters.continuous) $(i_status counters.no_html)" "4 3 1 0"
 h_is "no dead letters" "$(i_count_dead)" 0
 i_stop
 h_is "SIGTERM exits 0" "$I_RC" 0
