@@ -155,6 +155,9 @@ static const struct cfg_opt cfg_opts[] = {
 	U("fcgi.list_limit", fcgi.list_limit, "500", 0, 1, UMAX),
 	U("fcgi.list_max", fcgi.list_max, "5000", 0, 1, UMAX),
 	U("fcgi.active_window", fcgi.active_window, "600", 0, 1, UMAX),
+	U("fcgi.respawn_min", fcgi.respawn_min, "1", 0, 0, 3600),
+	U("fcgi.respawn_max", fcgi.respawn_max, "30", 0, 1, 86400),
+	U("fcgi.shutdown_timeout", fcgi.shutdown_timeout, "10", 0, 1, 86400),
 
 	U("workers.count", workers.count, "2", 0, 1, 1024),
 	U("workers.job_timeout", workers.job_timeout, "120", 0, 1, 86400),
@@ -164,6 +167,7 @@ static const struct cfg_opt cfg_opts[] = {
 	S("workers.status_file", workers.status_file, "/run/ember/workers.json", 0),
 	U("workers.status_interval", workers.status_interval, "10", 0, 1, 86400),
 	U("workers.respawn_min", workers.respawn_min, "1", 0, 0, 3600),
+	U("workers.respawn_max", workers.respawn_max, "60", 0, 1, 86400),
 	U("workers.shutdown_timeout", workers.shutdown_timeout, "30", 0, 1, 86400),
 	U("workers.retry_base", workers.retry_base, "5", 0, 1, 86400),
 	U("workers.retry_max", workers.retry_max, "300", 0, 1, 86400),

@@ -102,6 +102,9 @@ struct cfg_fcgi {
 	unsigned list_limit;	/* default page size of the ad hoc list, 500 */
 	unsigned list_max;	/* largest page, 5000 */
 	unsigned active_window;	/* seconds a heartbeat keeps a host active, 600 */
+	unsigned respawn_min;	/* prefork: quicker deaths back off, s, default 1 */
+	unsigned respawn_max;	/* prefork: largest back-off, s, default 30 */
+	unsigned shutdown_timeout;	/* prefork: SIGTERM to SIGKILL, s, default 10 */
 };
 
 struct cfg_workers {
@@ -113,6 +116,7 @@ struct cfg_workers {
 	char *status_file;	/* machine-readable status, default /run/ember/workers.json */
 	unsigned status_interval;	/* seconds between log lines/status, default 10 */
 	unsigned respawn_min;	/* seconds, default 1 */
+	unsigned respawn_max;	/* largest respawn back-off, s, default 60 */
 	unsigned shutdown_timeout;	/* seconds, default 30 */
 	unsigned retry_base;	/* first retry delay seconds, default 5 */
 	unsigned retry_max;	/* cap on retry delay seconds, default 300 */

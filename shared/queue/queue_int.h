@@ -32,6 +32,7 @@ struct queue_backend {
 struct queue {
 	const struct queue_backend *be;
 	void *ctx;
+	bool (*cancelled)(void);	/* queue_set_cancel(), NULL = never */
 	char err[512];
 };
 

@@ -280,9 +280,11 @@ pgq_receive(struct queue *q, size_t max, unsigned wait_s, unsigned visibility_s,
 		if (rc != E_OK || *n > 0 || wait_s == 0)
 			return rc;
 		left = deadline - utc_mono_ms();
-		if (left <= 0)
+		if (left <= 0 || (q->cancelled && q->cancelled()))
 			return E_OK;
 		pgq_wait(q, (int)(left < PGQ_SLICE_MS ? left : PGQ_SLICE_MS));
+		if (q->cancelled && q->cancelled())
+			return E_OK;
 	}
 }
 

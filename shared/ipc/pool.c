@@ -44,6 +44,7 @@ slot_clear(struct pool_slot *s)
 	s->kill_why = NULL;
 	s->kill_sent = false;
 	s->stop_sent = false;
+	s->retired = false;
 }
 
 /* Allocate and initialise the slots. */
@@ -217,6 +218,14 @@ pool_kill(struct pool *p, size_t i, const char *why)
 		s->kill_why = why;
 }
 
+/* Mark a planned exit. */
+void
+pool_retired(struct pool *p, size_t i)
+{
+	if (i < p->cfg.n && p->slots[i].state != POOL_DEAD)
+		p->slots[i].retired = true;
+}
+
 /* Look a pid up. */
 ssize_t
 pool_find_pid(const struct pool *p, pid_t pid)
@@ -237,12 +246,14 @@ pool_exited(struct pool *p, size_t i, int64_t now, const char **why)
 {
 	struct pool_slot *s = &p->slots[i];
 	uint64_t job = s->job;
-	bool asked = s->stop_sent;
+	bool asked = s->stop_sent || s->retired;
 
 	if (why)
 		*why = s->kill_sent ? s->kill_why : NULL;
 	if (!asked)
 		p->deaths++;
+	if (s->retired)
+		s->quick_deaths = 0;
 	if (!asked && now - s->spawned_at <
 	    (p->cfg.respawn_min > 0 ? p->cfg.respawn_min : 1000)) {
 		slot_backoff(p, s, now);
