@@ -38,7 +38,7 @@
 #include "log.h"
 #include "route.h"
 #include "rql.h"
-#include "s3.h"
+#include "pct.h"
 #include "store.h"
 #include "utc.h"
 
@@ -370,7 +370,7 @@ send_html_file(struct req *r, struct app *app, struct store *st,
 	 * but the unreserved ones and '/', or a key holding "%41" would name
 	 * another file (and a control byte would end the header).
 	 */
-	if (s3_uri_encode(&enc, path.data, path.len, true))
+	if (pct_encode(&enc, path.data, path.len, true))
 		abort();
 	*done = true;
 	html_headers(r, name);

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "http.h"
 #include "mem.h"
+#include "pct.h"
 #include "s3.h"
 
 #define S3_EMPTY_SHA256 \
@@ -118,32 +119,6 @@ s3_errmsg(const struct s3 *s)
 	return s->err;
 }
 
-/* Percent-encode per RFC 3986. */
-int
-s3_uri_encode(struct buf *out, const char *s, size_t len, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-	int rc;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == '-' || c == '.' ||
-			c == '_' || c == '~' || (keep_slash && c == '/')) {
-			rc = buf_addch(out, (char)c);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			rc = buf_add(out, e, 3);
-		}
-		if (rc != E_OK)
-			return rc;
-	}
-	return E_OK;
-}
-
 /* Append the bucket's base URL (no trailing '/'). */
 static int
 s3_bucket_url(const struct s3 *s, struct buf *out)
@@ -166,7 +141,7 @@ s3_object_url(const struct s3 *s, const char *key, struct buf *out)
 	if ((rc = s3_bucket_url(s, out)) != E_OK ||
 		(rc = buf_addch(out, '/')) != E_OK)
 		return rc;
-	return s3_uri_encode(out, key, strlen(key), true);
+	return pct_encode(out, key, strlen(key), true);
 }
 
 /* The ListObjectsV2 URL: keys in byte order, every value encoded. */
@@ -185,13 +160,13 @@ s3_list_url(const struct s3 *s, const char *prefix, const char *token,
 		return rc;
 	if (token) {
 		if ((rc = buf_addstr(out, "continuation-token=")) != E_OK ||
-			(rc = s3_uri_encode(out, token, strlen(token), false)) != E_OK ||
+			(rc = pct_encode(out, token, strlen(token), false)) != E_OK ||
 			(rc = buf_addch(out, '&')) != E_OK)
 			return rc;
 	}
 	if ((rc = buf_addf(out, "list-type=2&max-keys=%zu&prefix=", max)) != E_OK)
 		return rc;
-	return s3_uri_encode(out, prefix ? prefix : "", prefix ? strlen(prefix) : 0,
+	return pct_encode(out, prefix ? prefix : "", prefix ? strlen(prefix) : 0,
 		false);
 }
 
@@ -307,9 +282,24 @@ s3_xml_next(const char *xml, size_t len, size_t *pos, const char *tag,
 	return true;
 }
 
+/* Free a page's contents. */
+void
+s3_list_page_release(struct s3_list_page *page)
+{
+	size_t i;
+
+	for (i = 0; i < page->n; i++)
+		free(page->keys[i]);
+	free(page->keys);
+	free(page->next_token);
+	page->keys = NULL;
+	page->n = 0;
+	page->next_token = NULL;
+}
+
 /* Parse a ListObjectsV2 answer. */
 int
-s3_parse_list(const char *xml, size_t len, struct store_list_page *page)
+s3_parse_list(const char *xml, size_t len, struct s3_list_page *page)
 {
 	size_t pos = 0;
 	size_t cap = 0;
@@ -336,7 +326,7 @@ s3_parse_list(const char *xml, size_t len, struct store_list_page *page)
 	if (truncated) {
 		if (!s3_xml_next(xml, len, &pos, "NextContinuationToken", &t, &tl) ||
 			tl == 0) {
-			store_list_page_release(page);
+			s3_list_page_release(page);
 			return E_PROTO;
 		}
 		page->next_token = s3_xml_unescape(t, tl);
@@ -481,7 +471,7 @@ s3_value_ok(const char *s)
  * lines[] pointing into it.
  */
 static int
-s3_build_headers(struct s3 *s, const char *sha, const struct store_put_opts *o,
+s3_build_headers(struct s3 *s, const char *sha, const struct s3_put_opts *o,
 	struct buf *hb, const char **lines)
 {
 	size_t offs[S3_MAX_HEADERS];
@@ -554,7 +544,7 @@ s3_result(struct s3 *s, int rc, const struct http_req *req,
 /* Upload from memory or a FILE (exactly one of data / in). */
 static int
 s3_put_any(struct s3 *s, const char *key, const void *data, size_t len,
-	FILE *in, uint64_t flen, const struct store_put_opts *opts)
+	FILE *in, uint64_t flen, const struct s3_put_opts *opts)
 {
 	struct buf url = BUF_INIT(0);
 	struct buf hb = BUF_INIT(0);
@@ -597,7 +587,7 @@ out:
 /* PUT from memory. */
 int
 s3_put(struct s3 *s, const char *key, const void *data, size_t len,
-	const struct store_put_opts *opts)
+	const struct s3_put_opts *opts)
 {
 	return s3_put_any(s, key, data ? data : "", len, NULL, 0, opts);
 }
@@ -605,7 +595,7 @@ s3_put(struct s3 *s, const char *key, const void *data, size_t len,
 /* PUT from a FILE; a non-seekable one is spooled to a temporary file. */
 int
 s3_put_file(struct s3 *s, const char *key, FILE *in, uint64_t len,
-	const struct store_put_opts *opts)
+	const struct s3_put_opts *opts)
 {
 	FILE *tmp = NULL;
 	char blk[65536];
@@ -724,7 +714,7 @@ s3_http_date(const char *s)
 
 /* HEAD an object. */
 int
-s3_head(struct s3 *s, const char *key, struct store_info *info)
+s3_head(struct s3 *s, const char *key, struct s3_info *info)
 {
 	struct http_resp resp;
 	char v[128];
@@ -767,7 +757,7 @@ s3_delete(struct s3 *s, const char *key)
 /* One ListObjectsV2 page. */
 int
 s3_list(struct s3 *s, const char *prefix, const char *token, size_t max,
-	struct store_list_page *page)
+	struct s3_list_page *page)
 {
 	struct buf url = BUF_INIT(0);
 	const char *lines[3];

@@ -307,11 +307,11 @@ sqs_attr_u64(json_t *attrs, const char *name)
 
 /* Parse a ReceiveMessage answer. */
 int
-sqs_parse_messages(json_t *resp, struct arena *a, struct queue_msg **msgs,
+sqs_parse_messages(json_t *resp, struct arena *a, struct sqs_msg **msgs,
 	size_t *n)
 {
 	json_t *arr = json_object_get(resp, "Messages");
-	struct queue_msg *m;
+	struct sqs_msg *m;
 	size_t i;
 
 	*msgs = NULL;

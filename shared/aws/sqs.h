@@ -22,9 +22,18 @@
 
 #include "arena.h"
 #include "cfg.h"
-#include "queue.h"
 
 struct sqs;
+
+/* One received message (strings from the caller's arena). */
+struct sqs_msg {
+	char *id;		/* MessageId ("" if absent) */
+	char *receipt;		/* ReceiptHandle */
+	char *body;		/* NUL-terminated */
+	size_t body_len;
+	unsigned receive_count;	/* ApproximateReceiveCount */
+	int64_t sent_at;	/* SentTimestamp in unix seconds (0 if absent) */
+};
 
 MUST_CHECK int sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err,
 	size_t errlen);
@@ -52,6 +61,6 @@ int sqs_status_err(long status, const char *code);
  * without a receipt or a body are E_PROTO.
  */
 MUST_CHECK int sqs_parse_messages(json_t *resp, struct arena *a,
-	struct queue_msg **msgs, size_t *n);
+	struct sqs_msg **msgs, size_t *n);
 
 #endif

@@ -9,9 +9,9 @@
  * the producer sent.  A redrive policy on the main queue is still worth
  * configuring as a backstop for consumers that crash before deciding.
  *
- * Without sqs.dlq_url, dead letters go to the PostgreSQL table of the pg
- * backend (ember_job_dead_letter, queue = queue.name; the connection is
- * opened on first use) and the admin operations work on that table;
+ * Without sqs.dlq_url, dead letters go to the dead-letter store (dlq.h:
+ * the PostgreSQL table, rows of queue = queue.name; the connection is
+ * opened on first use) and the admin operations work on that store;
  * replay sends the body back to SQS.
  *
  * Administration of the DLQ works within SQS's limits: listing receives
@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "dlq.h"
 #include "err.h"
 #include "mem.h"
 #include "queue_int.h"
@@ -41,44 +42,41 @@ struct queue_sqs {
 	char *dlq;		/* NULL when not configured */
 	char *name;		/* queue.name, for the pg dead-letter table */
 	struct cfg_db db;	/* own copy; host NULL = no database given */
-	struct queue *pgdead;	/* pg backend for dead letters, opened lazily */
+	struct dlq *dead;	/* dead-letter store, opened lazily */
 };
 
-/* The pg dead-letter store, opened on first use; NULL with q->err set. */
-static struct queue *
-sqsq_pgdead(struct queue *q)
+/* The dead-letter store, opened on first use; NULL with q->err set. */
+static struct dlq *
+sqsq_dlq(struct queue *q)
 {
 	struct queue_sqs *s = q->ctx;
-	struct cfg_queue qc;
 	char err[256];
 	int rc;
 
-	if (s->pgdead)
-		return s->pgdead;
+	if (s->dead)
+		return s->dead;
 	if (!s->db.host) {
 		queue_seterr(q, "queue sqs: neither sqs.dlq_url nor a database for "
 			"dead letters");
 		return NULL;
 	}
-	memset(&qc, 0, sizeof(qc));
-	qc.backend = CFG_QUEUE_PG;
-	qc.name = s->name;
-	rc = queue_open(&qc, &s->db, &s->pgdead, err, sizeof(err));
+	rc = dlq_pg_open(&s->db, s->name && *s->name ? s->name : "indexer",
+		&s->dead, err, sizeof(err));
 	if (rc != E_OK) {
 		queue_seterr(q, "queue sqs: dead-letter table: %s", err);
-		s->pgdead = NULL;
+		s->dead = NULL;
 	}
-	return s->pgdead;
+	return s->dead;
 }
 
-/* Copy the inner pg queue's error text on failure. */
+/* Copy the dead-letter store's error text on failure. */
 static int
-sqsq_pg_rc(struct queue *q, int rc)
+sqsq_dlq_rc(struct queue *q, int rc)
 {
 	struct queue_sqs *s = q->ctx;
 
-	if (rc != E_OK && s->pgdead)
-		queue_seterr(q, "%s", queue_errmsg(s->pgdead));
+	if (rc != E_OK && s->dead)
+		queue_seterr(q, "%s", dlq_errmsg(s->dead));
 	return rc;
 }
 
@@ -172,17 +170,35 @@ sqsq_receive(struct queue *q, size_t max, unsigned wait_s,
 	size_t *n)
 {
 	struct queue_sqs *s = q->ctx;
+	struct sqs_msg *sm = NULL;
+	struct queue_msg *m;
 	json_t *resp = NULL;
+	size_t i;
 	int rc;
 
 	rc = sqsq_receive_raw(q, s->url, max, wait_s, (int)visibility_s, &resp);
 	if (rc != E_OK)
 		return rc;
-	rc = sqs_parse_messages(resp, a, msgs, n);
-	if (rc != E_OK)
-		queue_seterr(q, "queue sqs: malformed ReceiveMessage answer");
+	rc = sqs_parse_messages(resp, a, &sm, n);
 	json_decref(resp);
-	return rc;
+	if (rc != E_OK) {
+		queue_seterr(q, "queue sqs: malformed ReceiveMessage answer");
+		return rc;
+	}
+	*msgs = NULL;
+	if (*n == 0)
+		return E_OK;
+	m = arena_zalloc(a, *n * sizeof(*m));
+	for (i = 0; i < *n; i++) {
+		m[i].id = sm[i].id;
+		m[i].receipt = sm[i].receipt;
+		m[i].body = sm[i].body;
+		m[i].body_len = sm[i].body_len;
+		m[i].receive_count = sm[i].receive_count;
+		m[i].sent_at = sm[i].sent_at;
+	}
+	*msgs = m;
+	return E_OK;
 }
 
 /* DeleteMessage on url. */
@@ -294,11 +310,11 @@ sqsq_dead_letter(struct queue *q, const struct queue_msg *m, const char *reason)
 	int rc;
 
 	if (!s->dlq) {
-		struct queue *pg = sqsq_pgdead(q);
+		struct dlq *d = sqsq_dlq(q);
 
-		if (!pg)
+		if (!d)
 			return E_DB;
-		rc = sqsq_pg_rc(q, queue_pg_dead_insert(pg, m, reason));
+		rc = sqsq_dlq_rc(q, dlq_insert(d, m, reason));
 		if (rc != E_OK)
 			return rc;
 		return sqsq_delete_on(q, s->url, m->receipt);
@@ -359,11 +375,11 @@ sqsq_stats(struct queue *q, struct queue_stats *st)
 	if (s->dlq && (rc = sqsq_count(q, s->dlq, "ApproximateNumberOfMessages",
 		&st->dead)) != E_OK)
 		return rc;
-	if (!s->dlq && sqsq_pgdead(q)) {
-		struct queue_stats ps;
+	if (!s->dlq && sqsq_dlq(q)) {
+		int64_t dead;
 
-		if (queue_stats(s->pgdead, &ps) == E_OK)
-			st->dead = ps.dead;
+		if (dlq_count(s->dead, &dead) == E_OK)
+			st->dead = dead;
 	}
 	st->oldest_age = -1;
 	return E_OK;
@@ -391,9 +407,9 @@ sqsq_dead_list(struct queue *q, size_t max, struct arena *a,
 	int rc = E_OK;
 
 	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
+		if (!sqsq_dlq(q))
 			return E_DB;
-		return sqsq_pg_rc(q, queue_dead_list(s->pgdead, max, a, items, n));
+		return sqsq_dlq_rc(q, dlq_list(s->dead, max, a, items, n));
 	}
 	d = arena_zalloc(a, max * sizeof(*d));
 	for (rounds = 0; got < max && rounds < SQSQ_SEARCH_ROUNDS; rounds++) {
@@ -505,13 +521,13 @@ sqsq_dead_replay(struct queue *q, const char *id)
 	int rc;
 
 	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
+		if (!sqsq_dlq(q))
 			return E_DB;
-		rc = sqsq_pg_rc(q, queue_pg_dead_body(s->pgdead, id, &body));
+		rc = sqsq_dlq_rc(q, dlq_body(s->dead, id, &body));
 		if (rc == E_OK)
 			rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
 		if (rc == E_OK)
-			rc = sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
+			rc = sqsq_dlq_rc(q, dlq_purge(s->dead, id));
 		free(body);
 		return rc;
 	}
@@ -537,9 +553,9 @@ sqsq_dead_purge(struct queue *q, const char *id)
 	int rc;
 
 	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
+		if (!sqsq_dlq(q))
 			return E_DB;
-		return sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
+		return sqsq_dlq_rc(q, dlq_purge(s->dead, id));
 	}
 	if (!id)
 		return sqsq_call(q, "PurgeQueue",
@@ -560,7 +576,7 @@ sqsq_free(void *ctx)
 
 	if (!s)
 		return;
-	queue_free(s->pgdead);
+	dlq_free(s->dead);
 	sqs_free(s->sqs);
 	free(s->url);
 	free(s->dlq);
