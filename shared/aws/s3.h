@@ -65,7 +65,10 @@ MUST_CHECK int s3_object_url(const struct s3 *s, const char *key,
 /* The ListObjectsV2 URL with a canonical query (token NULL = first page). */
 MUST_CHECK int s3_list_url(const struct s3 *s, const char *prefix,
 	const char *token, size_t max, struct buf *out);
-/* Parse a ListBucketResult into page (keys and next token); E_PROTO if malformed. */
+/*
+ * Parse a ListBucketResult into page (keys and next token; s3_xml.c, with
+ * expat); E_PROTO if malformed, or truncated without a token.
+ */
 MUST_CHECK int s3_parse_list(const char *xml, size_t len,
 	struct s3_list_page *page);
 /* Extract <Code> and <Message> from an S3 error body ("" when absent). */
@@ -73,8 +76,6 @@ void s3_parse_error(const char *xml, size_t len, char *code, size_t codelen,
 	char *msg, size_t msglen);
 /* Map an HTTP status and S3 error code to an enum err. */
 int s3_status_err(long status, const char *code);
-/* Decode XML character references and the five entities of s[0..len). */
-char *s3_xml_unescape(const char *s, size_t len);
 
 /* --- requests --- */
 

@@ -163,16 +163,36 @@ test_parse_error_and_status(void **state)
 	assert_int_equal(s3_status_err(412, ""), E_CONFLICT);
 }
 
+/* Entities and character references come decoded; bad XML is refused. */
 static void
 test_xml_unescape(void **state)
 {
-	char *s = s3_xml_unescape("a&quot;b&apos;&#65;&#x42;&bogus;&#0;&", 37);
+	static const char refs[] =
+		"<ListBucketResult><Contents><Key>a&quot;b&apos;&#65;&#x42;"
+		"&#x1F600;</Key></Contents></ListBucketResult>";
+	static const char bogus[] =
+		"<ListBucketResult><Contents><Key>a&bogus;</Key></Contents>"
+		"</ListBucketResult>";
+	static const char doctype[] =
+		"<!DOCTYPE ListBucketResult [<!ENTITY a \"aaaa\">]>"
+		"<ListBucketResult><Contents><Key>&a;</Key></Contents>"
+		"</ListBucketResult>";
+	static const char nested[] =
+		"<ListBucketResult><Key>top</Key><Contents><Key>k</Key>"
+		"<Owner><Key>deep</Key></Owner></Contents></ListBucketResult>";
+	struct s3_list_page p;
 
-	assert_string_equal(s, "a\"b'AB&bogus;&#0;&");
-	free(s);
-	s = s3_xml_unescape("&#x1F600;", 9);
-	assert_string_equal(s, "\xf0\x9f\x98\x80");
-	free(s);
+	assert_int_equal(s3_parse_list(refs, strlen(refs), &p), E_OK);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.keys[0], "a\"b'AB\xf0\x9f\x98\x80");
+	s3_list_page_release(&p);
+	assert_int_equal(s3_parse_list(bogus, strlen(bogus), &p), E_PROTO);
+	assert_int_equal(s3_parse_list(doctype, strlen(doctype), &p), E_PROTO);
+	/* only ListBucketResult/Contents/Key counts */
+	assert_int_equal(s3_parse_list(nested, strlen(nested), &p), E_OK);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.keys[0], "k");
+	s3_list_page_release(&p);
 }
 
 int
