@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "jobflow.h"
 #include "log.h"
 #include "poller.h"
 #include "report.h"
@@ -61,7 +62,6 @@
 #include "utc.h"
 #include "worker.h"
 
-#define FETCH_GRACE_S 120	/* a FETCH may take wait + this before a kill */
 #define READY_TIMEOUT_MS 60000	/* time a child has to connect and say READY */
 
 static const char *const role_names[SUP_NROLES] = {
@@ -107,36 +107,6 @@ apply_log(const struct cfg *cfg)
 	if (log_open(cfg->log.file) != E_OK)
 		log_errno("cannot open log file \"%s\", using stderr",
 			cfg->log.file);
-}
-
-/* Send the ACKs the acker's socket takes now. */
-static void
-flush_acks(struct sup *s)
-{
-	struct pool_slot *a = &s->pools[SUP_ACKER].slots[0];
-	int rc;
-
-	if (a->state != POOL_IDLE || a->fd < 0)
-		return;
-	rc = outbox_flush(&s->out, a->fd);
-	if (rc) {
-		log_warn("acker channel: %s", err_str(rc));
-		pool_kill(&s->pools[SUP_ACKER], 0, "channel failed");
-	}
-}
-
-/* Send the decision for job j to the acker and forget j. */
-static void
-finish_job(struct sup *s, struct dispatch_job *j,
-	const struct dispatch_decision *dec)
-{
-	struct msg ack;
-
-	dispatch_ack_msg(j, dec, &ack);
-	if (outbox_add(&s->out, &ack) != E_OK)
-		log_error("msg=%s: ACK does not encode, dropping it "
-			"(the message will be received again)", ack.mid);
-	dispatch_remove(&s->d, j);
 }
 
 /* Close every supervisor-side channel (in a new child). */
@@ -281,238 +251,11 @@ on_exit_status(struct sup *s, pid_t pid, int status, int64_t now)
 				"%s[%ld] slot %zd %s%s%s%s", sup_role_name(r),
 				(long)pid, i, text, why ? " after: " : "",
 				why ? why : "", again);
-		if (job && r == SUP_WORKER) {
-			struct dispatch_job *j = dispatch_find(&s->d, job);
-			struct dispatch_decision dec;
-			char reason[256];
-			bool timeout = why && strcmp(why,
-				"job deadline passed") == 0;
-
-			if (!j)
-				return;
-			if (timeout)
-				snprintf(reason, sizeof(reason), "job deadline "
-					"of %u s passed, worker killed",
-					s->cfg.workers.job_timeout);
-			else if (why)
-				snprintf(reason, sizeof(reason),
-					"worker killed during the job (%s)",
-					why);
-			else
-				snprintf(reason, sizeof(reason),
-					"worker %s during the job", text);
-			dispatch_lost(&s->d, j, reason, timeout, &dec);
-			finish_job(s, j, &dec);
-		}
+		if (job && r == SUP_WORKER)
+			jobflow_lost(s, job, why, text);
 		return;
 	}
 	log_debug("unknown child %ld %s", (long)pid, text);
-}
-
-/* Give every pending (unassigned) job back to the queue. */
-static void
-return_pending(struct sup *s)
-{
-	struct dispatch_job *j;
-	struct dispatch_decision dec;
-
-	while ((j = dispatch_pending(&s->d)) != NULL) {
-		dispatch_return(&s->d, j, &dec);
-		finish_job(s, j, &dec);
-	}
-}
-
-/* A message from a worker. */
-static void
-on_worker_msg(struct sup *s, size_t i, const struct msg *m, int64_t now)
-{
-	struct pool *p = &s->pools[SUP_WORKER];
-	struct dispatch_job *j;
-	struct dispatch_decision dec;
-
-	switch (m->type) {
-	case PROTO_READY:
-		if (pool_ready(p, i, now) != E_OK)
-			pool_kill(p, i, "unexpected READY");
-		return;
-	case PROTO_DONE:
-		j = dispatch_find(&s->d, m->id);
-		if (!j || pool_done(p, i, m->id, now) != E_OK) {
-			pool_kill(p, i, "DONE for a job it does not hold");
-			return;
-		}
-		dispatch_answer(&s->d, j, m, &dec);
-		log_debug("job=%llu msg=%s %s in %lld ms",
-			(unsigned long long)j->id, j->mid,
-			dec.op == PROTO_OP_DELETE ? "done" :
-			dec.op == PROTO_OP_RETRY ? "retry" : "dead",
-			(long long)m->ms);
-		finish_job(s, j, &dec);
-		return;
-	default:
-		pool_kill(p, i, "unexpected message type");
-		return;
-	}
-}
-
-/* A message from the receiver. */
-static void
-on_receiver_msg(struct sup *s, const struct msg *m, int64_t now)
-{
-	struct pool *p = &s->pools[SUP_RECEIVER];
-	struct dispatch_job *j;
-	struct dispatch_decision dec;
-	bool dead;
-
-	switch (m->type) {
-	case PROTO_READY:
-		if (pool_ready(p, 0, now) != E_OK)
-			pool_kill(p, 0, "unexpected READY");
-		return;
-	case PROTO_MSG:
-		j = dispatch_intake(&s->d, m, now, &dec, &dead);
-		if (dead) {
-			log_warn("msg=%s: %s", j->mid, dec.why);
-			finish_job(s, j, &dec);
-		} else if (s->draining) {
-			dispatch_return(&s->d, j, &dec);
-			finish_job(s, j, &dec);
-		}
-		return;
-	case PROTO_FETCHED:
-		if (pool_done(p, 0, m->id, now) != E_OK)
-			pool_kill(p, 0, "FETCHED without FETCH");
-		return;
-	case PROTO_STATS:
-		s->qstats = *m;
-		s->qstats.why = NULL;
-		s->have_qstats = m->err == E_OK;
-		return;
-	default:
-		pool_kill(p, 0, "unexpected message type");
-		return;
-	}
-}
-
-/* A message from the acker (only READY is expected). */
-static void
-on_acker_msg(struct sup *s, const struct msg *m, int64_t now)
-{
-	struct pool *p = &s->pools[SUP_ACKER];
-
-	if (m->type != PROTO_READY || pool_ready(p, 0, now) != E_OK)
-		pool_kill(p, 0, "unexpected message");
-}
-
-/* Read every message waiting on one child's channel. */
-static void
-read_channel(struct sup *s, enum sup_role r, size_t i, struct arena *a,
-	int64_t now)
-{
-	struct pool *p = &s->pools[r];
-	struct msg m;
-	int rc;
-
-	for (;;) {
-		struct pool_slot *sl = &p->slots[i];
-
-		if (sl->fd < 0)
-			return;
-		if (sl->kill_sent) {
-			/* Being killed: whatever it says no longer counts. */
-			close(sl->fd);
-			sl->fd = -1;
-			return;
-		}
-		arena_reset(a);
-		rc = chan_recv_msg(sl->fd, a, &m, CHAN_NOWAIT);
-		if (rc == E_TIMEOUT)
-			return;
-		if (rc == E_STOP || rc == E_IO) {
-			/* The child is going away; SIGCHLD follows. */
-			close(sl->fd);
-			sl->fd = -1;
-			return;
-		}
-		if (rc == E_PROTO) {
-			s->proto_errors++;
-			log_error("%s[%ld] slot %zu sent a corrupt message",
-				sup_role_name(r), (long)sl->pid, i);
-			pool_kill(p, i, "corrupt message");
-			return;
-		}
-		if (r == SUP_WORKER)
-			on_worker_msg(s, i, &m, now);
-		else if (r == SUP_RECEIVER)
-			on_receiver_msg(s, &m, now);
-		else
-			on_acker_msg(s, &m, now);
-	}
-}
-
-/* Hand pending jobs to idle workers. */
-static void
-assign_jobs(struct sup *s, int64_t now)
-{
-	struct pool *p = &s->pools[SUP_WORKER];
-	struct dispatch_job *j;
-	ssize_t i;
-
-	while ((j = dispatch_pending(&s->d)) != NULL &&
-	    (i = pool_idle(p)) >= 0) {
-		int64_t deadline = now +
-			(int64_t)s->cfg.workers.job_timeout * 1000;
-		struct msg m = {
-			.type = PROTO_JOB, .id = j->id, .mid = j->mid,
-			.rcpt = j->rcpt, .body = j->body,
-			.body_len = j->body_len, .rc = j->rc, .sent = j->sent,
-			.deadline = deadline,
-		};
-		int rc = chan_send_msg(p->slots[i].fd, &m, CHAN_NOWAIT);
-
-		if (rc) {
-			log_warn("worker[%ld] slot %zd: cannot send job: %s",
-				(long)p->slots[i].pid, i, err_str(rc));
-			pool_kill(p, (size_t)i, "cannot send job");
-			continue;
-		}
-		if (pool_assign(p, (size_t)i, j->id, deadline, now) != E_OK)
-			ASSERT(!"idle slot refused a job");
-		j->slot = i;
-	}
-}
-
-/* Ask the receiver for as many messages as idle workers can start. */
-static void
-request_fetch(struct sup *s, int64_t now)
-{
-	struct pool *rp = &s->pools[SUP_RECEIVER];
-	size_t idle = pool_count(&s->pools[SUP_WORKER], POOL_IDLE);
-	size_t pending = dispatch_npending(&s->d), want = 0;
-	bool stats_due;
-	struct msg m = { .type = PROTO_FETCH };
-
-	if (s->draining || rp->slots[0].state != POOL_IDLE)
-		return;
-	if (idle > pending)
-		want = idle - pending;
-	if (want > s->cfg.queue.batch)
-		want = s->cfg.queue.batch;
-	if (want > 10)
-		want = 10;
-	stats_due = now >= s->next_stats;
-	if (want == 0 && !stats_due)
-		return;
-	s->next_stats = now + (int64_t)s->cfg.workers.status_interval * 1000;
-	m.id = ++s->fetch_seq;
-	m.n = (int64_t)want;
-	if (chan_send_msg(rp->slots[0].fd, &m, CHAN_NOWAIT) != E_OK) {
-		pool_kill(rp, 0, "cannot send FETCH");
-		return;
-	}
-	if (pool_assign(rp, 0, m.id, now + ((int64_t)s->cfg.queue.wait +
-	    FETCH_GRACE_S) * 1000, now) != E_OK)
-		ASSERT(!"idle receiver refused a fetch");
 }
 
 /* Begin draining (first SIGTERM / SIGINT). */
@@ -527,7 +270,7 @@ start_drain(struct sup *s, const char *sig, pid_t from, int64_t now)
 	s->drain_started = now;
 	pool_stop(&s->pools[SUP_RECEIVER], now);
 	pool_stop(&s->pools[SUP_WORKER], now);
-	return_pending(s);
+	jobflow_return_pending(s);
 }
 
 /* Load the configuration again and swap it in if valid (SIGHUP). */
@@ -674,9 +417,9 @@ sup_run(struct sup *s)
 		}
 		drain_progress(s, now);
 		run_actions(s, now);
-		assign_jobs(s, now);
-		request_fetch(s, now);
-		flush_acks(s);
+		jobflow_assign(s, now);
+		jobflow_fetch(s, now);
+		jobflow_flush_acks(s);
 		if (s->draining && pool_stopped(&s->pools[SUP_WORKER]) &&
 		    pool_stopped(&s->pools[SUP_RECEIVER]) &&
 		    pool_stopped(&s->pools[SUP_ACKER]))
@@ -710,7 +453,7 @@ sup_run(struct sup *s)
 		now = utc_mono_ms();
 		for (k = 0; k < np; k++)
 			if (pfds[k].revents & (POLLIN | POLLHUP | POLLERR))
-				read_channel(s, who[k].r, who[k].i, &a, now);
+				jobflow_read_channel(s, who[k].r, who[k].i, &a, now);
 	}
 	arena_release(&a);
 	return code;

@@ -2,8 +2,10 @@
  * supervise.h - the ember-workers supervisor: its state and its loop.
  *
  * main.c loads the configuration and calls sup_init() / sup_run() /
- * sup_release(); report.c reads the state for the periodic log line and
- * the status file.  See supervise.c for the design.
+ * sup_release().  The loop (supervise.c) owns the children and the
+ * signals; jobflow.c moves jobs between the children; report.c reads the
+ * state for the periodic log line and the status file.  See supervise.c
+ * for the design.
  */
 #ifndef EMBER_SUPERVISE_H
 #define EMBER_SUPERVISE_H
