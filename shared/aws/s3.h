@@ -66,7 +66,7 @@ MUST_CHECK int s3_object_url(const struct s3 *s, const char *key,
 MUST_CHECK int s3_list_url(const struct s3 *s, const char *prefix,
 	const char *token, size_t max, struct buf *out);
 /*
- * Parse a ListBucketResult into page (keys and next token; s3_xml.c, with
+ * Parse a ListBucketResult into page (keys and next token; s3_parse.c, with
  * expat); E_PROTO if malformed, or truncated without a token.
  */
 MUST_CHECK int s3_parse_list(const char *xml, size_t len,
@@ -74,6 +74,8 @@ MUST_CHECK int s3_parse_list(const char *xml, size_t len,
 /* Extract <Code> and <Message> from an S3 error body ("" when absent). */
 void s3_parse_error(const char *xml, size_t len, char *code, size_t codelen,
 	char *msg, size_t msglen);
+/* Unix seconds of an RFC 1123 date ("Wed, 25 Nov 2026 09:00:00 GMT"), 0 if not one. */
+int64_t s3_http_date(const char *s);
 /* Map an HTTP status and S3 error code to an enum err. */
 int s3_status_err(long status, const char *code);
 

@@ -1,6 +1,7 @@
 /*
- * s3_xml.c - the two S3 answers we read as XML, parsed with expat:
- * ListObjectsV2 (ListBucketResult) and error bodies (Error).
+ * s3_parse.c - reading S3's answers (pure, no I/O): status codes, dates,
+ * and the two answers we read as XML, parsed with expat: ListObjectsV2
+ * (ListBucketResult) and error bodies (Error).
  *
  * A small stack of element names is kept so that only the elements we
  * want are collected, at their place in the tree:
@@ -19,6 +20,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <expat.h>
 
@@ -247,4 +249,72 @@ s3_parse_error(const char *xml, size_t len, char *code, size_t codelen,
 		snprintf(msg, msglen, "%s", x.msg);
 	free(x.code);
 	free(x.msg);
+}
+
+/* Free a page's contents. */
+void
+s3_list_page_release(struct s3_list_page *page)
+{
+	size_t i;
+
+	for (i = 0; i < page->n; i++)
+		free(page->keys[i]);
+	free(page->keys);
+	free(page->next_token);
+	page->keys = NULL;
+	page->n = 0;
+	page->next_token = NULL;
+}
+
+/* Map status + code to an error. */
+int
+s3_status_err(long status, const char *code)
+{
+	if (status >= 200 && status < 300)
+		return E_OK;
+	if (code && (strcmp(code, "SlowDown") == 0 ||
+		strstr(code, "Throttl") != NULL))
+		return E_THROTTLED;
+	switch (status) {
+	case 404:
+		return E_NOTFOUND;
+	case 401:
+		return E_AUTH;
+	case 403:
+		if (code && strcmp(code, "AccessDenied") == 0)
+			return E_FORBIDDEN;
+		return E_AUTH;
+	case 409:
+	case 412:
+		return E_CONFLICT;
+	case 413:
+		return E_TOOBIG;
+	case 429:
+		return E_THROTTLED;
+	case 400:
+		if (code && (strcmp(code, "AuthorizationHeaderMalformed") == 0 ||
+			strcmp(code, "InvalidToken") == 0 ||
+			strcmp(code, "ExpiredToken") == 0))
+			return E_AUTH;
+		return E_INVAL;
+	default:
+		break;
+	}
+	if (status >= 300 && status < 400)
+		return E_CONFIG;	/* wrong region / endpoint */
+	return E_HTTP;
+}
+
+/* Parse an RFC 1123 date ("Wed, 25 Nov 2026 09:00:00 GMT"). */
+int64_t
+s3_http_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	return (int64_t)timegm(&tm);
 }
