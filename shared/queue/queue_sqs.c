@@ -14,7 +14,7 @@
  * opened on first use) and the admin operations work on that store;
  * replay sends the body back to SQS.
  *
- * Administration of the DLQ works within SQS's limits: listing receives
+ * Administration of the DLQ (queue_sqs_dead.c) works within SQS's limits: listing receives
  * with a zero visibility timeout (messages stay available, and their
  * receive count grows), replay and purge of one id search the DLQ with
  * receives, and purge of all is PurgeQueue (at most once a minute).
@@ -31,22 +31,13 @@
 #include "err.h"
 #include "mem.h"
 #include "queue_int.h"
+#include "queue_sqs_int.h"
 #include "sqs.h"
 
-#define SQSQ_SEARCH_ROUNDS 20	/* receives spent looking for one DLQ id */
 #define SQSQ_REASON_MAX 4096
 
-struct queue_sqs {
-	struct sqs *sqs;
-	char *url;
-	char *dlq;		/* NULL when not configured */
-	char *name;		/* queue.name, for the pg dead-letter table */
-	struct cfg_db db;	/* own copy; host NULL = no database given */
-	struct dlq *dead;	/* dead-letter store, opened lazily */
-};
-
 /* The dead-letter store, opened on first use; NULL with q->err set. */
-static struct dlq *
+struct dlq *
 sqsq_dlq(struct queue *q)
 {
 	struct queue_sqs *s = q->ctx;
@@ -70,7 +61,7 @@ sqsq_dlq(struct queue *q)
 }
 
 /* Copy the dead-letter store's error text on failure. */
-static int
+int
 sqsq_dlq_rc(struct queue *q, int rc)
 {
 	struct queue_sqs *s = q->ctx;
@@ -81,7 +72,7 @@ sqsq_dlq_rc(struct queue *q, int rc)
 }
 
 /* Call and copy the client's error text on failure; takes ownership of req. */
-static int
+int
 sqsq_call(struct queue *q, const char *action, json_t *req, unsigned extra_ms,
 	json_t **resp)
 {
@@ -101,7 +92,7 @@ sqsq_call(struct queue *q, const char *action, json_t *req, unsigned extra_ms,
 }
 
 /* SendMessage to url with optional attributes (NULL = none; stolen). */
-static int
+int
 sqsq_send_to(struct queue *q, const char *url, const char *body, size_t len,
 	json_t *attrs, char **id_out)
 {
@@ -145,7 +136,7 @@ sqsq_send(struct queue *q, const char *body, size_t len, char **id_out)
 }
 
 /* ReceiveMessage on url; *resp is the raw answer. */
-static int
+int
 sqsq_receive_raw(struct queue *q, const char *url, size_t max, unsigned wait_s,
 	int visibility_s, json_t **resp)
 {
@@ -202,7 +193,7 @@ sqsq_receive(struct queue *q, size_t max, unsigned wait_s,
 }
 
 /* DeleteMessage on url. */
-static int
+int
 sqsq_delete_on(struct queue *q, const char *url, const char *receipt)
 {
 	return sqsq_call(q, "DeleteMessage",
@@ -383,189 +374,6 @@ sqsq_stats(struct queue *q, struct queue_stats *st)
 	}
 	st->oldest_age = -1;
 	return E_OK;
-}
-
-/* The StringValue of a message attribute, or def. */
-static const char *
-sqsq_msg_attr(json_t *msg, const char *name, const char *def)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(
-		json_object_get(msg, "MessageAttributes"), name), "StringValue"));
-
-	return v ? v : def;
-}
-
-/* List DLQ messages with a zero visibility timeout. */
-static int
-sqsq_dead_list(struct queue *q, size_t max, struct arena *a,
-	struct queue_dead **items, size_t *n)
-{
-	struct queue_sqs *s = q->ctx;
-	struct queue_dead *d;
-	size_t got = 0;
-	unsigned rounds;
-	int rc = E_OK;
-
-	if (!s->dlq) {
-		if (!sqsq_dlq(q))
-			return E_DB;
-		return sqsq_dlq_rc(q, dlq_list(s->dead, max, a, items, n));
-	}
-	d = arena_zalloc(a, max * sizeof(*d));
-	for (rounds = 0; got < max && rounds < SQSQ_SEARCH_ROUNDS; rounds++) {
-		json_t *resp = NULL;
-		json_t *arr;
-		size_t i;
-		size_t added = 0;
-
-		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 0, &resp);
-		if (rc != E_OK)
-			break;
-		arr = json_object_get(resp, "Messages");
-		for (i = 0; i < json_array_size(arr) && got < max; i++) {
-			json_t *m = json_array_get(arr, i);
-			const char *id = json_string_value(json_object_get(m, "MessageId"));
-			const char *body = json_string_value(json_object_get(m, "Body"));
-			size_t k;
-			bool dup = false;
-
-			if (!id || !body)
-				continue;
-			for (k = 0; k < got && !dup; k++)
-				dup = strcmp(d[k].id, id) == 0;
-			if (dup)
-				continue;
-			d[got].id = arena_strdup(a, id);
-			d[got].body = arena_strdup(a, body);
-			d[got].reason = arena_strdup(a, sqsq_msg_attr(m, "ember-reason", ""));
-			d[got].receive_count = (unsigned)strtoul(sqsq_msg_attr(m,
-				"ember-receive-count", "0"), NULL, 10);
-			d[got].failed_at = strtoll(json_string_value(json_object_get(
-				json_object_get(m, "Attributes"), "SentTimestamp")) ?
-				json_string_value(json_object_get(json_object_get(m,
-				"Attributes"), "SentTimestamp")) : "0", NULL, 10) / 1000;
-			got++;
-			added++;
-		}
-		json_decref(resp);
-		if (added == 0)
-			break;
-	}
-	*items = d;
-	*n = got;
-	return rc;
-}
-
-/*
- * Receive from the DLQ until the message with this id shows up; return
- * its receipt (heap) and body (heap).  Others are made visible again.
- */
-static int
-sqsq_dead_find(struct queue *q, const char *id, char **receipt, char **body)
-{
-	struct queue_sqs *s = q->ctx;
-	unsigned rounds;
-	int rc = E_OK;
-
-	*receipt = NULL;
-	*body = NULL;
-	for (rounds = 0; rounds < SQSQ_SEARCH_ROUNDS && !*receipt; rounds++) {
-		json_t *resp = NULL;
-		json_t *arr;
-		size_t i;
-
-		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 30, &resp);
-		if (rc != E_OK)
-			return rc;
-		arr = json_object_get(resp, "Messages");
-		if (json_array_size(arr) == 0) {
-			json_decref(resp);
-			break;
-		}
-		for (i = 0; i < json_array_size(arr); i++) {
-			json_t *m = json_array_get(arr, i);
-			const char *mid = json_string_value(json_object_get(m, "MessageId"));
-			const char *rh = json_string_value(json_object_get(m,
-				"ReceiptHandle"));
-			const char *b = json_string_value(json_object_get(m, "Body"));
-
-			if (!rh)
-				continue;
-			if (!*receipt && mid && b && strcmp(mid, id) == 0) {
-				*receipt = xstrdup(rh);
-				*body = xstrdup(b);
-				continue;
-			}
-			/* not ours: make it visible again at once */
-			if (sqsq_call(q, "ChangeMessageVisibility",
-				json_pack("{s:s, s:s, s:i}", "QueueUrl", s->dlq,
-				"ReceiptHandle", rh, "VisibilityTimeout", 0), 0, NULL) != E_OK)
-				continue;
-		}
-		json_decref(resp);
-	}
-	if (!*receipt) {
-		queue_seterr(q, "queue sqs: no dead letter %s in the DLQ", id);
-		return E_NOTFOUND;
-	}
-	return E_OK;
-}
-
-/* Replay one dead letter. */
-static int
-sqsq_dead_replay(struct queue *q, const char *id)
-{
-	struct queue_sqs *s = q->ctx;
-	char *receipt = NULL;
-	char *body = NULL;
-	int rc;
-
-	if (!s->dlq) {
-		if (!sqsq_dlq(q))
-			return E_DB;
-		rc = sqsq_dlq_rc(q, dlq_body(s->dead, id, &body));
-		if (rc == E_OK)
-			rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
-		if (rc == E_OK)
-			rc = sqsq_dlq_rc(q, dlq_purge(s->dead, id));
-		free(body);
-		return rc;
-	}
-	rc = sqsq_dead_find(q, id, &receipt, &body);
-	if (rc != E_OK)
-		goto out;
-	rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
-	if (rc == E_OK)
-		rc = sqsq_delete_on(q, s->dlq, receipt);
-out:
-	free(receipt);
-	free(body);
-	return rc;
-}
-
-/* Purge one (searched) or all (PurgeQueue) dead letters. */
-static int
-sqsq_dead_purge(struct queue *q, const char *id)
-{
-	struct queue_sqs *s = q->ctx;
-	char *receipt = NULL;
-	char *body = NULL;
-	int rc;
-
-	if (!s->dlq) {
-		if (!sqsq_dlq(q))
-			return E_DB;
-		return sqsq_dlq_rc(q, dlq_purge(s->dead, id));
-	}
-	if (!id)
-		return sqsq_call(q, "PurgeQueue",
-			json_pack("{s:s}", "QueueUrl", s->dlq), 0, NULL);
-	rc = sqsq_dead_find(q, id, &receipt, &body);
-	if (rc == E_OK)
-		rc = sqsq_delete_on(q, s->dlq, receipt);
-	free(receipt);
-	free(body);
-	return rc;
 }
 
 /* Free the client. */
