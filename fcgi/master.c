@@ -112,38 +112,39 @@ spawn(struct master *m, size_t i, int64_t now)
 	log_debug("child %ld slot %zu started", (long)pid, i);
 }
 
-/* Carry out the actions the pool decided. */
+/* STOP action: SIGTERM (the child finishes its request first). */
 static void
-run_actions(struct master *m, int64_t now)
+stop_child(void *ctx, size_t i)
 {
-	struct pool_action acts[16];
-	size_t n, k;
+	struct master *m = ctx;
+	pid_t pid = m->pool.slots[i].pid;
 
-	do {
-		n = pool_tick(&m->pool, now, acts, ARRAY_SIZE(acts));
-		for (k = 0; k < n; k++) {
-			struct pool_slot *sl = &m->pool.slots[acts[k].slot];
-
-			switch (acts[k].type) {
-			case POOL_ACT_SPAWN:
-				spawn(m, acts[k].slot, now);
-				break;
-			case POOL_ACT_STOP:
-				if (sl->pid > 0 && kill(sl->pid, SIGTERM) < 0)
-					pool_kill(&m->pool, acts[k].slot,
-						"cannot send SIGTERM");
-				break;
-			case POOL_ACT_KILL:
-				log_warn("child %ld slot %zu: %s, killing it",
-					(long)sl->pid, acts[k].slot,
-					acts[k].why);
-				if (sl->pid > 0)
-					(void)kill(sl->pid, SIGKILL);
-				break;
-			}
-		}
-	} while (n == ARRAY_SIZE(acts));
+	if (pid > 0 && kill(pid, SIGTERM) < 0)
+		pool_kill(&m->pool, i, "cannot send SIGTERM");
 }
+
+/* KILL action. */
+static void
+kill_child(void *ctx, size_t i, const char *why)
+{
+	struct master *m = ctx;
+	pid_t pid = m->pool.slots[i].pid;
+
+	log_warn("child %ld slot %zu: %s, killing it", (long)pid, i, why);
+	if (pid > 0)
+		(void)kill(pid, SIGKILL);
+}
+
+/* SPAWN action. */
+static void
+spawn_child(void *ctx, size_t i, int64_t now)
+{
+	spawn(ctx, i, now);
+}
+
+static const struct pool_handlers master_handlers = {
+	.spawn = spawn_child, .stop = stop_child, .kill = kill_child,
+};
 
 /* A child exited: update its slot and say so. */
 static void
@@ -294,7 +295,7 @@ master_run(struct cfg *cfg, const char *path, const char *spec, unsigned n)
 		if (!handle_signals(&m, now))
 			break;
 		reap(&m, now);
-		run_actions(&m, now);
+		pool_run(&m.pool, now, &master_handlers, &m);
 		if (pool_stopped(&m.pool))
 			break;
 		if (proc_wait(NULL, 0, pool_next_wake(&m.pool, now),

@@ -167,49 +167,62 @@ spawn(struct sup *s, enum sup_role r, size_t i, int64_t now)
 	log_debug("%s[%ld] slot %zu started", sup_role_name(r), (long)pid, i);
 }
 
+/* One pool of the supervisor, as the pool_run() handlers see it. */
+struct sup_pool_ref {
+	struct sup *s;
+	enum sup_role r;
+};
+
+/* SPAWN action. */
+static void
+act_spawn(void *ctx, size_t i, int64_t now)
+{
+	struct sup_pool_ref *ref = ctx;
+
+	spawn(ref->s, ref->r, i, now);
+}
+
+/* STOP action: a STOP message on the channel. */
+static void
+act_stop(void *ctx, size_t i)
+{
+	struct sup_pool_ref *ref = ctx;
+	struct pool *p = &ref->s->pools[ref->r];
+	struct pool_slot *sl = &p->slots[i];
+	struct msg stop = { .type = PROTO_STOP };
+
+	if (sl->fd < 0 || chan_send_msg(sl->fd, &stop, CHAN_NOWAIT) != E_OK)
+		pool_kill(p, i, "cannot send STOP");
+	else if (ref->r == SUP_RECEIVER && sl->job && sl->pid > 0)
+		(void)kill(sl->pid, POLLER_SIG_CANCEL);	/* cut its long poll short */
+}
+
+/* KILL action. */
+static void
+act_kill(void *ctx, size_t i, const char *why)
+{
+	struct sup_pool_ref *ref = ctx;
+	pid_t pid = ref->s->pools[ref->r].slots[i].pid;
+
+	log_warn("%s[%ld] slot %zu: %s, killing it", sup_role_name(ref->r),
+		(long)pid, i, why);
+	if (pid > 0)
+		(void)kill(pid, SIGKILL);
+}
+
 /* Carry out the actions the pools decided. */
 static void
 run_actions(struct sup *s, int64_t now)
 {
-	struct pool_action acts[16];
-	size_t r, n, k;
+	static const struct pool_handlers h = {
+		.spawn = act_spawn, .stop = act_stop, .kill = act_kill,
+	};
+	size_t r;
 
-	for (r = 0; r < ARRAY_SIZE(s->pools); r++) {
-		struct pool *p = &s->pools[r];
+	for (r = 0; r < SUP_NROLES; r++) {
+		struct sup_pool_ref ref = { s, (enum sup_role)r };
 
-		do {
-			n = pool_tick(p, now, acts, ARRAY_SIZE(acts));
-			for (k = 0; k < n; k++) {
-				struct pool_slot *sl = &p->slots[acts[k].slot];
-				struct msg stop = { .type = PROTO_STOP };
-
-				switch (acts[k].type) {
-				case POOL_ACT_SPAWN:
-					spawn(s, (enum sup_role)r, acts[k].slot,
-						now);
-					break;
-				case POOL_ACT_STOP:
-					if (sl->fd < 0 || chan_send_msg(sl->fd,
-					    &stop, CHAN_NOWAIT) != E_OK)
-						pool_kill(p, acts[k].slot,
-							"cannot send STOP");
-					else if (r == SUP_RECEIVER && sl->job &&
-					    sl->pid > 0)
-						/* cut its long poll short */
-						(void)kill(sl->pid,
-							POLLER_SIG_CANCEL);
-					break;
-				case POOL_ACT_KILL:
-					log_warn("%s[%ld] slot %zu: %s, "
-						"killing it", sup_role_name(r),
-						(long)sl->pid, acts[k].slot,
-						acts[k].why);
-					if (sl->pid > 0)
-						(void)kill(sl->pid, SIGKILL);
-					break;
-				}
-			}
-		} while (n == ARRAY_SIZE(acts));
+		pool_run(&s->pools[r], now, &h, &ref);
 	}
 }
 

@@ -255,11 +255,7 @@ s3_parse_error(const char *xml, size_t len, char *code, size_t codelen,
 void
 s3_list_page_release(struct s3_list_page *page)
 {
-	size_t i;
-
-	for (i = 0; i < page->n; i++)
-		free(page->keys[i]);
-	free(page->keys);
+	xstrv_free(page->keys, page->n);
 	free(page->next_token);
 	page->keys = NULL;
 	page->n = 0;

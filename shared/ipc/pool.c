@@ -383,6 +383,32 @@ pool_tick(struct pool *p, int64_t now, struct pool_action *out, size_t max)
 	return n;
 }
 
+/* Tick and dispatch every action. */
+void
+pool_run(struct pool *p, int64_t now, const struct pool_handlers *h,
+	void *ctx)
+{
+	struct pool_action acts[16];
+	size_t n, k;
+
+	do {
+		n = pool_tick(p, now, acts, ARRAY_SIZE(acts));
+		for (k = 0; k < n; k++) {
+			switch (acts[k].type) {
+			case POOL_ACT_SPAWN:
+				h->spawn(ctx, acts[k].slot, now);
+				break;
+			case POOL_ACT_STOP:
+				h->stop(ctx, acts[k].slot);
+				break;
+			case POOL_ACT_KILL:
+				h->kill(ctx, acts[k].slot, acts[k].why);
+				break;
+			}
+		}
+	} while (n == ARRAY_SIZE(acts));
+}
+
 /* Earliest timed event. */
 int64_t
 pool_next_wake(const struct pool *p, int64_t now)

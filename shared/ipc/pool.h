@@ -146,6 +146,18 @@ bool pool_stopped(const struct pool *p);
  */
 size_t pool_tick(struct pool *p, int64_t now, struct pool_action *out,
 	size_t max);
+/* What the owner does for each action (pool_run()). */
+struct pool_handlers {
+	void (*spawn)(void *ctx, size_t slot, int64_t now);	/* SPAWN */
+	void (*stop)(void *ctx, size_t slot);			/* STOP */
+	void (*kill)(void *ctx, size_t slot, const char *why);	/* KILL */
+};
+/*
+ * Run pool_tick() at now until no action is left and hand each action to
+ * its handler (which does the fork / send / kill: pool.c does none).
+ */
+void pool_run(struct pool *p, int64_t now, const struct pool_handlers *h,
+	void *ctx);
 /* Milliseconds until the next timed event (>= 0), or -1 if none. */
 int64_t pool_next_wake(const struct pool *p, int64_t now);
 /* Name of a state ("IDLE"). */

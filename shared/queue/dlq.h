@@ -25,6 +25,8 @@
 
 struct dlq;
 
+/* Whether name is a valid pg queue name (1-48 of [a-z0-9_]). */
+bool dlq_pg_name_ok(const char *name);
 /*
  * The PostgreSQL store for queue name, on its own connection (opened
  * now; dlq_free() closes it).

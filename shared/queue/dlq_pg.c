@@ -104,9 +104,9 @@ dlq_bad_id(struct dlq *d, const char *id)
 	return E_NOTFOUND;
 }
 
-/* Whether a queue name fits the table's CHECK. */
-static bool
-dlq_name_ok(const char *s)
+/* Whether a queue name fits the table's CHECK (and a channel name). */
+bool
+dlq_pg_name_ok(const char *s)
 {
 	size_t n = 0;
 
@@ -125,7 +125,7 @@ dlq_pg_new(struct db *db, const char *name, struct dlq **out, char *err,
 	struct dlq *d;
 
 	*out = NULL;
-	if (!name || !dlq_name_ok(name)) {
+	if (!name || !dlq_pg_name_ok(name)) {
 		snprintf(err, errlen, "queue: name \"%s\" must be 1-48 of "
 			"[a-z0-9_]", name ? name : "");
 		return E_CONFIG;
@@ -146,7 +146,7 @@ dlq_pg_open(const struct cfg_db *cfg, const char *name, struct dlq **out,
 	int rc;
 
 	*out = NULL;
-	if (!name || !dlq_name_ok(name))
+	if (!name || !dlq_pg_name_ok(name))
 		return dlq_pg_new(NULL, name, out, err, errlen);
 	rc = db_open(cfg, &db, err, errlen);
 	if (rc != E_OK)

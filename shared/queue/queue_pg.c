@@ -488,19 +488,6 @@ static const struct queue_backend queue_pg_backend = {
 	.free = pgq_free,
 };
 
-/* Whether a queue name fits the table's CHECK and a channel name. */
-static bool
-pgq_name_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '_'))
-			return false;
-	return n >= 1 && n <= 48;
-}
-
 /* Open: connect to the database now. */
 int
 queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
@@ -510,7 +497,7 @@ queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
 	const char *name = cfg->name && *cfg->name ? cfg->name : "indexer";
 	int rc;
 
-	if (!pgq_name_ok(name)) {
+	if (!dlq_pg_name_ok(name)) {
 		snprintf(err, errlen, "queue: name \"%s\" must be 1-48 of [a-z0-9_]",
 			name);
 		return E_CONFIG;
