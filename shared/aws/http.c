@@ -371,6 +371,20 @@ http_headers(const char *const *lines)
 	return l;
 }
 
+/* curl progress callback: non-zero aborts when the request is cancelled. */
+static int
+http_progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+	curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return x->req->cancelled && x->req->cancelled() ? 1 : 0;
+}
+
 /* Apply a request's options to an easy handle. */
 static void
 http_setup(struct http *h, CURL *c, const struct http_req *req,
@@ -391,6 +405,11 @@ http_setup(struct http *h, CURL *c, const struct http_req *req,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (req->cancelled) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress_cb);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (h->opts.sigv4) {
 		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->opts.sigv4);
 		curl_easy_setopt(c, CURLOPT_USERPWD, h->opts.userpwd);
@@ -474,6 +493,12 @@ http_do(struct http *h, const struct http_req *req, struct http_resp *resp)
 			http_seterr(h, "%s %s: writing the answer failed: %s",
 				req->method, req->url, strerror(errno));
 			rc = E_IO;
+			goto out;
+		}
+		if (cc == CURLE_ABORTED_BY_CALLBACK && req->cancelled &&
+		    req->cancelled()) {
+			http_seterr(h, "%s %s: cancelled", req->method, req->url);
+			rc = E_STOP;
 			goto out;
 		}
 		if (cc == CURLE_OK) {

@@ -20,6 +20,7 @@ struct sqs {
 	char *url;		/* endpoint + "/" */
 	char *token_hdr;	/* "x-amz-security-token: ..." or NULL */
 	unsigned timeout_ms;	/* per request before any long-poll wait */
+	bool (*cancelled)(void);	/* sqs_set_cancel() */
 	char err[512];
 };
 
@@ -213,6 +214,13 @@ sqs_status_err(long status, const char *code)
 	return E_HTTP;
 }
 
+/* Install the long-poll cancel check. */
+void
+sqs_set_cancel(struct sqs *s, bool (*cancelled)(void))
+{
+	s->cancelled = cancelled;
+}
+
 /* Call an action. */
 int
 sqs_call(struct sqs *s, const char *action, json_t *req, unsigned extra_ms,
@@ -251,8 +259,10 @@ sqs_call(struct sqs *s, const char *action, json_t *req, unsigned extra_ms,
 	hr.headers = lines;
 	hr.body = body;
 	hr.body_len = strlen(body);
-	if (extra_ms)
+	if (extra_ms) {
 		hr.timeout_ms = s->timeout_ms + extra_ms;
+		hr.cancelled = s->cancelled;
+	}
 	rc = http_do(s->http, &hr, &r);
 	if (rc != E_OK) {
 		sqs_seterr(s, "sqs: %s: %s", action, http_errmsg(s->http));

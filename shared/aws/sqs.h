@@ -49,6 +49,12 @@ const char *sqs_errmsg(const struct sqs *s);
 MUST_CHECK int sqs_call(struct sqs *s, const char *action, json_t *req,
 	unsigned extra_ms, json_t **resp, char *code);
 
+/*
+ * Let long polls (calls with extra_ms > 0) end early with E_STOP once
+ * cancelled() returns true (see http_req.cancelled).  NULL = never.
+ */
+void sqs_set_cancel(struct sqs *s, bool (*cancelled)(void));
+
 /* --- pure helpers --- */
 
 /* The AWS error code and message of a failed answer ("" when unknown). */

@@ -167,7 +167,13 @@ sqsq_receive(struct queue *q, size_t max, unsigned wait_s,
 	size_t i;
 	int rc;
 
+	*msgs = NULL;
+	*n = 0;
+	sqs_set_cancel(s->sqs, q->cancelled);
 	rc = sqsq_receive_raw(q, s->url, max, wait_s, (int)visibility_s, &resp);
+	sqs_set_cancel(s->sqs, NULL);
+	if (rc == E_STOP && q->cancelled && q->cancelled())
+		return E_OK;	/* the long poll was cut short: nothing */
 	if (rc != E_OK)
 		return rc;
 	rc = sqs_parse_messages(resp, a, &sm, n);
