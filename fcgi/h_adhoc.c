@@ -48,7 +48,7 @@
 #include "num.h"
 #include "route.h"
 #include "rql.h"
-#include "s3.h"
+#include "pct.h"
 #include "store.h"
 #include "utc.h"
 
@@ -325,7 +325,7 @@ send_html_file(struct req *r, struct app *app, struct store *st,
 	 * but the unreserved ones and '/', or a key holding "%41" would name
 	 * another file (and a control byte would end the header).
 	 */
-	err = s3_uri_encode(&enc, path.data, path.len, true);
+	err = pct_encode(&enc, path.data, path.len, true);
 	if (err)
 		goto out;
 	*done = true;

@@ -19,6 +19,7 @@
 #include "chan.h"
 #include "log.h"
 #include "poller.h"
+#include "proc.h"
 #include "queue.h"
 #include "utc.h"
 
@@ -238,6 +239,13 @@ acker_loop(int fd, struct queue *q)
 	return code;
 }
 
+/* The supervisor asked to cut the long poll short (it is stopping). */
+static bool
+receiver_cancelled(void)
+{
+	return proc_sig_count(POLLER_SIG_CANCEL) > 0;
+}
+
 /* Open the queue, say READY, run the role's loop. */
 int
 poller_main(int fd, const struct cfg *cfg, enum poller_role role)
@@ -251,6 +259,13 @@ poller_main(int fd, const struct cfg *cfg, enum poller_role role)
 	if (queue_open(&cfg->queue, &cfg->db, &q, err, sizeof(err)) != E_OK) {
 		log_error("cannot open the queue: %s", err);
 		return POLLER_EXIT_INIT;
+	}
+	if (role == POLLER_RECEIVER) {
+		static const int cancel[] = { POLLER_SIG_CANCEL };
+
+		if (proc_sig_catch(cancel, 1) != E_OK)
+			log_errno("cannot catch the cancel signal");
+		queue_set_cancel(q, receiver_cancelled);
 	}
 	if (chan_send_msg(fd, &ready, 0) != E_OK) {
 		queue_free(q);

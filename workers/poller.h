@@ -23,6 +23,8 @@
 
 #include "compat.h"
 
+#include <signal.h>
+
 #include "cfg.h"
 
 enum poller_role {
@@ -37,6 +39,13 @@ enum poller_exit {
 	POLLER_EXIT_PROTO = 4,	/* bad message from the supervisor */
 	POLLER_EXIT_IO = 5	/* the channel failed */
 };
+
+/*
+ * The supervisor sends this to a receiver whose FETCH is in flight when
+ * it stops: the long poll ends early with what it has (usually nothing),
+ * FETCHED goes back, and the STOP already queued on the channel is read.
+ */
+#define POLLER_SIG_CANCEL SIGUSR1
 
 /* Visibility timeout used for receives: covers a whole job. */
 unsigned poller_visibility(const struct cfg *cfg);

@@ -4,7 +4,8 @@
  * Connection reuse: curl_easy_reset() keeps a handle's connection cache,
  * so every request of one client goes over the same kept-alive
  * connection when the server allows it; the multi handle keeps its own
- * cache for the parallel HEADs.
+ * cache for the parallel HEADs (http_multi.c).  These two files are the
+ * only ones that call libcurl.
  */
 #include "compat.h"
 
@@ -21,39 +22,15 @@
 
 #include "err.h"
 #include "http.h"
+#include "http_int.h"
 #include "mem.h"
 
-#define HTTP_ERRBODY_MAX (16 * 1024)	/* kept of a non-2xx body */
 #define HTTP_HEADERS_MAX (64 * 1024)
-
-struct http {
-	CURL *easy;
-	CURLM *multi;
-	CURL **pool;		/* opts.parallel handles for http_head_many */
-	struct http_opts opts;	/* strings below are owned copies */
-	uint32_t rng;
-	char err[256];
-};
-
-/* Per-transfer state seen by the callbacks. */
-struct xfer {
-	CURL *c;
-	struct http_resp *resp;
-	const struct http_req *req;
-	const unsigned char *src;	/* memory upload cursor */
-	size_t src_left;
-	bool toobig;
-	bool sink_failed;
-	long status_seen;	/* status of the answer being written */
-};
 
 static bool http_global_done;
 
 /* Set the client's error text. */
-static void
-http_seterr(struct http *h, const char *fmt, ...) ATTR_PRINTF(2, 3);
-
-static void
+void
 http_seterr(struct http *h, const char *fmt, ...)
 {
 	va_list ap;
@@ -355,7 +332,7 @@ http_read_cb(char *ptr, size_t size, size_t nmemb, void *ud)
  * every header in this list, even an empty "Expect:" that only suppresses
  * a header, so nothing is added here that is not really sent.
  */
-static struct curl_slist *
+struct curl_slist *
 http_headers(const char *const *lines)
 {
 	struct curl_slist *l = NULL;
@@ -371,8 +348,22 @@ http_headers(const char *const *lines)
 	return l;
 }
 
+/* curl progress callback: non-zero aborts when the request is cancelled. */
+static int
+http_progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+	curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return x->req->cancelled && x->req->cancelled() ? 1 : 0;
+}
+
 /* Apply a request's options to an easy handle. */
-static void
+void
 http_setup(struct http *h, CURL *c, const struct http_req *req,
 	struct curl_slist *hdrs, struct xfer *x)
 {
@@ -391,6 +382,11 @@ http_setup(struct http *h, CURL *c, const struct http_req *req,
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (req->cancelled) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress_cb);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (h->opts.sigv4) {
 		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->opts.sigv4);
 		curl_easy_setopt(c, CURLOPT_USERPWD, h->opts.userpwd);
@@ -476,6 +472,12 @@ http_do(struct http *h, const struct http_req *req, struct http_resp *resp)
 			rc = E_IO;
 			goto out;
 		}
+		if (cc == CURLE_ABORTED_BY_CALLBACK && req->cancelled &&
+		    req->cancelled()) {
+			http_seterr(h, "%s %s: cancelled", req->method, req->url);
+			rc = E_STOP;
+			goto out;
+		}
 		if (cc == CURLE_OK) {
 			resp->status = status;
 			rc = E_OK;
@@ -499,125 +501,6 @@ http_do(struct http *h, const struct http_req *req, struct http_resp *resp)
 	}
 out:
 	curl_slist_free_all(hdrs);
-	return rc;
-}
-
-/* HEAD many URLs in parallel on the multi handle. */
-int
-http_head_many(struct http *h, const char *const *urls, size_t n,
-	const char *const *headers, long *status)
-{
-	struct curl_slist *hdrs = NULL;
-	struct http_resp *resps = NULL;
-	struct xfer *xs = NULL;
-	struct http_req *reqs = NULL;
-	size_t *slot_of = NULL;	/* pool slot -> url index */
-	size_t next = 0;
-	size_t i;
-	unsigned k;
-	int running = 0;
-	int rc = E_OK;
-
-	if (n == 0)
-		return E_OK;
-	hdrs = http_headers(headers);
-	resps = xcalloc(h->opts.parallel, sizeof(*resps));
-	xs = xcalloc(h->opts.parallel, sizeof(*xs));
-	reqs = xcalloc(n, sizeof(*reqs));
-	slot_of = xcalloc(h->opts.parallel, sizeof(*slot_of));
-	for (i = 0; i < n; i++) {
-		status[i] = 0;
-		reqs[i].method = "HEAD";
-		reqs[i].url = urls[i];
-		reqs[i].headers = headers;
-	}
-	for (k = 0; k < h->opts.parallel; k++)
-		http_resp_init(&resps[k], 4096);
-	/* Start the first batch. */
-	for (k = 0; k < h->opts.parallel && next < n; k++, next++) {
-		xs[k].c = h->pool[k];
-		xs[k].resp = &resps[k];
-		xs[k].req = &reqs[next];
-		slot_of[k] = next;
-		http_setup(h, h->pool[k], &reqs[next], hdrs, &xs[k]);
-		curl_easy_setopt(h->pool[k], CURLOPT_PRIVATE, (void *)(uintptr_t)k);
-		curl_multi_add_handle(h->multi, h->pool[k]);
-		running++;
-	}
-	while (running > 0) {
-		CURLMsg *msg;
-		int left;
-		int still;
-
-		if (curl_multi_perform(h->multi, &still) != CURLM_OK) {
-			http_seterr(h, "curl_multi_perform failed");
-			rc = E_INTERNAL;
-			break;
-		}
-		while ((msg = curl_multi_info_read(h->multi, &left))) {
-			void *priv = NULL;
-			long st = 0;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-			k = (unsigned)(uintptr_t)priv;
-			if (msg->data.result == CURLE_OK) {
-				curl_easy_getinfo(msg->easy_handle,
-					CURLINFO_RESPONSE_CODE, &st);
-				status[slot_of[k]] = st;
-			}
-			curl_multi_remove_handle(h->multi, msg->easy_handle);
-			running--;
-			if (next < n) {
-				buf_reset(&resps[k].body);
-				buf_reset(&resps[k].headers);
-				xs[k].req = &reqs[next];
-				slot_of[k] = next;
-				http_setup(h, h->pool[k], &reqs[next], hdrs, &xs[k]);
-				curl_easy_setopt(h->pool[k], CURLOPT_PRIVATE,
-					(void *)(uintptr_t)k);
-				curl_multi_add_handle(h->multi, h->pool[k]);
-				next++;
-				running++;
-			}
-		}
-		if (running > 0 &&
-			curl_multi_poll(h->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
-			http_seterr(h, "curl_multi_poll failed");
-			rc = E_INTERNAL;
-			break;
-		}
-	}
-	if (rc != E_OK) {
-		for (k = 0; k < h->opts.parallel; k++)
-			curl_multi_remove_handle(h->multi, h->pool[k]);
-		goto out;
-	}
-	/* Retry, one by one and with back-off, what had no good answer. */
-	for (i = 0; i < n; i++) {
-		struct http_resp r;
-		int e;
-
-		if (!http_status_retryable(status[i], NULL, 0))
-			continue;
-		http_resp_init(&r, 4096);
-		e = http_do(h, &reqs[i], &r);
-		status[i] = r.status;
-		http_resp_release(&r);
-		if (e != E_OK) {
-			rc = e;
-			goto out;
-		}
-	}
-out:
-	for (k = 0; k < h->opts.parallel; k++)
-		http_resp_release(&resps[k]);
-	curl_slist_free_all(hdrs);
-	free(resps);
-	free(xs);
-	free(reqs);
-	free(slot_of);
 	return rc;
 }
 

@@ -53,6 +53,12 @@ struct http_req {
 	FILE *sink;		/* a 2xx answer's body goes here instead of resp->body */
 	unsigned timeout_ms;	/* 0 = the client's */
 	bool no_retry;		/* a single attempt */
+	/*
+	 * NULL, or asked about once a second during the transfer (and when
+	 * a caught signal interrupts it): true ends the request at once with
+	 * E_STOP, without retries (a long poll that is no longer wanted).
+	 */
+	bool (*cancelled)(void);
 };
 
 struct http_resp {

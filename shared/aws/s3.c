@@ -16,6 +16,7 @@
 #include "err.h"
 #include "http.h"
 #include "mem.h"
+#include "pct.h"
 #include "s3.h"
 
 #define S3_EMPTY_SHA256 \
@@ -118,32 +119,6 @@ s3_errmsg(const struct s3 *s)
 	return s->err;
 }
 
-/* Percent-encode per RFC 3986. */
-int
-s3_uri_encode(struct buf *out, const char *s, size_t len, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-	int rc;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == '-' || c == '.' ||
-			c == '_' || c == '~' || (keep_slash && c == '/')) {
-			rc = buf_addch(out, (char)c);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			rc = buf_add(out, e, 3);
-		}
-		if (rc != E_OK)
-			return rc;
-	}
-	return E_OK;
-}
-
 /* Append the bucket's base URL (no trailing '/'). */
 static int
 s3_bucket_url(const struct s3 *s, struct buf *out)
@@ -166,7 +141,7 @@ s3_object_url(const struct s3 *s, const char *key, struct buf *out)
 	if ((rc = s3_bucket_url(s, out)) != E_OK ||
 		(rc = buf_addch(out, '/')) != E_OK)
 		return rc;
-	return s3_uri_encode(out, key, strlen(key), true);
+	return pct_encode(out, key, strlen(key), true);
 }
 
 /* The ListObjectsV2 URL: keys in byte order, every value encoded. */
@@ -185,220 +160,14 @@ s3_list_url(const struct s3 *s, const char *prefix, const char *token,
 		return rc;
 	if (token) {
 		if ((rc = buf_addstr(out, "continuation-token=")) != E_OK ||
-			(rc = s3_uri_encode(out, token, strlen(token), false)) != E_OK ||
+			(rc = pct_encode(out, token, strlen(token), false)) != E_OK ||
 			(rc = buf_addch(out, '&')) != E_OK)
 			return rc;
 	}
 	if ((rc = buf_addf(out, "list-type=2&max-keys=%zu&prefix=", max)) != E_OK)
 		return rc;
-	return s3_uri_encode(out, prefix ? prefix : "", prefix ? strlen(prefix) : 0,
+	return pct_encode(out, prefix ? prefix : "", prefix ? strlen(prefix) : 0,
 		false);
-}
-
-/* Decode XML entities. */
-char *
-s3_xml_unescape(const char *s, size_t len)
-{
-	struct buf b = BUF_INIT(0);
-	size_t i = 0;
-
-	while (i < len) {
-		const char *semi;
-		size_t n;
-		unsigned long cp;
-		char *end;
-		int rc = E_OK;
-
-		if (s[i] != '&' ||
-			!(semi = memchr(s + i, ';', len - i)) ||
-			(n = (size_t)(semi - (s + i))) > 10) {
-			rc = buf_addch(&b, s[i++]);
-		} else if (n == 3 && memcmp(s + i, "&lt", 3) == 0) {
-			rc = buf_addch(&b, '<');
-			i += 4;
-		} else if (n == 3 && memcmp(s + i, "&gt", 3) == 0) {
-			rc = buf_addch(&b, '>');
-			i += 4;
-		} else if (n == 4 && memcmp(s + i, "&amp", 4) == 0) {
-			rc = buf_addch(&b, '&');
-			i += 5;
-		} else if (n == 5 && memcmp(s + i, "&quot", 5) == 0) {
-			rc = buf_addch(&b, '"');
-			i += 6;
-		} else if (n == 5 && memcmp(s + i, "&apos", 5) == 0) {
-			rc = buf_addch(&b, '\'');
-			i += 6;
-		} else if (n >= 3 && s[i + 1] == '#') {
-			char tmp[12];
-
-			memcpy(tmp, s + i + 2, n - 2);
-			tmp[n - 2] = '\0';
-			errno = 0;
-			if (tmp[0] == 'x' || tmp[0] == 'X')
-				cp = strtoul(tmp + 1, &end, 16);
-			else
-				cp = strtoul(tmp, &end, 10);
-			if (errno || *end || cp == 0 || cp > 0x10FFFF) {
-				rc = buf_addch(&b, s[i++]);
-			} else {
-				char u[4];
-				size_t ul;
-
-				if (cp < 0x80) {
-					u[0] = (char)cp;
-					ul = 1;
-				} else if (cp < 0x800) {
-					u[0] = (char)(0xC0 | (cp >> 6));
-					u[1] = (char)(0x80 | (cp & 0x3F));
-					ul = 2;
-				} else if (cp < 0x10000) {
-					u[0] = (char)(0xE0 | (cp >> 12));
-					u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-					u[2] = (char)(0x80 | (cp & 0x3F));
-					ul = 3;
-				} else {
-					u[0] = (char)(0xF0 | (cp >> 18));
-					u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-					u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-					u[3] = (char)(0x80 | (cp & 0x3F));
-					ul = 4;
-				}
-				rc = buf_add(&b, u, ul);
-				i += n + 1;
-			}
-		} else {
-			rc = buf_addch(&b, s[i++]);
-		}
-		if (rc != E_OK)
-			abort();
-	}
-	if (b.cap == 0)
-		return xstrdup("");
-	return buf_detach(&b, NULL);
-}
-
-/*
- * Find the next <tag>text</tag> at or after *pos within [xml, xml+len);
- * set the text span and move *pos past it.  False when there is none.
- */
-static bool
-s3_xml_next(const char *xml, size_t len, size_t *pos, const char *tag,
-	const char **text, size_t *tlen)
-{
-	char open[64];
-	char close[64];
-	const char *p;
-	const char *q;
-	size_t ol = (size_t)snprintf(open, sizeof(open), "<%s>", tag);
-	size_t cl = (size_t)snprintf(close, sizeof(close), "</%s>", tag);
-
-	if (*pos >= len)
-		return false;
-	p = memmem(xml + *pos, len - *pos, open, ol);
-	if (!p)
-		return false;
-	p += ol;
-	q = memmem(p, len - (size_t)(p - xml), close, cl);
-	if (!q)
-		return false;
-	*text = p;
-	*tlen = (size_t)(q - p);
-	*pos = (size_t)(q - xml) + cl;
-	return true;
-}
-
-/* Parse a ListObjectsV2 answer. */
-int
-s3_parse_list(const char *xml, size_t len, struct store_list_page *page)
-{
-	size_t pos = 0;
-	size_t cap = 0;
-	const char *t;
-	size_t tl;
-	bool truncated = false;
-
-	page->keys = NULL;
-	page->n = 0;
-	page->next_token = NULL;
-	if (!memmem(xml, len, "<ListBucketResult", 17))
-		return E_PROTO;
-	while (s3_xml_next(xml, len, &pos, "Key", &t, &tl)) {
-		if (page->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			page->keys = xrealloc(page->keys, cap * sizeof(*page->keys));
-		}
-		page->keys[page->n++] = s3_xml_unescape(t, tl);
-	}
-	pos = 0;
-	if (s3_xml_next(xml, len, &pos, "IsTruncated", &t, &tl))
-		truncated = tl == 4 && memcmp(t, "true", 4) == 0;
-	pos = 0;
-	if (truncated) {
-		if (!s3_xml_next(xml, len, &pos, "NextContinuationToken", &t, &tl) ||
-			tl == 0) {
-			store_list_page_release(page);
-			return E_PROTO;
-		}
-		page->next_token = s3_xml_unescape(t, tl);
-	}
-	return E_OK;
-}
-
-/* Extract Code and Message of an error body. */
-void
-s3_parse_error(const char *xml, size_t len, char *code, size_t codelen,
-	char *msg, size_t msglen)
-{
-	size_t pos = 0;
-	const char *t;
-	size_t tl;
-
-	code[0] = '\0';
-	msg[0] = '\0';
-	if (s3_xml_next(xml, len, &pos, "Code", &t, &tl))
-		snprintf(code, codelen, "%.*s", (int)tl, t);
-	pos = 0;
-	if (s3_xml_next(xml, len, &pos, "Message", &t, &tl))
-		snprintf(msg, msglen, "%.*s", (int)tl, t);
-}
-
-/* Map status + code to an error. */
-int
-s3_status_err(long status, const char *code)
-{
-	if (status >= 200 && status < 300)
-		return E_OK;
-	if (code && (strcmp(code, "SlowDown") == 0 ||
-		strstr(code, "Throttl") != NULL))
-		return E_THROTTLED;
-	switch (status) {
-	case 404:
-		return E_NOTFOUND;
-	case 401:
-		return E_AUTH;
-	case 403:
-		if (code && strcmp(code, "AccessDenied") == 0)
-			return E_FORBIDDEN;
-		return E_AUTH;
-	case 409:
-	case 412:
-		return E_CONFLICT;
-	case 413:
-		return E_TOOBIG;
-	case 429:
-		return E_THROTTLED;
-	case 400:
-		if (code && (strcmp(code, "AuthorizationHeaderMalformed") == 0 ||
-			strcmp(code, "InvalidToken") == 0 ||
-			strcmp(code, "ExpiredToken") == 0))
-			return E_AUTH;
-		return E_INVAL;
-	default:
-		break;
-	}
-	if (status >= 300 && status < 400)
-		return E_CONFIG;	/* wrong region / endpoint */
-	return E_HTTP;
 }
 
 /* Hex SHA-256 of memory. */
@@ -481,7 +250,7 @@ s3_value_ok(const char *s)
  * lines[] pointing into it.
  */
 static int
-s3_build_headers(struct s3 *s, const char *sha, const struct store_put_opts *o,
+s3_build_headers(struct s3 *s, const char *sha, const struct s3_put_opts *o,
 	struct buf *hb, const char **lines)
 {
 	size_t offs[S3_MAX_HEADERS];
@@ -554,7 +323,7 @@ s3_result(struct s3 *s, int rc, const struct http_req *req,
 /* Upload from memory or a FILE (exactly one of data / in). */
 static int
 s3_put_any(struct s3 *s, const char *key, const void *data, size_t len,
-	FILE *in, uint64_t flen, const struct store_put_opts *opts)
+	FILE *in, uint64_t flen, const struct s3_put_opts *opts)
 {
 	struct buf url = BUF_INIT(0);
 	struct buf hb = BUF_INIT(0);
@@ -597,7 +366,7 @@ out:
 /* PUT from memory. */
 int
 s3_put(struct s3 *s, const char *key, const void *data, size_t len,
-	const struct store_put_opts *opts)
+	const struct s3_put_opts *opts)
 {
 	return s3_put_any(s, key, data ? data : "", len, NULL, 0, opts);
 }
@@ -605,7 +374,7 @@ s3_put(struct s3 *s, const char *key, const void *data, size_t len,
 /* PUT from a FILE; a non-seekable one is spooled to a temporary file. */
 int
 s3_put_file(struct s3 *s, const char *key, FILE *in, uint64_t len,
-	const struct store_put_opts *opts)
+	const struct s3_put_opts *opts)
 {
 	FILE *tmp = NULL;
 	char blk[65536];
@@ -708,23 +477,9 @@ s3_get_file(struct s3 *s, const char *key, FILE *out)
 	return rc;
 }
 
-/* Parse an RFC 1123 date ("Wed, 25 Nov 2026 09:00:00 GMT"). */
-static int64_t
-s3_http_date(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm);
-	if (!end)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 /* HEAD an object. */
 int
-s3_head(struct s3 *s, const char *key, struct store_info *info)
+s3_head(struct s3 *s, const char *key, struct s3_info *info)
 {
 	struct http_resp resp;
 	char v[128];
@@ -767,7 +522,7 @@ s3_delete(struct s3 *s, const char *key)
 /* One ListObjectsV2 page. */
 int
 s3_list(struct s3 *s, const char *prefix, const char *token, size_t max,
-	struct store_list_page *page)
+	struct s3_list_page *page)
 {
 	struct buf url = BUF_INIT(0);
 	const char *lines[3];

@@ -20,6 +20,7 @@ struct sqs {
 	char *url;		/* endpoint + "/" */
 	char *token_hdr;	/* "x-amz-security-token: ..." or NULL */
 	unsigned timeout_ms;	/* per request before any long-poll wait */
+	bool (*cancelled)(void);	/* sqs_set_cancel() */
 	char err[512];
 };
 
@@ -213,6 +214,13 @@ sqs_status_err(long status, const char *code)
 	return E_HTTP;
 }
 
+/* Install the long-poll cancel check. */
+void
+sqs_set_cancel(struct sqs *s, bool (*cancelled)(void))
+{
+	s->cancelled = cancelled;
+}
+
 /* Call an action. */
 int
 sqs_call(struct sqs *s, const char *action, json_t *req, unsigned extra_ms,
@@ -251,8 +259,10 @@ sqs_call(struct sqs *s, const char *action, json_t *req, unsigned extra_ms,
 	hr.headers = lines;
 	hr.body = body;
 	hr.body_len = strlen(body);
-	if (extra_ms)
+	if (extra_ms) {
 		hr.timeout_ms = s->timeout_ms + extra_ms;
+		hr.cancelled = s->cancelled;
+	}
 	rc = http_do(s->http, &hr, &r);
 	if (rc != E_OK) {
 		sqs_seterr(s, "sqs: %s: %s", action, http_errmsg(s->http));
@@ -307,11 +317,11 @@ sqs_attr_u64(json_t *attrs, const char *name)
 
 /* Parse a ReceiveMessage answer. */
 int
-sqs_parse_messages(json_t *resp, struct arena *a, struct queue_msg **msgs,
+sqs_parse_messages(json_t *resp, struct arena *a, struct sqs_msg **msgs,
 	size_t *n)
 {
 	json_t *arr = json_object_get(resp, "Messages");
-	struct queue_msg *m;
+	struct sqs_msg *m;
 	size_t i;
 
 	*msgs = NULL;

@@ -22,9 +22,18 @@
 
 #include "arena.h"
 #include "cfg.h"
-#include "queue.h"
 
 struct sqs;
+
+/* One received message (strings from the caller's arena). */
+struct sqs_msg {
+	char *id;		/* MessageId ("" if absent) */
+	char *receipt;		/* ReceiptHandle */
+	char *body;		/* NUL-terminated */
+	size_t body_len;
+	unsigned receive_count;	/* ApproximateReceiveCount */
+	int64_t sent_at;	/* SentTimestamp in unix seconds (0 if absent) */
+};
 
 MUST_CHECK int sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err,
 	size_t errlen);
@@ -40,6 +49,12 @@ const char *sqs_errmsg(const struct sqs *s);
 MUST_CHECK int sqs_call(struct sqs *s, const char *action, json_t *req,
 	unsigned extra_ms, json_t **resp, char *code);
 
+/*
+ * Let long polls (calls with extra_ms > 0) end early with E_STOP once
+ * cancelled() returns true (see http_req.cancelled).  NULL = never.
+ */
+void sqs_set_cancel(struct sqs *s, bool (*cancelled)(void));
+
 /* --- pure helpers --- */
 
 /* The AWS error code and message of a failed answer ("" when unknown). */
@@ -52,6 +67,6 @@ int sqs_status_err(long status, const char *code);
  * without a receipt or a body are E_PROTO.
  */
 MUST_CHECK int sqs_parse_messages(json_t *resp, struct arena *a,
-	struct queue_msg **msgs, size_t *n);
+	struct sqs_msg **msgs, size_t *n);
 
 #endif

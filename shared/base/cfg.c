@@ -17,6 +17,10 @@
  *
  * Note that the file sections [s3] and [sqs] are nested in struct cfg
  * (store.s3 and queue.sqs) but are flat in the file and the environment.
+ *
+ * The INI grammar is read by cfg_ini.c and the environment by cfg_env.c;
+ * cfg_int.h is what the three share.  This file is the option table (one
+ * cohesive table of every key), the setter, validation and loading.
  */
 #include "compat.h"
 
@@ -29,48 +33,13 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "cfg_int.h"
 #include "err.h"
 #include "mem.h"
 #include "num.h"
 
 /* Largest configuration file read. */
 #define CFG_MAX_FILE (1024 * 1024)
-
-enum cfg_type {
-	CFG_T_STR,	/* char *, any text (optionally from a fixed list) */
-	CFG_T_UINT,	/* unsigned, decimal, within [min, max] */
-	CFG_T_SIZE,	/* size_t, decimal with optional k/K/M/G suffix */
-	CFG_T_BOOL,	/* bool: true/false, yes/no, on/off, 1/0 */
-	CFG_T_ENUM	/* an enum stored as int, from a fixed list */
-};
-
-enum cfg_flags {
-	CFG_F_RESTART = 1 << 0,	/* a running process cannot apply a change */
-	CFG_F_SECRET = 1 << 1	/* never echoed in error messages */
-};
-
-/* One accepted word of a CFG_T_ENUM or a restricted CFG_T_STR. */
-struct cfg_word {
-	const char *name;
-	int value;
-};
-
-struct cfg_opt {
-	const char *name;	/* "section.key" as written in the file */
-	enum cfg_type type;
-	size_t off;		/* offset of the field in struct cfg */
-	const char *def;	/* default as text */
-	unsigned flags;		/* enum cfg_flags */
-	uint64_t min;		/* CFG_T_UINT/CFG_T_SIZE lower bound */
-	uint64_t max;		/* upper bound, 0 = the type's maximum */
-	const struct cfg_word *words;	/* CFG_T_ENUM / restricted CFG_T_STR */
-};
-
-/* Where the current value of a key came from. */
-struct cfg_src {
-	int line;		/* > 0: line in the file; 0: default; -1: environment */
-	char env[48];		/* variable name when line == -1 */
-};
 
 static const struct cfg_word cfg_words_level[] = {
 	{ "error", 0 }, { "warn", 0 }, { "info", 0 }, { "debug", 0 }, { NULL, 0 }
@@ -103,7 +72,7 @@ static const struct cfg_word cfg_words_auth[] = {
 #define X CFG_F_SECRET
 #define UMAX 0xffffffffu
 
-static const struct cfg_opt cfg_opts[] = {
+const struct cfg_opt cfg_opts[] = {
 	SW("log.level", log.level, "info", 0, cfg_words_level),
 	S("log.file", log.file, "", 0),
 
@@ -162,6 +131,9 @@ static const struct cfg_opt cfg_opts[] = {
 	U("fcgi.active_window", fcgi.active_window, "600", 0, 1, UMAX),
 	B("fcgi.heartbeat_synchronous_commit", fcgi.heartbeat_sync, "off", 0),
 	S("fcgi.allowed_origins", fcgi.allowed_origins, "", 0),
+	U("fcgi.respawn_min", fcgi.respawn_min, "1", 0, 0, 3600),
+	U("fcgi.respawn_max", fcgi.respawn_max, "30", 0, 1, 86400),
+	U("fcgi.shutdown_timeout", fcgi.shutdown_timeout, "10", 0, 1, 86400),
 
 	U("workers.count", workers.count, "2", 0, 1, 1024),
 	U("workers.job_timeout", workers.job_timeout, "120", 0, 1, 86400),
@@ -172,6 +144,7 @@ static const struct cfg_opt cfg_opts[] = {
 	S("workers.status_file", workers.status_file, "/run/ember/workers.json", 0),
 	U("workers.status_interval", workers.status_interval, "10", 0, 1, 86400),
 	U("workers.respawn_min", workers.respawn_min, "1", 0, 0, 3600),
+	U("workers.respawn_max", workers.respawn_max, "60", 0, 1, 86400),
 	U("workers.shutdown_timeout", workers.shutdown_timeout, "30", 0, 1, 86400),
 	U("workers.retry_base", workers.retry_base, "5", 0, 1, 86400),
 	U("workers.retry_max", workers.retry_max, "300", 0, 1, 86400),
@@ -205,23 +178,10 @@ static const struct cfg_opt cfg_opts[] = {
 
 #define CFG_NOPTS ARRAY_SIZE(cfg_opts)
 
-static const char *const cfg_sections[] = {
-	"log", "db", "store", "s3", "queue", "sqs", "fcgi", "workers",
-	"samples", "clickhouse"
-};
-
-/* The state of one load: the struct, sources, and the error text. */
-struct cfg_ctx {
-	struct cfg *cfg;
-	const char *path;	/* file name for messages */
-	struct cfg_src src[CFG_NOPTS];
-	char *err;
-	size_t errlen;
-};
+const size_t cfg_nopts = CFG_NOPTS;
 
 /* Write a message into ctx->err (if any) and return E_CONFIG. */
-static int cfg_fail(struct cfg_ctx *ctx, const char *fmt, ...) ATTR_PRINTF(2, 3);
-static int
+int
 cfg_fail(struct cfg_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -235,14 +195,14 @@ cfg_fail(struct cfg_ctx *ctx, const char *fmt, ...)
 }
 
 /* Address of option o's field inside cfg. */
-static void *
+void *
 cfg_field(struct cfg *cfg, const struct cfg_opt *o)
 {
 	return (char *)cfg + o->off;
 }
 
 /* Index of the option called name (len bytes), or -1. */
-static int
+int
 cfg_find(const char *name, size_t len)
 {
 	size_t i;
@@ -303,7 +263,7 @@ cfg_parse_num(const char *s, bool size, uint64_t *out)
  * Set option i from text.  On a bad value writes a message (without the
  * location prefix) into msg and returns false.
  */
-static bool
+bool
 cfg_set(struct cfg *cfg, size_t i, const char *val, char *msg, size_t msglen)
 {
 	const struct cfg_opt *o = &cfg_opts[i];
@@ -463,339 +423,6 @@ cfg_restart_diff(const struct cfg *a, const struct cfg *b)
 	return NULL;
 }
 
-/* True when c may appear in a key or section name. */
-static bool
-cfg_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* True when the whitespace-trimmed rest of a line is empty or a comment. */
-static bool
-cfg_rest_empty(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p == end || *p == '#' || *p == ';';
-}
-
-/*
- * Parse the value part of a line (p..end, leading blanks skipped) into
- * val.  Quoted values keep everything between the quotes, with \" and \\
- * as escapes; unquoted values end at a '#' or ';' that follows a blank
- * and have trailing blanks trimmed.
- */
-static bool
-cfg_parse_value(const char *p, const char *end, struct buf *val,
-	char *msg, size_t msglen)
-{
-	const char *q;
-	const char *stop;
-	int err = E_OK;
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p < end && *p == '"') {
-		for (q = p + 1; q < end && *q != '"' && !err; q++) {
-			if (*q == '\\' && q + 1 < end && (q[1] == '"' || q[1] == '\\'))
-				q++;
-			err = buf_addch(val, *q);
-		}
-		if (err) {
-			snprintf(msg, msglen, "value too long");
-			return false;
-		}
-		if (q >= end) {
-			snprintf(msg, msglen, "unterminated quoted value");
-			return false;
-		}
-		if (!cfg_rest_empty(q + 1, end)) {
-			snprintf(msg, msglen, "text after the closing quote");
-			return false;
-		}
-		return true;
-	}
-	stop = p;
-	for (q = p; q < end; q++) {
-		if ((*q == '#' || *q == ';') && q > p && (q[-1] == ' ' || q[-1] == '\t'))
-			break;
-		if (*q != ' ' && *q != '\t')
-			stop = q + 1;
-	}
-	if (buf_add(val, p, (size_t)(stop - p))) {
-		snprintf(msg, msglen, "value too long");
-		return false;
-	}
-	return true;
-}
-
-/* Parse INI text into ctx->cfg; see cfg.h for the grammar. */
-static int
-cfg_parse_text(struct cfg_ctx *ctx, const char *text, size_t len)
-{
-	const char *p = text;
-	const char *end = text + len;
-	const char *eol;
-	const char *q;
-	const char *eq;
-	const char *kend;
-	char section[16] = "";
-	char name[64];
-	char msg[256];
-	struct buf val = BUF_INIT(64 * 1024);
-	bool seen[CFG_NOPTS];
-	size_t i;
-	int line = 0;
-	int idx;
-	int err = E_OK;
-
-	memset(seen, 0, sizeof(seen));
-	if (memchr(text, '\0', len) != NULL)
-		return cfg_fail(ctx, "%s: NUL byte in configuration file", ctx->path);
-	while (p < end) {
-		line++;
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		q = eol;
-		if (q > p && q[-1] == '\r')
-			q--;
-		while (p < q && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == q || *p == '#' || *p == ';')
-			goto next;
-		if (*p == '[') {
-			for (kend = p + 1; kend < q && *kend != ']'; kend++)
-				;
-			if (kend >= q || !cfg_rest_empty(kend + 1, q)) {
-				err = cfg_fail(ctx, "%s:%d: malformed section header",
-					ctx->path, line);
-				goto out;
-			}
-			p++;
-			while (p < kend && (*p == ' ' || *p == '\t'))
-				p++;
-			while (kend > p && (kend[-1] == ' ' || kend[-1] == '\t'))
-				kend--;
-			section[0] = '\0';
-			for (i = 0; i < ARRAY_SIZE(cfg_sections); i++) {
-				if (strlen(cfg_sections[i]) == (size_t)(kend - p) &&
-					memcmp(cfg_sections[i], p, (size_t)(kend - p)) == 0) {
-					snprintf(section, sizeof(section), "%s", cfg_sections[i]);
-					break;
-				}
-			}
-			if (section[0] == '\0') {
-				err = cfg_fail(ctx, "%s:%d: unknown section [%.*s]",
-					ctx->path, line, (int)(kend - p > 40 ? 40 : kend - p), p);
-				goto out;
-			}
-			goto next;
-		}
-		eq = memchr(p, '=', (size_t)(q - p));
-		if (eq == NULL) {
-			err = cfg_fail(ctx, "%s:%d: expected 'key = value'", ctx->path, line);
-			goto out;
-		}
-		for (kend = eq; kend > p && (kend[-1] == ' ' || kend[-1] == '\t'); kend--)
-			;
-		for (i = 0; p + i < kend; i++) {
-			if (!cfg_name_char(p[i])) {
-				err = cfg_fail(ctx, "%s:%d: invalid key name '%.*s'", ctx->path,
-					line, (int)(kend - p > 40 ? 40 : kend - p), p);
-				goto out;
-			}
-		}
-		if (kend == p) {
-			err = cfg_fail(ctx, "%s:%d: missing key name", ctx->path, line);
-			goto out;
-		}
-		if (section[0] == '\0') {
-			err = cfg_fail(ctx, "%s:%d: key '%.*s' outside a section", ctx->path,
-				line, (int)(kend - p > 40 ? 40 : kend - p), p);
-			goto out;
-		}
-		if (strlen(section) + 1 + (size_t)(kend - p) >= sizeof(name)) {
-			err = cfg_fail(ctx, "%s:%d: unknown key '%s.%.*s'", ctx->path, line,
-				section, 40, p);
-			goto out;
-		}
-		snprintf(name, sizeof(name), "%s.%.*s", section, (int)(kend - p), p);
-		idx = cfg_find(name, strlen(name));
-		if (idx < 0) {
-			err = cfg_fail(ctx, "%s:%d: unknown key '%s'", ctx->path, line, name);
-			goto out;
-		}
-		if (seen[idx]) {
-			err = cfg_fail(ctx, "%s:%d: duplicate key '%s' (first set on line %d)",
-				ctx->path, line, name, ctx->src[idx].line);
-			goto out;
-		}
-		seen[idx] = true;
-		buf_reset(&val);
-		if (!cfg_parse_value(eq + 1, q, &val, msg, sizeof(msg))) {
-			err = cfg_fail(ctx, "%s:%d: %s: %s", ctx->path, line, name, msg);
-			goto out;
-		}
-		if (!cfg_set(ctx->cfg, (size_t)idx, val.data, msg, sizeof(msg))) {
-			err = cfg_fail(ctx, "%s:%d: %s", ctx->path, line, msg);
-			goto out;
-		}
-		ctx->src[idx].line = line;
-next:
-		p = eol < end ? eol + 1 : end;
-	}
-out:
-	buf_release(&val);
-	return err;
-}
-
-/* Set option name from environment variable var when it is set. */
-static int
-cfg_env_one(struct cfg_ctx *ctx, const char *name, const char *var)
-{
-	const char *v = getenv(var);
-	char msg[256];
-	int idx;
-
-	if (v == NULL)
-		return E_OK;
-	idx = cfg_find(name, strlen(name));
-	ASSERT(idx >= 0);
-	if (!cfg_set(ctx->cfg, (size_t)idx, v, msg, sizeof(msg)))
-		return cfg_fail(ctx, "environment %s: %s", var, msg);
-	ctx->src[idx].line = -1;
-	snprintf(ctx->src[idx].env, sizeof(ctx->src[idx].env), "%s", var);
-	return E_OK;
-}
-
-/* Build EMBER_<SECTION>_<KEY> for option i into out. */
-static void
-cfg_env_name(size_t i, char *out, size_t outlen)
-{
-	const char *n = cfg_opts[i].name;
-	size_t o;
-
-	o = (size_t)snprintf(out, outlen, "EMBER_");
-	for (; *n && o + 1 < outlen; n++)
-		out[o++] = *n == '.' ? '_' : (char)toupper((unsigned char)*n);
-	out[o] = '\0';
-}
-
-/*
- * Apply the environment: upstream's GPROFILER_POSTGRES_* first, then
- * EMBER_* (which wins).
- */
-static int
-cfg_apply_env(struct cfg_ctx *ctx)
-{
-	static const char *const alias[][2] = {
-		{ "db.host", "GPROFILER_POSTGRES_HOST" },
-		{ "db.port", "GPROFILER_POSTGRES_PORT" },
-		{ "db.user", "GPROFILER_POSTGRES_USERNAME" },
-		{ "db.user", "GPROFILER_POSTGRES_USER" },
-		{ "db.password", "GPROFILER_POSTGRES_PASSWORD" },
-		{ "db.dbname", "GPROFILER_POSTGRES_DB_NAME" },
-		{ "db.dbname", "GPROFILER_POSTGRES_DB" },
-	};
-	char var[48];
-	size_t i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(alias); i++) {
-		err = cfg_env_one(ctx, alias[i][0], alias[i][1]);
-		if (err)
-			return err;
-	}
-	for (i = 0; i < CFG_NOPTS; i++) {
-		cfg_env_name(i, var, sizeof(var));
-		err = cfg_env_one(ctx, cfg_opts[i].name, var);
-		if (err)
-			return err;
-	}
-	return E_OK;
-}
-
-/* True when option name still has its default (no file line, no env). */
-static bool
-cfg_unset(struct cfg_ctx *ctx, const char *name)
-{
-	int idx = cfg_find(name, strlen(name));
-
-	ASSERT(idx >= 0);
-	return ctx->src[idx].line == 0;
-}
-
-/* Replace string field *dst with v, recording that var set it. */
-static void
-cfg_fill(struct cfg_ctx *ctx, const char *name, char **dst, const char *var)
-{
-	int idx = cfg_find(name, strlen(name));
-
-	ASSERT(idx >= 0);
-	free(*dst);
-	*dst = xstrdup(getenv(var));
-	ctx->src[idx].line = -1;
-	snprintf(ctx->src[idx].env, sizeof(ctx->src[idx].env), "%s", var);
-}
-
-/*
- * Fill one service's credentials from AWS_* when its access key is
- * empty.  The secret and session token are taken only together with the
- * access key, so a key from the file is never paired with someone
- * else's token.
- */
-static void
-cfg_aws_creds(struct cfg_ctx *ctx, const char *sect, char **ak, char **sk, char **st)
-{
-	char name[32];
-	const char *v;
-
-	v = getenv("AWS_ACCESS_KEY_ID");
-	if ((*ak)[0] != '\0' || v == NULL || *v == '\0')
-		return;
-	snprintf(name, sizeof(name), "%s.access_key", sect);
-	cfg_fill(ctx, name, ak, "AWS_ACCESS_KEY_ID");
-	v = getenv("AWS_SECRET_ACCESS_KEY");
-	if ((*sk)[0] == '\0' && v != NULL) {
-		snprintf(name, sizeof(name), "%s.secret_key", sect);
-		cfg_fill(ctx, name, sk, "AWS_SECRET_ACCESS_KEY");
-	}
-	v = getenv("AWS_SESSION_TOKEN");
-	if ((*st)[0] == '\0' && v != NULL) {
-		snprintf(name, sizeof(name), "%s.session_token", sect);
-		cfg_fill(ctx, name, st, "AWS_SESSION_TOKEN");
-	}
-}
-
-/* Apply AWS_* variables and derived defaults. */
-static void
-cfg_apply_aws(struct cfg_ctx *ctx)
-{
-	struct cfg *c = ctx->cfg;
-	const char *region_var = NULL;
-	const char *v;
-
-	cfg_aws_creds(ctx, "s3", &c->store.s3.access_key, &c->store.s3.secret_key,
-		&c->store.s3.session_token);
-	cfg_aws_creds(ctx, "sqs", &c->queue.sqs.access_key, &c->queue.sqs.secret_key,
-		&c->queue.sqs.session_token);
-	v = getenv("AWS_REGION");
-	if (v && *v)
-		region_var = "AWS_REGION";
-	v = getenv("AWS_DEFAULT_REGION");
-	if (region_var == NULL && v && *v)
-		region_var = "AWS_DEFAULT_REGION";
-	if (region_var) {
-		if (cfg_unset(ctx, "s3.region"))
-			cfg_fill(ctx, "s3.region", &c->store.s3.region, region_var);
-		if (cfg_unset(ctx, "sqs.region"))
-			cfg_fill(ctx, "sqs.region", &c->queue.sqs.region, region_var);
-	}
-	if (cfg_unset(ctx, "s3.path_style"))
-		c->store.s3.path_style = c->store.s3.endpoint[0] != '\0';
-}
-
 /*
  * Format where option name got its value into out: "file:12: ",
  * "EMBER_X: " or "" for a default.
@@ -893,6 +520,7 @@ cfg_load_common(struct cfg *cfg, const char *path, const char *text, size_t len,
 	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.src = xcalloc(CFG_NOPTS, sizeof(*ctx.src));
 	ctx.cfg = cfg;
 	ctx.path = path;
 	ctx.err = err;
@@ -901,16 +529,17 @@ cfg_load_common(struct cfg *cfg, const char *path, const char *text, size_t len,
 		err[0] = '\0';
 	cfg_defaults(cfg);
 	if (text) {
-		rc = cfg_parse_text(&ctx, text, len);
+		rc = cfg_ini_parse(&ctx, text, len);
 		if (rc)
 			goto out;
 	}
-	rc = cfg_apply_env(&ctx);
+	rc = cfg_env_apply(&ctx);
 	if (rc)
 		goto out;
-	cfg_apply_aws(&ctx);
+	cfg_env_apply_aws(&ctx);
 	rc = cfg_validate(&ctx);
 out:
+	free(ctx.src);
 	if (rc)
 		cfg_release(cfg);
 	return rc;

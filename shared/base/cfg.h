@@ -108,6 +108,9 @@ struct cfg_fcgi {
 	char *allowed_origins;	/* origins (scheme://host[:port]) besides our own
 				 * Host that may send operator writes, space or
 				 * comma separated; "" = none */
+	unsigned respawn_min;	/* prefork: quicker deaths back off, s, default 1 */
+	unsigned respawn_max;	/* prefork: largest back-off, s, default 30 */
+	unsigned shutdown_timeout;	/* prefork: SIGTERM to SIGKILL, s, default 10 */
 };
 
 struct cfg_workers {
@@ -120,6 +123,7 @@ struct cfg_workers {
 	char *status_file;	/* machine-readable status, default /run/ember/workers.json */
 	unsigned status_interval;	/* seconds between log lines/status, default 10 */
 	unsigned respawn_min;	/* seconds, default 1 */
+	unsigned respawn_max;	/* largest respawn back-off, s, default 60 */
 	unsigned shutdown_timeout;	/* seconds, default 30 */
 	unsigned retry_base;	/* first retry delay seconds, default 5 */
 	unsigned retry_max;	/* cap on retry delay seconds, default 300 */

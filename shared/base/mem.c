@@ -82,3 +82,14 @@ xmemdupz(const void *p, size_t n)
 	q[n] = '\0';
 	return q;
 }
+
+/* Free a heap array of heap strings. */
+void
+xstrv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}

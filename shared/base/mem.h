@@ -19,5 +19,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Copy n bytes and add a NUL after them. */
 void *xmemdupz(const void *p, size_t n);
+/* Free n heap strings and the heap array holding them (NULL is fine). */
+void xstrv_free(char **v, size_t n);
 
 #endif

@@ -127,6 +127,12 @@ void migrate_plan_release(struct migrate_plan *plan);
  */
 MUST_CHECK int migrate_scan(const char *dir, struct migrate_set *set,
 	char *err, size_t errlen);
+/*
+ * Write a formatted message into err when there is room for one (shared
+ * by migrate.c and migrate_db.c).
+ */
+void migrate_err(char *err, size_t errlen, const char *fmt, ...)
+	ATTR_PRINTF(3, 4);
 /* Read a whole file (capped at 16 MiB) into a NUL-terminated heap string. */
 MUST_CHECK int migrate_read_file(const char *path, char **out, size_t *len,
 	char *err, size_t errlen);

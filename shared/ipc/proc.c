@@ -16,11 +16,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
-
-#define PROC_NSIG 65
 
 static volatile sig_atomic_t sig_counts[PROC_NSIG];
 static volatile sig_atomic_t sig_senders[PROC_NSIG];
@@ -73,6 +72,71 @@ proc_sig_install(const int *sigs, size_t n, sigset_t *waitmask)
 			sigdelset(waitmask, sigs[i]);
 	}
 	return E_OK;
+}
+
+/* Counting handlers, unblocked, no SA_RESTART (see proc.h). */
+int
+proc_sig_catch(const int *sigs, size_t n)
+{
+	struct sigaction sa;
+	sigset_t unblock;
+	size_t i;
+
+	sigemptyset(&unblock);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = proc_on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < n; i++) {
+		if (sigs[i] <= 0 || sigs[i] >= PROC_NSIG)
+			return E_INVAL;
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return E_IO;
+		sig_installed[sigs[i]] = true;
+		sigaddset(&unblock, sigs[i]);
+	}
+	if (sigprocmask(SIG_UNBLOCK, &unblock, NULL) < 0)
+		return E_IO;
+	return E_OK;
+}
+
+/* SIG_IGN for one signal. */
+void
+proc_sig_ignore(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
+}
+
+/* New deliveries since the last look. */
+unsigned long
+proc_sig_take(struct proc_sigseen *seen, int sig)
+{
+	unsigned long now, d;
+
+	if (sig <= 0 || sig >= PROC_NSIG)
+		return 0;
+	now = (unsigned long)sig_counts[sig];
+	d = now - seen->n[sig];
+	seen->n[sig] = now;
+	return d;
+}
+
+/* ppoll with a millisecond timeout. */
+int
+proc_wait(struct pollfd *fds, size_t n, int64_t ms, const sigset_t *mask)
+{
+	struct timespec ts;
+
+	if (ms < 0)
+		return ppoll(fds, n, NULL, mask);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ppoll(fds, n, &ts, mask);
 }
 
 /* The number of deliveries of sig so far. */

@@ -1,23 +1,32 @@
 /*
- * proc.h - signals, fork helpers and child reaping for the two process
- * trees (the worker supervisor and the FastCGI prefork master).
+ * proc.h - signals, fork helpers, child reaping and the ppoll() wait for
+ * the two process trees (the worker supervisor in workers/supervise.c and
+ * the FastCGI prefork master in fcgi/master.c; both drive pool.h).
  *
  * Signal handlers installed here only count: each handled signal has a
  * counter and the pid of its last sender (si_pid), read with
- * proc_sig_count() and proc_sig_sender().  The handled signals are
- * blocked at install time; the main loop unblocks them only inside
- * ppoll() (proc_sig_waitmask()), so none is lost between a check and a
- * sleep.  Nothing here logs or exits.
+ * proc_sig_count() and proc_sig_sender(), or as "new since last look"
+ * with proc_sig_take().  A supervisor installs them with
+ * proc_sig_install(), which blocks them: its loop unblocks them only
+ * inside ppoll() (proc_wait() with the mask it got), so none is lost
+ * between a check and a sleep.  A process that waits in a plain blocking
+ * call instead (a FastCGI child in accept) uses proc_sig_catch(): the
+ * signals stay unblocked and wake the call with EINTR.  Nothing here logs
+ * or exits.
  */
 #ifndef EMBER_PROC_H
 #define EMBER_PROC_H
 
 #include "compat.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/types.h>
 
 #include "err.h"
+
+/* Signals 1 .. PROC_NSIG - 1 can be handled. */
+#define PROC_NSIG 65
 
 /*
  * Install counting handlers (sigaction, SA_SIGINFO) for n signals and
@@ -26,10 +35,33 @@
  * a system call failed.
  */
 MUST_CHECK int proc_sig_install(const int *sigs, size_t n, sigset_t *waitmask);
+/*
+ * Install the same counting handlers without blocking the signals, and
+ * without SA_RESTART: a blocking system call returns EINTR when one
+ * arrives.  E_INVAL / E_IO as for proc_sig_install().
+ */
+MUST_CHECK int proc_sig_catch(const int *sigs, size_t n);
+/* Ignore sig (SIGPIPE: a closed peer is an error return, not a death). */
+void proc_sig_ignore(int sig);
 /* How many times sig arrived since install (wraps; compare for change). */
 unsigned long proc_sig_count(int sig);
 /* The pid that sent the last sig (0 if unknown, e.g. from the kernel). */
 pid_t proc_sig_sender(int sig);
+/* What a loop has already handled, per signal (zero it to start). */
+struct proc_sigseen {
+	unsigned long n[PROC_NSIG];
+};
+/*
+ * How many times sig arrived since the last proc_sig_take() for it with
+ * this seen set (0 = nothing new); marks them handled.
+ */
+unsigned long proc_sig_take(struct proc_sigseen *seen, int sig);
+/*
+ * ppoll() on n fds for at most ms milliseconds (< 0: no limit) with the
+ * signal mask mask (from proc_sig_install()) while waiting.  Returns what
+ * ppoll() returns; -1 with errno EINTR when a signal woke it.
+ */
+int proc_wait(struct pollfd *fds, size_t n, int64_t ms, const sigset_t *mask);
 /*
  * In a freshly forked child: put every installed handler back to
  * SIG_DFL and unblock every signal.

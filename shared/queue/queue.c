@@ -76,6 +76,13 @@ queue_errmsg(const struct queue *q)
 	return q->err;
 }
 
+/* Install the long-poll cancel check. */
+void
+queue_set_cancel(struct queue *q, bool (*cancelled)(void))
+{
+	q->cancelled = cancelled;
+}
+
 /* Send. */
 int
 queue_send(struct queue *q, const char *body, size_t len, char **id_out)

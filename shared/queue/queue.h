@@ -61,6 +61,14 @@ MUST_CHECK int queue_send(struct queue *q, const char *body, size_t len,
 MUST_CHECK int queue_receive(struct queue *q, size_t max, unsigned wait_s,
 	unsigned visibility_s, struct arena *a, struct queue_msg **msgs,
 	size_t *n);
+/*
+ * Let a long poll in queue_receive() end early, with no error and the
+ * messages it has (usually none), once cancelled() returns true.  It is
+ * asked whenever the wait wakes, and a caught signal wakes it, so a
+ * process can cut a receive short from a signal handler's flag.  NULL
+ * (the default) = never.
+ */
+void queue_set_cancel(struct queue *q, bool (*cancelled)(void));
 MUST_CHECK int queue_delete(struct queue *q, const char *receipt);
 /*
  * Delete several; failed[i] (may be NULL) set for receipts that failed.

@@ -32,6 +32,7 @@ struct queue_backend {
 struct queue {
 	const struct queue_backend *be;
 	void *ctx;
+	bool (*cancelled)(void);	/* queue_set_cancel(), NULL = never */
 	char err[512];
 };
 
@@ -42,15 +43,5 @@ MUST_CHECK int queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
 	const struct cfg_db *db, char *err, size_t errlen);
 MUST_CHECK int queue_sqs_open(struct queue *q, const struct cfg_queue *cfg,
 	const struct cfg_db *db, char *err, size_t errlen);
-
-/*
- * The pg dead-letter table used directly, for the sqs backend when no
- * sqs.dlq_url is configured (q is a queue opened with queue_pg_open).
- */
-/* Insert a copy of m (received from elsewhere) with a reason. */
-MUST_CHECK int queue_pg_dead_insert(struct queue *q, const struct queue_msg *m,
-	const char *reason);
-/* The body of one dead letter (heap), E_NOTFOUND if there is none. */
-MUST_CHECK int queue_pg_dead_body(struct queue *q, const char *id, char **body);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "dlq.h"
 #include "err.h"
 #include "mem.h"
 #include "queue_int.h"
@@ -39,6 +40,7 @@ struct queue_pg {
 	struct db *db;
 	char name[49];
 	PGconn *listening;	/* connection our LISTEN was issued on */
+	struct dlq *dlq;	/* its dead letters, on the same connection */
 };
 
 static const struct db_stmt st_send = {
@@ -106,49 +108,11 @@ static const struct db_stmt st_stats = {
 	1,
 };
 
-static const struct db_stmt st_dead_list = {
-	"ember_q_dead_list",
-	"SELECT id, body, reason, receive_count,"
-	" floor(extract(epoch FROM failed_at))::bigint"
-	" FROM ember_job_dead_letter WHERE queue = $1"
-	" ORDER BY failed_at, id LIMIT $2::int",
-	2,
-};
-
 static const struct db_stmt st_replay = {
 	"ember_q_replay",
 	"WITH d AS (DELETE FROM ember_job_dead_letter WHERE id = $1::uuid AND queue = $2"
 	" RETURNING body)"
 	" INSERT INTO ember_job_queue (queue, body) SELECT $2, body FROM d RETURNING id",
-	2,
-};
-
-static const struct db_stmt st_purge_one = {
-	"ember_q_purge_one",
-	"DELETE FROM ember_job_dead_letter WHERE id = $1::uuid AND queue = $2",
-	2,
-};
-
-static const struct db_stmt st_purge_all = {
-	"ember_q_purge_all",
-	"DELETE FROM ember_job_dead_letter WHERE queue = $1",
-	1,
-};
-
-static const struct db_stmt st_dead_insert = {
-	"ember_q_dead_insert",
-	"INSERT INTO ember_job_dead_letter"
-	" (queue, msg_id, body, reason, receive_count, sent_at)"
-	" VALUES ($1, CASE WHEN $2 ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'"
-	" THEN $2::uuid ELSE gen_random_uuid() END, $3, $4, $5::int,"
-	" CASE WHEN $6::bigint > 0 THEN to_timestamp($6::bigint) ELSE now() END)"
-	" RETURNING id",
-	6,
-};
-
-static const struct db_stmt st_dead_body = {
-	"ember_q_dead_body",
-	"SELECT body FROM ember_job_dead_letter WHERE id = $1::uuid AND queue = $2",
 	2,
 };
 
@@ -280,9 +244,11 @@ pgq_receive(struct queue *q, size_t max, unsigned wait_s, unsigned visibility_s,
 		if (rc != E_OK || *n > 0 || wait_s == 0)
 			return rc;
 		left = deadline - utc_mono_ms();
-		if (left <= 0)
+		if (left <= 0 || (q->cancelled && q->cancelled()))
 			return E_OK;
 		pgq_wait(q, (int)(left < PGQ_SLICE_MS ? left : PGQ_SLICE_MS));
+		if (q->cancelled && q->cancelled())
+			return E_OK;
 	}
 }
 
@@ -440,40 +406,25 @@ pgq_stats(struct queue *q, struct queue_stats *st)
 	return E_OK;
 }
 
+/* Copy the dead-letter store's error text on failure. */
+static int
+pgq_dlq_rc(struct queue *q, int rc)
+{
+	struct queue_pg *p = q->ctx;
+
+	if (rc != E_OK)
+		queue_seterr(q, "%s", dlq_errmsg(p->dlq));
+	return rc;
+}
+
 /* List dead letters, oldest first. */
 static int
 pgq_dead_list(struct queue *q, size_t max, struct arena *a,
 	struct queue_dead **items, size_t *n)
 {
 	struct queue_pg *p = q->ctx;
-	char smax[24];
-	const char *params[2] = { p->name, smax };
-	PGresult *res = NULL;
-	struct queue_dead *d;
-	int i;
-	int rows;
-	int rc;
 
-	snprintf(smax, sizeof(smax), "%zu", max);
-	rc = pgq_exec(q, &st_dead_list, params, &res);
-	if (rc != E_OK)
-		return rc;
-	rows = PQntuples(res);
-	if (rows > 0) {
-		d = arena_zalloc(a, (size_t)rows * sizeof(*d));
-		for (i = 0; i < rows; i++) {
-			d[i].id = arena_strdup(a, PQgetvalue(res, i, 0));
-			d[i].body = arena_strdup(a, PQgetvalue(res, i, 1));
-			d[i].reason = arena_strdup(a, PQgetvalue(res, i, 2));
-			d[i].receive_count = (unsigned)strtoul(PQgetvalue(res, i, 3),
-				NULL, 10);
-			d[i].failed_at = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-		}
-		*items = d;
-		*n = (size_t)rows;
-	}
-	PQclear(res);
-	return E_OK;
+	return pgq_dlq_rc(q, dlq_list(p->dlq, max, a, items, n));
 }
 
 /* Put a dead letter back on the queue. */
@@ -505,74 +456,8 @@ static int
 pgq_dead_purge(struct queue *q, const char *id)
 {
 	struct queue_pg *p = q->ctx;
-	const char *params[2] = { id, p->name };
-	PGresult *res = NULL;
-	int rc;
 
-	if (!id) {
-		params[0] = p->name;
-		return pgq_exec(q, &st_purge_all, params, NULL);
-	}
-	if (!uuidx_valid(id)) {
-		queue_seterr(q, "queue pg: no dead letter %.64s", id);
-		return E_NOTFOUND;
-	}
-	rc = pgq_exec(q, &st_purge_one, params, &res);
-	if (rc != E_OK)
-		return rc;
-	if (strcmp(PQcmdTuples(res), "1") != 0) {
-		queue_seterr(q, "queue pg: no dead letter %s", id);
-		rc = E_NOTFOUND;
-	}
-	PQclear(res);
-	return rc;
-}
-
-/* Insert a dead letter received from another backend. */
-int
-queue_pg_dead_insert(struct queue *q, const struct queue_msg *m,
-	const char *reason)
-{
-	struct queue_pg *p = q->ctx;
-	char count[24];
-	char sent[24];
-	char *body = xmemdupz(m->body, m->body_len);
-	const char *params[6] = { p->name, m->id ? m->id : "", body, reason,
-		count, sent };
-	int rc;
-
-	snprintf(count, sizeof(count), "%u", m->receive_count);
-	snprintf(sent, sizeof(sent), "%lld", (long long)m->sent_at);
-	rc = pgq_exec(q, &st_dead_insert, params, NULL);
-	free(body);
-	return rc;
-}
-
-/* The body of one dead letter. */
-int
-queue_pg_dead_body(struct queue *q, const char *id, char **body)
-{
-	struct queue_pg *p = q->ctx;
-	const char *params[2] = { id, p->name };
-	PGresult *res = NULL;
-	int rc;
-
-	*body = NULL;
-	if (!uuidx_valid(id)) {
-		queue_seterr(q, "queue pg: no dead letter %.64s", id);
-		return E_NOTFOUND;
-	}
-	rc = pgq_exec(q, &st_dead_body, params, &res);
-	if (rc != E_OK)
-		return rc;
-	if (PQntuples(res) == 1) {
-		*body = xstrdup(PQgetvalue(res, 0, 0));
-	} else {
-		queue_seterr(q, "queue pg: no dead letter %s", id);
-		rc = E_NOTFOUND;
-	}
-	PQclear(res);
-	return rc;
+	return pgq_dlq_rc(q, dlq_purge(p->dlq, id));
 }
 
 /* Close the connection. */
@@ -583,6 +468,7 @@ pgq_free(void *ctx)
 
 	if (!p)
 		return;
+	dlq_free(p->dlq);
 	db_free(p->db);
 	free(p);
 }
@@ -602,19 +488,6 @@ static const struct queue_backend queue_pg_backend = {
 	.free = pgq_free,
 };
 
-/* Whether a queue name fits the table's CHECK and a channel name. */
-static bool
-pgq_name_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '_'))
-			return false;
-	return n >= 1 && n <= 48;
-}
-
 /* Open: connect to the database now. */
 int
 queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
@@ -624,7 +497,7 @@ queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
 	const char *name = cfg->name && *cfg->name ? cfg->name : "indexer";
 	int rc;
 
-	if (!pgq_name_ok(name)) {
+	if (!dlq_pg_name_ok(name)) {
 		snprintf(err, errlen, "queue: name \"%s\" must be 1-48 of [a-z0-9_]",
 			name);
 		return E_CONFIG;
@@ -634,6 +507,11 @@ queue_pg_open(struct queue *q, const struct cfg_queue *cfg,
 	rc = db_open(db, &p->db, err, errlen);
 	if (rc != E_OK) {
 		free(p);
+		return rc;
+	}
+	rc = dlq_pg_new(p->db, p->name, &p->dlq, err, errlen);
+	if (rc != E_OK) {
+		pgq_free(p);
 		return rc;
 	}
 	q->be = &queue_pg_backend;

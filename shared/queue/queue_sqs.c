@@ -9,12 +9,12 @@
  * the producer sent.  A redrive policy on the main queue is still worth
  * configuring as a backstop for consumers that crash before deciding.
  *
- * Without sqs.dlq_url, dead letters go to the PostgreSQL table of the pg
- * backend (ember_job_dead_letter, queue = queue.name; the connection is
- * opened on first use) and the admin operations work on that table;
+ * Without sqs.dlq_url, dead letters go to the dead-letter store (dlq.h:
+ * the PostgreSQL table, rows of queue = queue.name; the connection is
+ * opened on first use) and the admin operations work on that store;
  * replay sends the body back to SQS.
  *
- * Administration of the DLQ works within SQS's limits: listing receives
+ * Administration of the DLQ (queue_sqs_dead.c) works within SQS's limits: listing receives
  * with a zero visibility timeout (messages stay available, and their
  * receive count grows), replay and purge of one id search the DLQ with
  * receives, and purge of all is PurgeQueue (at most once a minute).
@@ -27,63 +27,52 @@
 
 #include <jansson.h>
 
+#include "dlq.h"
 #include "err.h"
 #include "mem.h"
 #include "queue_int.h"
+#include "queue_sqs_int.h"
 #include "sqs.h"
 
-#define SQSQ_SEARCH_ROUNDS 20	/* receives spent looking for one DLQ id */
 #define SQSQ_REASON_MAX 4096
 
-struct queue_sqs {
-	struct sqs *sqs;
-	char *url;
-	char *dlq;		/* NULL when not configured */
-	char *name;		/* queue.name, for the pg dead-letter table */
-	struct cfg_db db;	/* own copy; host NULL = no database given */
-	struct queue *pgdead;	/* pg backend for dead letters, opened lazily */
-};
-
-/* The pg dead-letter store, opened on first use; NULL with q->err set. */
-static struct queue *
-sqsq_pgdead(struct queue *q)
+/* The dead-letter store, opened on first use; NULL with q->err set. */
+struct dlq *
+sqsq_dlq(struct queue *q)
 {
 	struct queue_sqs *s = q->ctx;
-	struct cfg_queue qc;
 	char err[256];
 	int rc;
 
-	if (s->pgdead)
-		return s->pgdead;
+	if (s->dead)
+		return s->dead;
 	if (!s->db.host) {
 		queue_seterr(q, "queue sqs: neither sqs.dlq_url nor a database for "
 			"dead letters");
 		return NULL;
 	}
-	memset(&qc, 0, sizeof(qc));
-	qc.backend = CFG_QUEUE_PG;
-	qc.name = s->name;
-	rc = queue_open(&qc, &s->db, &s->pgdead, err, sizeof(err));
+	rc = dlq_pg_open(&s->db, s->name && *s->name ? s->name : "indexer",
+		&s->dead, err, sizeof(err));
 	if (rc != E_OK) {
 		queue_seterr(q, "queue sqs: dead-letter table: %s", err);
-		s->pgdead = NULL;
+		s->dead = NULL;
 	}
-	return s->pgdead;
+	return s->dead;
 }
 
-/* Copy the inner pg queue's error text on failure. */
-static int
-sqsq_pg_rc(struct queue *q, int rc)
+/* Copy the dead-letter store's error text on failure. */
+int
+sqsq_dlq_rc(struct queue *q, int rc)
 {
 	struct queue_sqs *s = q->ctx;
 
-	if (rc != E_OK && s->pgdead)
-		queue_seterr(q, "%s", queue_errmsg(s->pgdead));
+	if (rc != E_OK && s->dead)
+		queue_seterr(q, "%s", dlq_errmsg(s->dead));
 	return rc;
 }
 
 /* Call and copy the client's error text on failure; takes ownership of req. */
-static int
+int
 sqsq_call(struct queue *q, const char *action, json_t *req, unsigned extra_ms,
 	json_t **resp)
 {
@@ -103,7 +92,7 @@ sqsq_call(struct queue *q, const char *action, json_t *req, unsigned extra_ms,
 }
 
 /* SendMessage to url with optional attributes (NULL = none; stolen). */
-static int
+int
 sqsq_send_to(struct queue *q, const char *url, const char *body, size_t len,
 	json_t *attrs, char **id_out)
 {
@@ -147,7 +136,7 @@ sqsq_send(struct queue *q, const char *body, size_t len, char **id_out)
 }
 
 /* ReceiveMessage on url; *resp is the raw answer. */
-static int
+int
 sqsq_receive_raw(struct queue *q, const char *url, size_t max, unsigned wait_s,
 	int visibility_s, json_t **resp)
 {
@@ -172,21 +161,45 @@ sqsq_receive(struct queue *q, size_t max, unsigned wait_s,
 	size_t *n)
 {
 	struct queue_sqs *s = q->ctx;
+	struct sqs_msg *sm = NULL;
+	struct queue_msg *m;
 	json_t *resp = NULL;
+	size_t i;
 	int rc;
 
+	*msgs = NULL;
+	*n = 0;
+	sqs_set_cancel(s->sqs, q->cancelled);
 	rc = sqsq_receive_raw(q, s->url, max, wait_s, (int)visibility_s, &resp);
+	sqs_set_cancel(s->sqs, NULL);
+	if (rc == E_STOP && q->cancelled && q->cancelled())
+		return E_OK;	/* the long poll was cut short: nothing */
 	if (rc != E_OK)
 		return rc;
-	rc = sqs_parse_messages(resp, a, msgs, n);
-	if (rc != E_OK)
-		queue_seterr(q, "queue sqs: malformed ReceiveMessage answer");
+	rc = sqs_parse_messages(resp, a, &sm, n);
 	json_decref(resp);
-	return rc;
+	if (rc != E_OK) {
+		queue_seterr(q, "queue sqs: malformed ReceiveMessage answer");
+		return rc;
+	}
+	*msgs = NULL;
+	if (*n == 0)
+		return E_OK;
+	m = arena_zalloc(a, *n * sizeof(*m));
+	for (i = 0; i < *n; i++) {
+		m[i].id = sm[i].id;
+		m[i].receipt = sm[i].receipt;
+		m[i].body = sm[i].body;
+		m[i].body_len = sm[i].body_len;
+		m[i].receive_count = sm[i].receive_count;
+		m[i].sent_at = sm[i].sent_at;
+	}
+	*msgs = m;
+	return E_OK;
 }
 
 /* DeleteMessage on url. */
-static int
+int
 sqsq_delete_on(struct queue *q, const char *url, const char *receipt)
 {
 	return sqsq_call(q, "DeleteMessage",
@@ -294,11 +307,11 @@ sqsq_dead_letter(struct queue *q, const struct queue_msg *m, const char *reason)
 	int rc;
 
 	if (!s->dlq) {
-		struct queue *pg = sqsq_pgdead(q);
+		struct dlq *d = sqsq_dlq(q);
 
-		if (!pg)
+		if (!d)
 			return E_DB;
-		rc = sqsq_pg_rc(q, queue_pg_dead_insert(pg, m, reason));
+		rc = sqsq_dlq_rc(q, dlq_insert(d, m, reason));
 		if (rc != E_OK)
 			return rc;
 		return sqsq_delete_on(q, s->url, m->receipt);
@@ -359,197 +372,14 @@ sqsq_stats(struct queue *q, struct queue_stats *st)
 	if (s->dlq && (rc = sqsq_count(q, s->dlq, "ApproximateNumberOfMessages",
 		&st->dead)) != E_OK)
 		return rc;
-	if (!s->dlq && sqsq_pgdead(q)) {
-		struct queue_stats ps;
+	if (!s->dlq && sqsq_dlq(q)) {
+		int64_t dead;
 
-		if (queue_stats(s->pgdead, &ps) == E_OK)
-			st->dead = ps.dead;
+		if (dlq_count(s->dead, &dead) == E_OK)
+			st->dead = dead;
 	}
 	st->oldest_age = -1;
 	return E_OK;
-}
-
-/* The StringValue of a message attribute, or def. */
-static const char *
-sqsq_msg_attr(json_t *msg, const char *name, const char *def)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(
-		json_object_get(msg, "MessageAttributes"), name), "StringValue"));
-
-	return v ? v : def;
-}
-
-/* List DLQ messages with a zero visibility timeout. */
-static int
-sqsq_dead_list(struct queue *q, size_t max, struct arena *a,
-	struct queue_dead **items, size_t *n)
-{
-	struct queue_sqs *s = q->ctx;
-	struct queue_dead *d;
-	size_t got = 0;
-	unsigned rounds;
-	int rc = E_OK;
-
-	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
-			return E_DB;
-		return sqsq_pg_rc(q, queue_dead_list(s->pgdead, max, a, items, n));
-	}
-	d = arena_zalloc(a, max * sizeof(*d));
-	for (rounds = 0; got < max && rounds < SQSQ_SEARCH_ROUNDS; rounds++) {
-		json_t *resp = NULL;
-		json_t *arr;
-		size_t i;
-		size_t added = 0;
-
-		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 0, &resp);
-		if (rc != E_OK)
-			break;
-		arr = json_object_get(resp, "Messages");
-		for (i = 0; i < json_array_size(arr) && got < max; i++) {
-			json_t *m = json_array_get(arr, i);
-			const char *id = json_string_value(json_object_get(m, "MessageId"));
-			const char *body = json_string_value(json_object_get(m, "Body"));
-			size_t k;
-			bool dup = false;
-
-			if (!id || !body)
-				continue;
-			for (k = 0; k < got && !dup; k++)
-				dup = strcmp(d[k].id, id) == 0;
-			if (dup)
-				continue;
-			d[got].id = arena_strdup(a, id);
-			d[got].body = arena_strdup(a, body);
-			d[got].reason = arena_strdup(a, sqsq_msg_attr(m, "ember-reason", ""));
-			d[got].receive_count = (unsigned)strtoul(sqsq_msg_attr(m,
-				"ember-receive-count", "0"), NULL, 10);
-			d[got].failed_at = strtoll(json_string_value(json_object_get(
-				json_object_get(m, "Attributes"), "SentTimestamp")) ?
-				json_string_value(json_object_get(json_object_get(m,
-				"Attributes"), "SentTimestamp")) : "0", NULL, 10) / 1000;
-			got++;
-			added++;
-		}
-		json_decref(resp);
-		if (added == 0)
-			break;
-	}
-	*items = d;
-	*n = got;
-	return rc;
-}
-
-/*
- * Receive from the DLQ until the message with this id shows up; return
- * its receipt (heap) and body (heap).  Others are made visible again.
- */
-static int
-sqsq_dead_find(struct queue *q, const char *id, char **receipt, char **body)
-{
-	struct queue_sqs *s = q->ctx;
-	unsigned rounds;
-	int rc = E_OK;
-
-	*receipt = NULL;
-	*body = NULL;
-	for (rounds = 0; rounds < SQSQ_SEARCH_ROUNDS && !*receipt; rounds++) {
-		json_t *resp = NULL;
-		json_t *arr;
-		size_t i;
-
-		rc = sqsq_receive_raw(q, s->dlq, 10, 0, 30, &resp);
-		if (rc != E_OK)
-			return rc;
-		arr = json_object_get(resp, "Messages");
-		if (json_array_size(arr) == 0) {
-			json_decref(resp);
-			break;
-		}
-		for (i = 0; i < json_array_size(arr); i++) {
-			json_t *m = json_array_get(arr, i);
-			const char *mid = json_string_value(json_object_get(m, "MessageId"));
-			const char *rh = json_string_value(json_object_get(m,
-				"ReceiptHandle"));
-			const char *b = json_string_value(json_object_get(m, "Body"));
-
-			if (!rh)
-				continue;
-			if (!*receipt && mid && b && strcmp(mid, id) == 0) {
-				*receipt = xstrdup(rh);
-				*body = xstrdup(b);
-				continue;
-			}
-			/* not ours: make it visible again at once */
-			if (sqsq_call(q, "ChangeMessageVisibility",
-				json_pack("{s:s, s:s, s:i}", "QueueUrl", s->dlq,
-				"ReceiptHandle", rh, "VisibilityTimeout", 0), 0, NULL) != E_OK)
-				continue;
-		}
-		json_decref(resp);
-	}
-	if (!*receipt) {
-		queue_seterr(q, "queue sqs: no dead letter %s in the DLQ", id);
-		return E_NOTFOUND;
-	}
-	return E_OK;
-}
-
-/* Replay one dead letter. */
-static int
-sqsq_dead_replay(struct queue *q, const char *id)
-{
-	struct queue_sqs *s = q->ctx;
-	char *receipt = NULL;
-	char *body = NULL;
-	int rc;
-
-	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
-			return E_DB;
-		rc = sqsq_pg_rc(q, queue_pg_dead_body(s->pgdead, id, &body));
-		if (rc == E_OK)
-			rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
-		if (rc == E_OK)
-			rc = sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
-		free(body);
-		return rc;
-	}
-	rc = sqsq_dead_find(q, id, &receipt, &body);
-	if (rc != E_OK)
-		goto out;
-	rc = sqsq_send_to(q, s->url, body, strlen(body), NULL, NULL);
-	if (rc == E_OK)
-		rc = sqsq_delete_on(q, s->dlq, receipt);
-out:
-	free(receipt);
-	free(body);
-	return rc;
-}
-
-/* Purge one (searched) or all (PurgeQueue) dead letters. */
-static int
-sqsq_dead_purge(struct queue *q, const char *id)
-{
-	struct queue_sqs *s = q->ctx;
-	char *receipt = NULL;
-	char *body = NULL;
-	int rc;
-
-	if (!s->dlq) {
-		if (!sqsq_pgdead(q))
-			return E_DB;
-		return sqsq_pg_rc(q, queue_dead_purge(s->pgdead, id));
-	}
-	if (!id)
-		return sqsq_call(q, "PurgeQueue",
-			json_pack("{s:s}", "QueueUrl", s->dlq), 0, NULL);
-	rc = sqsq_dead_find(q, id, &receipt, &body);
-	if (rc == E_OK)
-		rc = sqsq_delete_on(q, s->dlq, receipt);
-	free(receipt);
-	free(body);
-	return rc;
 }
 
 /* Free the client. */
@@ -560,7 +390,7 @@ sqsq_free(void *ctx)
 
 	if (!s)
 		return;
-	queue_free(s->pgdead);
+	dlq_free(s->dead);
 	sqs_free(s->sqs);
 	free(s->url);
 	free(s->dlq);

@@ -224,11 +224,7 @@ store_list(struct store *st, const char *prefix, const char *token,
 void
 store_list_page_release(struct store_list_page *page)
 {
-	size_t i;
-
-	for (i = 0; i < page->n; i++)
-		free(page->keys[i]);
-	free(page->keys);
+	xstrv_free(page->keys, page->n);
 	free(page->next_token);
 	page->keys = NULL;
 	page->n = 0;

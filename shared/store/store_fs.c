@@ -19,6 +19,10 @@
  *
  * Listing walks the directory under the prefix, sorts the keys in byte
  * order and pages with the last key of the previous page as the token.
+ *
+ * The sidecars are written and read by store_fs_meta.c, listings made by
+ * store_fs_list.c; store_fs_int.h is what they share with this file (the
+ * root, the walk and the atomic write).
  */
 #include "compat.h"
 
@@ -35,26 +39,11 @@
 
 #include "err.h"
 #include "mem.h"
+#include "store_fs_int.h"
 #include "store_int.h"
 
-#define FS_RESERVED ".ember-"
-#define FS_META_DIR ".ember-meta"
-#define FS_META_MAX 8192
-
-struct store_fs {
-	int rootfd;
-	char *root;
-	unsigned long seq;	/* for temporary names */
-};
-
-struct fs_keys {
-	char **v;
-	size_t n;
-	size_t cap;
-};
-
 /* Map an errno from a path operation to an error code. */
-static int
+int
 fs_errno_err(int e)
 {
 	switch (e) {
@@ -108,7 +97,7 @@ fs_mkdirs(const char *path)
  * fd the caller closes and *leaf points into key.  `reserved_ok` lets
  * the sidecar tree through.
  */
-static int
+int
 fs_walk(struct store *st, const char *key, bool create, bool reserved_ok,
 	int *dfd, const char **leaf)
 {
@@ -210,7 +199,7 @@ fs_write_all(int fd, const void *p, size_t n)
  * Atomically replace dfd/leaf with data (or flen bytes from in).
  * Nothing is left behind on failure.
  */
-static int
+int
 fs_atomic_write(struct store *st, int dfd, const char *leaf, const char *key,
 	const void *data, size_t len, FILE *in, uint64_t flen)
 {
@@ -273,109 +262,6 @@ fail:
 		close(fd);
 	unlinkat(dfd, tmp, 0);
 	return rc;
-}
-
-/* Write (or with nothing to keep, remove) the sidecar of key. */
-static int
-fs_meta_write(struct store *st, const char *key,
-	const struct store_put_opts *opts)
-{
-	struct buf path = BUF_INIT(0);
-	struct buf text = BUF_INIT(FS_META_MAX);
-	const char *leaf;
-	size_t i;
-	int dfd = -1;
-	int rc;
-	bool any = opts && (opts->content_type || (opts->meta && opts->meta[0]));
-
-	if (buf_addf(&path, "%s/%s", FS_META_DIR, key) != E_OK)
-		abort();
-	if (any) {
-		rc = E_OK;
-		if (opts->content_type)
-			rc = buf_addf(&text, "Content-Type: %s\n", opts->content_type);
-		for (i = 0; rc == E_OK && opts->meta && opts->meta[i]; i += 2) {
-			if (!opts->meta[i + 1] || strpbrk(opts->meta[i], ":\r\n") ||
-				strpbrk(opts->meta[i + 1], "\r\n")) {
-				store_seterr(st, "fs: bad metadata entry for %.200s", key);
-				rc = E_INVAL;
-				goto out;
-			}
-			rc = buf_addf(&text, "x-amz-meta-%s: %s\n", opts->meta[i],
-				opts->meta[i + 1]);
-		}
-		if (rc != E_OK || (opts->content_type &&
-			strpbrk(opts->content_type, "\r\n"))) {
-			store_seterr(st, "fs: metadata of %.200s too large or bad", key);
-			rc = E_INVAL;
-			goto out;
-		}
-	}
-	rc = fs_walk(st, path.data, any, true, &dfd, &leaf);
-	if (rc != E_OK) {
-		if (!any && rc == E_NOTFOUND)
-			rc = E_OK;
-		goto out;
-	}
-	if (any) {
-		rc = fs_atomic_write(st, dfd, leaf, key, text.data, text.len, NULL, 0);
-	} else if (unlinkat(dfd, leaf, 0) < 0 && errno != ENOENT) {
-		store_seterr(st, "fs: remove metadata of %.200s: %s", key,
-			strerror(errno));
-		rc = E_IO;
-	}
-out:
-	if (dfd >= 0)
-		close(dfd);
-	buf_release(&path);
-	buf_release(&text);
-	return rc;
-}
-
-/* Read the content type from key's sidecar into out (default if none). */
-static void
-fs_meta_content_type(struct store *st, const char *key, char *out,
-	size_t outlen)
-{
-	struct buf path = BUF_INIT(0);
-	char text[FS_META_MAX + 1];
-	const char *leaf;
-	int dfd = -1;
-	int fd = -1;
-	ssize_t n;
-	char *p;
-
-	snprintf(out, outlen, "application/octet-stream");
-	if (buf_addf(&path, "%s/%s", FS_META_DIR, key) != E_OK)
-		abort();
-	if (fs_walk(st, path.data, false, true, &dfd, &leaf) != E_OK)
-		goto out;
-	fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		goto out;
-	n = read(fd, text, FS_META_MAX);
-	if (n <= 0)
-		goto out;
-	text[n] = '\0';
-	if (strncmp(text, "Content-Type: ", 14) == 0) {
-		size_t n2;
-
-		p = strchr(text + 14, '\n');
-		if (p)
-			*p = '\0';
-		n2 = strlen(text + 14);
-		if (n2 >= outlen)
-			n2 = outlen - 1;
-		memcpy(out, text + 14, n2);
-		out[n2] = '\0';
-	}
-out:
-	st->err[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	buf_release(&path);
 }
 
 /* Put. */
@@ -610,151 +496,6 @@ fs_del(struct store *st, const char *key)
 	}
 	close(dfd);
 	return fs_meta_write(st, key, NULL);
-}
-
-/* Append a key to a list. */
-static void
-fs_keys_add(struct fs_keys *k, const char *s)
-{
-	if (k->n == k->cap) {
-		k->cap = k->cap ? k->cap * 2 : 256;
-		k->v = xrealloc(k->v, k->cap * sizeof(*k->v));
-	}
-	k->v[k->n++] = xstrdup(s);
-}
-
-/*
- * Collect the regular files under dirfd (whose keys start with rel) whose
- * names start with `name_prefix` (top level only) and whose keys sort after
- * `after`.  Takes ownership of dirfd.
- */
-static int
-fs_scan(struct store *st, int dirfd, struct buf *rel, const char *name_prefix,
-	const char *after, struct fs_keys *keys, int depth)
-{
-	DIR *d;
-	struct dirent *de;
-	size_t base = rel->len;
-	size_t plen = name_prefix ? strlen(name_prefix) : 0;
-	int rc = E_OK;
-
-	if (depth > 64) {
-		close(dirfd);
-		return E_OK;
-	}
-	d = fdopendir(dirfd);
-	if (!d) {
-		store_seterr(st, "fs: opendir: %s", strerror(errno));
-		close(dirfd);
-		return E_IO;
-	}
-	while ((de = readdir(d))) {
-		struct stat sb;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (strncmp(de->d_name, FS_RESERVED, strlen(FS_RESERVED)) == 0)
-			continue;
-		if (plen && strncmp(de->d_name, name_prefix, plen) != 0)
-			continue;
-		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		buf_truncate(rel, base);
-		if (buf_addstr(rel, de->d_name) != E_OK)
-			abort();
-		if (S_ISDIR(sb.st_mode)) {
-			int sub;
-
-			if (buf_addch(rel, '/') != E_OK)
-				abort();
-			/* Every key below starts with rel: skip it if all sort <= after. */
-			if (after && strncmp(rel->data, after, rel->len) < 0)
-				continue;
-			sub = openat(dirfd, de->d_name,
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0)
-				continue;
-			rc = fs_scan(st, sub, rel, NULL, after, keys, depth + 1);
-			if (rc != E_OK)
-				break;
-		} else if (S_ISREG(sb.st_mode)) {
-			if (!after || strcmp(rel->data, after) > 0)
-				fs_keys_add(keys, rel->data);
-		}
-	}
-	buf_truncate(rel, base);
-	closedir(d);
-	return rc;
-}
-
-/* Byte-order comparison for qsort. */
-static int
-fs_keycmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* List one page. */
-static int
-fs_list(struct store *st, const char *prefix, const char *token, size_t max,
-	struct store_list_page *page)
-{
-	struct store_fs *fs = st->ctx;
-	struct fs_keys keys = { NULL, 0, 0 };
-	struct buf rel = BUF_INIT(0);
-	const char *slash = strrchr(prefix, '/');
-	const char *name_prefix = slash ? slash + 1 : prefix;
-	int dfd = -1;
-	size_t i;
-	int rc;
-
-	if (slash) {
-		const char *leaf;
-		char *dir = xstrndup(prefix, (size_t)(slash - prefix) + 1);
-
-		/* walk "a/b/" to the fd of a/b: the leaf is "" */
-		rc = fs_walk(st, dir, false, false, &dfd, &leaf);
-		if (buf_add(&rel, dir, strlen(dir)) != E_OK)
-			abort();
-		free(dir);
-		if (rc == E_NOTFOUND) {
-			rc = E_OK;
-			goto out;
-		}
-		if (rc != E_OK)
-			goto out;
-	} else {
-		dfd = dup(fs->rootfd);
-		if (dfd < 0) {
-			store_seterr(st, "fs: dup: %s", strerror(errno));
-			rc = E_IO;
-			goto out;
-		}
-	}
-	if (token && strncmp(token, prefix, strlen(prefix)) < 0)
-		token = NULL;	/* a token before the prefix means "from the start" */
-	rc = fs_scan(st, dfd, &rel, name_prefix, token, &keys, 0);
-	dfd = -1;
-	if (rc != E_OK)
-		goto out;
-	if (keys.n > 1)
-		qsort(keys.v, keys.n, sizeof(*keys.v), fs_keycmp);
-	if (keys.n > max) {
-		page->next_token = xstrdup(keys.v[max - 1]);
-		for (i = max; i < keys.n; i++)
-			free(keys.v[i]);
-		keys.n = max;
-	}
-	page->keys = keys.v;
-	page->n = keys.n;
-	keys.v = NULL;
-	keys.n = 0;
-out:
-	for (i = 0; i < keys.n; i++)
-		free(keys.v[i]);
-	free(keys.v);
-	buf_release(&rel);
-	return rc;
 }
 
 /* Exists for many: one fstatat each, no threads needed. */

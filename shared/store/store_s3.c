@@ -1,9 +1,12 @@
 /*
- * store_s3.c - the S3 backend of store.h: a thin layer over s3.c.
+ * store_s3.c - the S3 backend of store.h: a thin layer over s3.c, which
+ * has types of its own (s3.h does not know the store); this file converts
+ * between the two.
  */
 #include "compat.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 #include "s3.h"
@@ -23,9 +26,17 @@ static int
 store_s3_put(struct store *st, const char *key, const void *data, size_t len,
 	FILE *in, uint64_t flen, const struct store_put_opts *opts)
 {
+	struct s3_put_opts o = { NULL, NULL };
+
+	if (opts) {
+		o.content_type = opts->content_type;
+		o.meta = opts->meta;
+	}
 	if (in)
-		return store_s3_rc(st, s3_put_file(st->ctx, key, in, flen, opts));
-	return store_s3_rc(st, s3_put(st->ctx, key, data, len, opts));
+		return store_s3_rc(st, s3_put_file(st->ctx, key, in, flen,
+			opts ? &o : NULL));
+	return store_s3_rc(st, s3_put(st->ctx, key, data, len,
+		opts ? &o : NULL));
 }
 
 /* Get. */
@@ -42,7 +53,18 @@ store_s3_get(struct store *st, const char *key, size_t max, struct buf *out,
 static int
 store_s3_head(struct store *st, const char *key, struct store_info *info)
 {
-	return store_s3_rc(st, s3_head(st->ctx, key, info));
+	struct s3_info si;
+	int rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = store_s3_rc(st, s3_head(st->ctx, key, &si));
+	if (rc == E_OK && info) {
+		info->size = si.size;
+		info->mtime = si.mtime;
+		snprintf(info->content_type, sizeof(info->content_type), "%s",
+			si.content_type);
+	}
+	return rc;
 }
 
 /* Delete. */
@@ -57,7 +79,15 @@ static int
 store_s3_list(struct store *st, const char *prefix, const char *token,
 	size_t max, struct store_list_page *page)
 {
-	return store_s3_rc(st, s3_list(st->ctx, prefix, token, max, page));
+	struct s3_list_page sp = { NULL, 0, NULL };
+	int rc;
+
+	rc = store_s3_rc(st, s3_list(st->ctx, prefix, token, max, &sp));
+	/* Same members: the keys and the token change owner as they are. */
+	page->keys = sp.keys;
+	page->n = sp.n;
+	page->next_token = sp.next_token;
+	return rc;
 }
 
 /* Exists for many. */

@@ -131,4 +131,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u alice:wonderland "$H_HTTP/api/s
 h_is "basic auth: logged in, passes ember's check (db down: 503)" "$code" 503
 h_is "basic auth: agent path open" "$(curl -s -o /dev/null -w '%{http_code}' "$H_HTTP/api/v1/health_check")" 200
 
+# --help is not a getopt error.
+h_is "ember-fcgi --help: nothing on stderr, exit 0" "$("$EMBER_FCGI" --help 2>&1 >/dev/null; echo "rc=$?")" "rc=0"
+h_ok "ember-fcgi --help: usage" bash -c "'$EMBER_FCGI' --help | grep -q '^usage: ember-fcgi'"
+
 h_done

@@ -188,10 +188,22 @@ h_is "second SIGTERM: exit 1" "$I_RC" 1
 h_ok "second SIGTERM: at once" test $((($(date +%s%N) - t0) / 1000000)) -lt 1500
 h_ok "second SIGTERM: children killed" bash -c "! kill -0 $children 2>/dev/null"
 wait "$I_LOCKPID"
-i_start
+# queue.wait 10 s: the stop of the idle pool below must not wait it out.
+EMBER_QUEUE_WAIT=10 i_start
 h_ok "the killed jobs come back and finish" i_wait_idle 20
 h_is "one row per message" "$(i_count_rows)" $((rows + 2))
+# An empty queue has no lag (not "unknown"), in the file and in the log.
+h_ok "empty queue: lag_s 0 in the status file" i_wait_for 15 test "$(i_status queue.lag_s)" = 0
+# An idle pool stops at once: the receiver's long poll (queue.wait, 10 s)
+# is cut short instead of being waited out.
+sleep 1.5
+t0=$(date +%s%N)
 i_stop
 h_is "SIGTERM exits 0" "$I_RC" 0
+h_ok "idle pool: SIGTERM stops it within 2 s" test $((($(date +%s%N) - t0) / 1000000)) -lt 2000
 h_ok "log has a periodic status line" grep -q 'running: done=' "$I_LOG"
+h_ok "empty queue: lag=0s in the log" grep -q 'running: .* queue=0 lag=0s ' "$I_LOG"
+h_ok "no lag=-1s in the log" bash -c "! grep -q 'lag=-1s' '$I_LOG'"
+h_is "--help: usage on stdout, exit 0" "$("$I_BIN" --help 2>&1 >/dev/null; echo "rc=$?")" "rc=0"
+h_ok "--help: usage" bash -c "'$I_BIN' --help | grep -q '^usage: ember-workers'"
 h_done

@@ -70,7 +70,8 @@ sqs_send "$(i_msg "$A")"
 sqs_send "$(i_msg "$C")"
 sqs_send "$(i_msg "$(i_name 90)")"
 sqs_send 'not json'
-i_start
+# queue.wait 10 s: the stop of the idle pool at the end must not wait it out.
+EMBER_QUEUE_WAIT=10 i_start
 h_ok "first messages done" i_wait_for 30 drained
 KA="products/checkout/stacks/flamegraph/${A%_*}_ip-10-0-1-5_adhoc_flamegraph.html"
 h_ok "ad hoc HTML in S3, identical bytes" cmp -s <(i_html "$A") <(s3_get "$KA")
@@ -93,6 +94,10 @@ h_is "exactly one ad hoc object per ad hoc message" "$(s3_count adhoc)" 21
 h_is "no new dead letters" "$(sqs_depth "$EMBER_SQS_DLQ_URL")" 2
 h_ok "every base64 flamegraph decoded" cmp -s <(i_html "$(i_name 29)") \
 	<(s3_get "products/checkout/stacks/flamegraph/$(i_name 29 | sed 's/_[0-9a-f]*\.gz$//')_ip-10-0-1-5_adhoc_flamegraph.html")
+# An idle pool stops at once: the SQS long poll is cut short.
+sleep 1.5
+t0=$(date +%s%N)
 i_stop
 h_is "SIGTERM exits 0" "$I_RC" 0
+h_ok "idle pool: SIGTERM stops it within 2 s" test $((($(date +%s%N) - t0) / 1000000)) -lt 2000
 h_done

@@ -1,11 +1,12 @@
 /*
- * test_admin_ops.c - the pure parts of workers/admin_ops.c: duration and
- * time formatting, one-line cutting, dead-letter lookup, option parsing
- * and the `workers status` table.  The commands themselves run against
+ * test_admin_ops.c - the pure parts of ember-admin's operations commands
+ * (workers/admin/admin_{out,queue,workers}.c): duration and time
+ * formatting, one-line cutting, dead-letter lookup, option parsing and
+ * the `workers status` table.  The commands themselves run against
  * real servers in tests/integration/t_admin_ops.sh.
  *
- * The test includes admin_ops.c (its helpers are static) and stands in
- * for admin.c, whose main() it cannot link.
+ * The test includes admin_queue.c and admin_workers.c (their helpers are
+ * static) and stands in for admin.c, whose main() it cannot link.
  */
 #include "compat.h"
 
@@ -19,7 +20,8 @@
 
 #include <cmocka.h>
 
-#include "admin_ops.c"
+#include "admin_queue.c"
+#include "admin_workers.c"
 
 static char last_msg[512];
 

@@ -379,7 +379,7 @@ test_keys_and_restart(void **state)
 	size_t i;
 	size_t restart = 0;
 
-	assert_int_equal(cfg_key_count(), 77);
+	assert_int_equal(cfg_key_count(), 81);
 	assert_string_equal(cfg_key_name(0), "log.level");
 	assert_null(cfg_key_name(cfg_key_count()));
 	for (i = 0; i < cfg_key_count(); i++)
@@ -438,10 +438,12 @@ assert_same_cfg(const struct cfg *a, const struct cfg *b)
 	NUM(fcgi.max_gunzip); NUM(fcgi.max_json); NUM(fcgi.max_logs); NUM(fcgi.max_html);
 	NUM(fcgi.agent_auth); NUM(fcgi.require_remote_user); NUM(fcgi.list_limit);
 	NUM(fcgi.list_max); NUM(fcgi.active_window);
+	NUM(fcgi.respawn_min); NUM(fcgi.respawn_max); NUM(fcgi.shutdown_timeout);
 	NUM(workers.count); NUM(workers.job_timeout); NUM(workers.max_object);
 	NUM(workers.max_gunzip); NUM(workers.max_header); NUM(workers.max_html);
 	STR(workers.status_file);
 	NUM(workers.status_interval); NUM(workers.respawn_min);
+	NUM(workers.respawn_max);
 	NUM(workers.shutdown_timeout); NUM(workers.retry_base); NUM(workers.retry_max);
 #undef STR
 #undef NUM

@@ -140,6 +140,36 @@ test_respawn_backoff(void **state)
 }
 
 static void
+test_retired_no_backoff(void **state)
+{
+	struct pool p;
+	struct pool_action acts[8];
+	const char *why = "x";
+
+	pool_init(&p, &CFG, 0);
+	start_all(&p, 0);
+	/* a quick crash backs off ... */
+	pool_exited(&p, 0, 10, &why);
+	assert_int_equal(p.slots[0].respawn_at, 1010);
+	assert_int_equal(tick(&p, 1010, acts), 1);
+	pool_spawned(&p, 0, 300, -1, 1010);
+	assert_int_equal(pool_ready(&p, 0, 1010), E_OK);
+	/* ... a planned exit (recycling) does not, however quick */
+	pool_retired(&p, 0);
+	assert_int_equal(pool_exited(&p, 0, 1020, &why), 0);
+	assert_null(why);
+	assert_int_equal(p.slots[0].respawn_at, 1020);
+	assert_int_equal(p.slots[0].quick_deaths, 0);
+	assert_int_equal(p.deaths, 1);
+	assert_int_equal(tick(&p, 1020, acts), 1);
+	assert_int_equal(acts[0].type, POOL_ACT_SPAWN);
+	/* the mark does not outlive the process */
+	pool_spawned(&p, 0, 301, -1, 1020);
+	assert_false(p.slots[0].retired);
+	pool_release(&p);
+}
+
+static void
 test_spawn_timeout_and_bad_message(void **state)
 {
 	struct pool p;
@@ -254,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_start_and_jobs),
 		cmocka_unit_test(test_deadline_kill),
 		cmocka_unit_test(test_respawn_backoff),
+		cmocka_unit_test(test_retired_no_backoff),
 		cmocka_unit_test(test_spawn_timeout_and_bad_message),
 		cmocka_unit_test(test_reload_one_at_a_time),
 		cmocka_unit_test(test_stop_then_kill),

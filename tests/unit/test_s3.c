@@ -36,23 +36,6 @@ mk(const char *endpoint, bool path_style)
 }
 
 static void
-test_uri_encode(void **state)
-{
-	struct buf b = BUF_INIT(0);
-
-	assert_int_equal(s3_uri_encode(&b, "a b+c/d~e_f-g.h", 15, true), E_OK);
-	assert_string_equal(b.data, "a%20b%2Bc/d~e_f-g.h");
-	buf_reset(&b);
-	assert_int_equal(s3_uri_encode(&b, "dir/", 4, false), E_OK);
-	assert_string_equal(b.data, "dir%2F");
-	buf_reset(&b);
-	/* UTF-8 bytes, upper-case hex; '%' itself is encoded (no double decode) */
-	assert_int_equal(s3_uri_encode(&b, "\xc3\xa9%2f=", 6, true), E_OK);
-	assert_string_equal(b.data, "%C3%A9%252f%3D");
-	buf_release(&b);
-}
-
-static void
 test_urls_path_style(void **state)
 {
 	struct s3 *s = mk("http://127.0.0.1:4570/", true);
@@ -137,14 +120,14 @@ test_parse_list(void **state)
 		"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>";
 	static const char broken[] =
 		"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
-	struct store_list_page p;
+	struct s3_list_page p;
 
 	assert_int_equal(s3_parse_list(xml, strlen(xml), &p), E_OK);
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.keys[0], "d/a&b <c>");
 	assert_string_equal(p.keys[1], "d/\xc3\xa9\xe6\x97\xa5");
 	assert_string_equal(p.next_token, "tok/+=&");
-	store_list_page_release(&p);
+	s3_list_page_release(&p);
 	assert_int_equal(s3_parse_list(last, strlen(last), &p), E_OK);
 	assert_int_equal(p.n, 0);
 	assert_null(p.next_token);
@@ -180,23 +163,42 @@ test_parse_error_and_status(void **state)
 	assert_int_equal(s3_status_err(412, ""), E_CONFLICT);
 }
 
+/* Entities and character references come decoded; bad XML is refused. */
 static void
 test_xml_unescape(void **state)
 {
-	char *s = s3_xml_unescape("a&quot;b&apos;&#65;&#x42;&bogus;&#0;&", 37);
+	static const char refs[] =
+		"<ListBucketResult><Contents><Key>a&quot;b&apos;&#65;&#x42;"
+		"&#x1F600;</Key></Contents></ListBucketResult>";
+	static const char bogus[] =
+		"<ListBucketResult><Contents><Key>a&bogus;</Key></Contents>"
+		"</ListBucketResult>";
+	static const char doctype[] =
+		"<!DOCTYPE ListBucketResult [<!ENTITY a \"aaaa\">]>"
+		"<ListBucketResult><Contents><Key>&a;</Key></Contents>"
+		"</ListBucketResult>";
+	static const char nested[] =
+		"<ListBucketResult><Key>top</Key><Contents><Key>k</Key>"
+		"<Owner><Key>deep</Key></Owner></Contents></ListBucketResult>";
+	struct s3_list_page p;
 
-	assert_string_equal(s, "a\"b'AB&bogus;&#0;&");
-	free(s);
-	s = s3_xml_unescape("&#x1F600;", 9);
-	assert_string_equal(s, "\xf0\x9f\x98\x80");
-	free(s);
+	assert_int_equal(s3_parse_list(refs, strlen(refs), &p), E_OK);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.keys[0], "a\"b'AB\xf0\x9f\x98\x80");
+	s3_list_page_release(&p);
+	assert_int_equal(s3_parse_list(bogus, strlen(bogus), &p), E_PROTO);
+	assert_int_equal(s3_parse_list(doctype, strlen(doctype), &p), E_PROTO);
+	/* only ListBucketResult/Contents/Key counts */
+	assert_int_equal(s3_parse_list(nested, strlen(nested), &p), E_OK);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.keys[0], "k");
+	s3_list_page_release(&p);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_urls_path_style),
 		cmocka_unit_test(test_urls_virtual_host),
 		cmocka_unit_test(test_new_needs_credentials),

@@ -65,7 +65,7 @@ test_parse_messages(void **state)
 		"\"SentTimestamp\":\"1795597137298\"}},"
 		"{\"MessageId\":\"m2\",\"ReceiptHandle\":\"rh2\",\"Body\":\"x\"}]}";
 	struct arena a;
-	struct queue_msg *m;
+	struct sqs_msg *m;
 	size_t n;
 	json_t *root;
 

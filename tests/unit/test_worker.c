@@ -104,8 +104,11 @@ test_jobs_and_stop(void **state)
 	pid_t pid;
 
 	arena_init(&a, 0);
+	/* continuous without HTML (an ad hoc one would get a page rendered
+	 * and a metadata row: t_ingest covers that, with a database) */
 	put_profile("2026-03-11T10:00:00_aa_bb.gz",
-		"# {\"metadata\": {\"hostname\": \"h1\"}}\nx;y 3\nbad\nx;z 4");
+		"# {\"metadata\": {\"hostname\": \"h1\", \"run_arguments\": "
+		"{\"continuous\": true}}}\nx;y 3\nbad\nx;z 4");
 	put_profile("2026-03-11T10:00:01_cc_dd.gz",
 		"# {\"metadata\": {\"hostname\": \"h2\", \"run_arguments\": "
 		"{\"continuous\": true}}, \"flamegraph_html\": \"<html>c</html>\"}\n"

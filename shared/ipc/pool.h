@@ -1,12 +1,17 @@
 /*
  * pool.h - child process slots and their state machine, without syscalls.
  *
- * The supervisor owns one pool for the workers and a one-slot pool for
- * each queue child (receiver, acker).  Events go in (a fork happened, a
- * READY or DONE arrived, a pid exited) with the monotonic time `now` in
- * milliseconds; pool_tick() hands back the actions to perform (fork a
- * slot, send it STOP, SIGKILL it).  Nothing here forks, sends or kills,
- * so every transition is unit-tested with plain numbers.
+ Both daemons supervise their children with it: ember-workers owns one
+ * pool for the workers and a one-slot pool for each queue child
+ * (receiver, acker); the ember-fcgi prefork master (-s) owns one pool for
+ * its FastCGI children.  Events go in (a fork happened, a READY or DONE
+ * arrived, a pid exited) with the monotonic time `now` in milliseconds;
+ * pool_tick() hands back the actions to perform (fork a slot, send it
+ * STOP, SIGKILL it).  Nothing here forks, sends or kills, so every
+ * transition is unit-tested with plain numbers.  What an action means is
+ * the owner's choice: a worker's STOP is a message on its channel, a
+ * FastCGI child's STOP is SIGTERM (it has no channel, and is READY as
+ * soon as it is forked).
  *
  *        fork            READY          JOB
  *   DEAD ----> SPAWNING -------> IDLE <------> BUSY
@@ -61,6 +66,7 @@ struct pool_slot {
 	bool kill_sent;		/* the KILL action was handed out */
 	bool stop_sent;		/* the STOP action was handed out */
 	bool reload;		/* being replaced after a reload */
+	bool retired;		/* leaving on purpose (pool_retired()) */
 };
 
 struct pool {
@@ -114,6 +120,12 @@ MUST_CHECK int pool_assign(struct pool *p, size_t i, uint64_t job,
 MUST_CHECK int pool_done(struct pool *p, size_t i, uint64_t job, int64_t now);
 /* Decide to SIGKILL the slot (for instance after a bad message). */
 void pool_kill(struct pool *p, size_t i, const char *why);
+/*
+ * The slot's process said it leaves on purpose (a FastCGI child recycling
+ * after fcgi.max_requests exits 0): its exit is neither a death nor a
+ * quick death, and the slot is respawned at once.
+ */
+void pool_retired(struct pool *p, size_t i);
 /* The slot of a pid, or -1. */
 ssize_t pool_find_pid(const struct pool *p, pid_t pid);
 /*
@@ -134,6 +146,18 @@ bool pool_stopped(const struct pool *p);
  */
 size_t pool_tick(struct pool *p, int64_t now, struct pool_action *out,
 	size_t max);
+/* What the owner does for each action (pool_run()). */
+struct pool_handlers {
+	void (*spawn)(void *ctx, size_t slot, int64_t now);	/* SPAWN */
+	void (*stop)(void *ctx, size_t slot);			/* STOP */
+	void (*kill)(void *ctx, size_t slot, const char *why);	/* KILL */
+};
+/*
+ * Run pool_tick() at now until no action is left and hand each action to
+ * its handler (which does the fork / send / kill: pool.c does none).
+ */
+void pool_run(struct pool *p, int64_t now, const struct pool_handlers *h,
+	void *ctx);
 /* Milliseconds until the next timed event (>= 0), or -1 if none. */
 int64_t pool_next_wake(const struct pool *p, int64_t now);
 /* Name of a state ("IDLE"). */

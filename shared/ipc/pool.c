@@ -44,6 +44,7 @@ slot_clear(struct pool_slot *s)
 	s->kill_why = NULL;
 	s->kill_sent = false;
 	s->stop_sent = false;
+	s->retired = false;
 }
 
 /* Allocate and initialise the slots. */
@@ -217,6 +218,14 @@ pool_kill(struct pool *p, size_t i, const char *why)
 		s->kill_why = why;
 }
 
+/* Mark a planned exit. */
+void
+pool_retired(struct pool *p, size_t i)
+{
+	if (i < p->cfg.n && p->slots[i].state != POOL_DEAD)
+		p->slots[i].retired = true;
+}
+
 /* Look a pid up. */
 ssize_t
 pool_find_pid(const struct pool *p, pid_t pid)
@@ -237,12 +246,14 @@ pool_exited(struct pool *p, size_t i, int64_t now, const char **why)
 {
 	struct pool_slot *s = &p->slots[i];
 	uint64_t job = s->job;
-	bool asked = s->stop_sent;
+	bool asked = s->stop_sent || s->retired;
 
 	if (why)
 		*why = s->kill_sent ? s->kill_why : NULL;
 	if (!asked)
 		p->deaths++;
+	if (s->retired)
+		s->quick_deaths = 0;
 	if (!asked && now - s->spawned_at <
 	    (p->cfg.respawn_min > 0 ? p->cfg.respawn_min : 1000)) {
 		slot_backoff(p, s, now);
@@ -370,6 +381,32 @@ pool_tick(struct pool *p, int64_t now, struct pool_action *out, size_t max)
 		}
 	}
 	return n;
+}
+
+/* Tick and dispatch every action. */
+void
+pool_run(struct pool *p, int64_t now, const struct pool_handlers *h,
+	void *ctx)
+{
+	struct pool_action acts[16];
+	size_t n, k;
+
+	do {
+		n = pool_tick(p, now, acts, ARRAY_SIZE(acts));
+		for (k = 0; k < n; k++) {
+			switch (acts[k].type) {
+			case POOL_ACT_SPAWN:
+				h->spawn(ctx, acts[k].slot, now);
+				break;
+			case POOL_ACT_STOP:
+				h->stop(ctx, acts[k].slot);
+				break;
+			case POOL_ACT_KILL:
+				h->kill(ctx, acts[k].slot, acts[k].why);
+				break;
+			}
+		}
+	} while (n == ARRAY_SIZE(acts));
 }
 
 /* Earliest timed event. */

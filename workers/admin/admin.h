@@ -5,7 +5,7 @@
  *
  * Every command is one row of admin_cmds[] in admin.c plus one function
  * with the admin_fn signature; to add one, declare the function below,
- * add the row, and put the function in workers/admin_<group>.c.  The
+ * add the row, and put the function in workers/admin/admin_<group>.c.  The
  * dispatcher handles --help/-h for every row (it prints the row's usage
  * and help), so a command only parses its own arguments; argv[0] is the
  * command name, so getopt_long() works after `optind = 0`.
@@ -20,6 +20,8 @@
 #include "compat.h"
 
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "cfg.h"
 #include "db.h"
@@ -70,6 +72,28 @@ int admin_one_arg(struct admin_ctx *ctx, int argc, char **argv, const char *what
 /* Require no arguments at all; ADMIN_USAGE after printing why. */
 int admin_no_args(struct admin_ctx *ctx, int argc, char **argv);
 
+/* Most items `dlq list` / `dlq show` / `replay --all` look at (and --limit). */
+#define ADMIN_DLQ_MAX 10000
+
+/* Output helpers (admin_out.c). */
+/* Format unix seconds as UTC with Z ("-" for 0 or less). */
+void admin_fmt_secs(int64_t secs, char *out, size_t outlen);
+/* Format a duration in seconds as "45s", "12m03s", "3h04m", "2d03h" ("-" if < 0). */
+void admin_fmt_age(int64_t s, char *out, size_t outlen);
+/* Copy s to out on one line: control bytes as '?', past cut bytes "...". */
+void admin_short(char *out, size_t outlen, const char *s, size_t cut);
+/* Print v (taken: freed here) indented on stdout; ADMIN_OK or ADMIN_FAIL. */
+int admin_print_json(json_t *v);
+/*
+ * Parse "[--json]" (and "--limit N" in 1..ADMIN_DLQ_MAX when limit is not
+ * NULL) plus exactly npos positional arguments into pos[]; ADMIN_OK or
+ * ADMIN_USAGE after printing why.
+ */
+int admin_opts_json(struct admin_ctx *ctx, int argc, char **argv, bool *json,
+	unsigned long *limit, int npos, const char **pos);
+/* A JSON string of s; bytes of invalid UTF-8 become '?' rather than fail. */
+json_t *admin_jstring(const char *s);
+
 /* Commands (admin_migrate.c). */
 int admin_migrate_up(struct admin_ctx *ctx, int argc, char **argv);
 int admin_migrate_down(struct admin_ctx *ctx, int argc, char **argv);
@@ -85,13 +109,15 @@ int admin_key_revoke(struct admin_ctx *ctx, int argc, char **argv);
 int admin_samples_status(struct admin_ctx *ctx, int argc, char **argv);
 int admin_samples_prune(struct admin_ctx *ctx, int argc, char **argv);
 int admin_samples_reindex(struct admin_ctx *ctx, int argc, char **argv);
-/* Commands (admin_ops.c). */
+/* Commands (admin_queue.c). */
 int admin_queue_status(struct admin_ctx *ctx, int argc, char **argv);
 int admin_dlq_list(struct admin_ctx *ctx, int argc, char **argv);
 int admin_dlq_show(struct admin_ctx *ctx, int argc, char **argv);
 int admin_dlq_replay(struct admin_ctx *ctx, int argc, char **argv);
 int admin_dlq_purge(struct admin_ctx *ctx, int argc, char **argv);
+/* Commands (admin_workers.c). */
 int admin_workers_status(struct admin_ctx *ctx, int argc, char **argv);
+/* Commands (admin_flamegraph.c). */
 int admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv);
 
 #endif
