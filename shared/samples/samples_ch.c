@@ -37,8 +37,11 @@
  *      with State 1 (each one INSERT).
  * A failure anywhere is retried from step 1 (samples.clickhouse.retries
  * times, with back-off), so a crash or a lost answer between 3's inserts
- * never leaves a profile counted twice or half: the record is the commit
- * point.  Inserts themselves are never retried blindly (a lost answer to
+ * never leaves a profile counted twice: the record is the commit point.
+ * A write that fails for good looks at the record once more: there (only
+ * the answer was lost) it succeeded; absent, its rows are cancelled
+ * before it returns, when ClickHouse still answers; otherwise they count
+ * until the job's retry cancels them in its step 2.  Inserts themselves are never retried blindly (a lost answer to
  * an INSERT that did happen would count it twice); reads and DDL are.
  * Forgetting a profile (reindex, ad hoc delete) writes the State 0 record
  * first, then cancels the rows, so an interruption leaves a state that
@@ -975,6 +978,28 @@ ch_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 		rc = ch_write_once(s, p, rows, n, dup);
 		if (rc == E_OK || !err_retryable(rc))
 			break;
+	}
+	if (rc != E_OK) {
+		/*
+		 * Take back what the last attempt may have inserted, so that
+		 * a job that failed counts nothing while it waits for its
+		 * retry (which would cancel it anyway).  Best effort: when
+		 * ClickHouse is down this fails too, and the error stays the
+		 * write's.
+		 */
+		char keep[sizeof(s->err)];
+		unsigned state;
+		uint64_t version;
+
+		memcpy(keep, s->err, sizeof(keep));
+		if (ch_state(s, p, &state, &version) == E_OK) {
+			if (state == 1)
+				rc = E_OK;	/* the record landed: only its answer was lost */
+			else
+				(void)ch_cancel(s, p->service_id, p->start,
+					profile_id(p->key));
+		}
+		memcpy(s->err, keep, sizeof(keep));
 	}
 	return rc;
 }

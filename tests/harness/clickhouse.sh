@@ -6,7 +6,9 @@
 #     h_ch_ctl stop|start    # fault tests: take it down, bring it back
 #     h_ch_query 'SQL'       # run one statement over HTTP, print the answer
 #     h_ch_proxy_start       # a proxy in front of it that can answer 500
-#     h_ch_fault N           # the proxy answers the next N requests with 500
+#     h_ch_fault N [before|after [TEXT]]  # the proxy answers the next N
+#                            # requests (whose body holds TEXT) with a 500;
+#                            # after: ClickHouse ran it (a lost answer)
 #
 # h_ch_start exports, for our binaries:
 #     EMBER_SAMPLES_BACKEND=clickhouse EMBER_CLICKHOUSE_URL (the server, or
@@ -159,9 +161,10 @@ h_ch_proxy_start() {
 	export EMBER_CLICKHOUSE_URL="http://127.0.0.1:$H_CH_PROXY_PORT"
 }
 
-# h_ch_fault N: the proxy answers the next N requests with a 500.
+# h_ch_fault N [MODE [TEXT]]: arm the proxy (see tests/harness/ch_proxy.py).
 h_ch_fault() {
-	curl -fsS "http://127.0.0.1:$H_CH_PROXY_PORT/__fault?n=$1" >/dev/null
+	curl -fsS -G "http://127.0.0.1:$H_CH_PROXY_PORT/__fault" --data-urlencode "n=$1" \
+		--data-urlencode "mode=${2:-before}" --data-urlencode "match=${3:-}" >/dev/null
 }
 
 # h_ch_faults_left: how many armed 500s the proxy has not sent yet.
