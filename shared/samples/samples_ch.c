@@ -1173,6 +1173,40 @@ ch_lookup(struct smp *s, const char *tbl, const char *col,
 	return rc;
 }
 
+/*
+ * The names of every frame of the stacks st[0..n), in one query per
+ * chunk of stacks: ClickHouse finds the frame keys itself, so they are
+ * never sent.
+ */
+static int
+ch_frame_names(struct smp *s, const struct ch_stack *st, size_t n,
+	int (*fn)(void *, uint64_t, const char *), void *ctx)
+{
+	struct buf b = BUF_INIT(0);
+	size_t i, j;
+	int rc = E_OK;
+
+	for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
+		struct ch_rows q;
+
+		buf_reset(&b);
+		add(&b, "SELECT Hash, any(Name) FROM smp_frames WHERE Hash IN "
+			"(SELECT arrayJoin(Frames) FROM smp_stacks WHERE Hash IN (");
+		for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
+			addf(&b, "%s%llu", j > i ? "," : "",
+				(unsigned long long)st[j].hash);
+		add(&b, ")) GROUP BY Hash FORMAT TabSeparated");
+		rc = ch_query(s, "frame names", &b, &q);
+		if (rc != E_OK)
+			break;
+		while (rc == E_OK && ch_next(&q, 2))
+			rc = fn(ctx, u64(q.f[0]), q.f[1]);
+		ch_done(&q);
+	}
+	buf_release(&b);
+	return rc;
+}
+
 /* Lookup state of a stacks answer. */
 struct ch_names {
 	struct ch_stack *st;
@@ -1292,7 +1326,7 @@ ch_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 			keys[nk++] = st[i].fk[k];
 		}
 	nm.names = arena_zalloc(a, (nk ? nk : 1) * sizeof(*nm.names));
-	rc = ch_lookup(s, "smp_frames", "Name", keys, nk, got_name, &nm);
+	rc = ch_frame_names(s, st, nst, got_name, &nm);
 	if (rc != E_OK)
 		goto out;
 	for (i = 0; i < nst && rc == E_OK; i++) {
