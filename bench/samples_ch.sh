@@ -53,6 +53,9 @@ echo "# generating $TOTAL rows ($HOSTS hosts, every $EVERY min, $PER stacks each
 h_ch_query "INSERT INTO ember.smp_stacks SELECT intHash64(number), arrayMap(k -> intHash64(1000000 + (number * 7 + k * 13) % 5000), range(toUInt64(30 + number % 30))) FROM numbers($NST)"
 h_ch_query "INSERT INTO ember.smp_frames SELECT intHash64(1000000 + number), concat('Lcom/acme/Frame', toString(number), '.run_[j]') FROM numbers(5000)"
 h_ch_query "INSERT INTO ember.smp_samples SELECT toDateTime($T0 + intDiv(number, $(( HOSTS * PER ))) * $(( EVERY * 60 ))), 2, intDiv(number, $PER), intHash64(toUInt64(pow(((number * 2654435761) % 1000003) / 1000003, 3) * $NST)), concat('host-', toString(intDiv(number, $PER) % $HOSTS)), 'm5.large', 'app', 'prod', 1 + number % 7 FROM numbers($TOTAL)"
+# the rollups as they are once ClickHouse has merged their parts
+h_ch_query "OPTIMIZE TABLE ember.smp_samples_1h_all FINAL"
+h_ch_query "OPTIMIZE TABLE ember.smp_samples_1h FINAL"
 raw() {
 	echo "SELECT StackHash, sum(NumSamples) FROM ember.smp_samples WHERE ServiceId = 2 AND Timestamp >= toDateTime($1) AND Timestamp < toDateTime($2) GROUP BY StackHash FORMAT Null"
 }
