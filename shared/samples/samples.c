@@ -166,6 +166,9 @@ smp_open(const struct cfg *cfg, struct smp **out, char *err, size_t errlen)
 	case CFG_SMP_PG:
 		rc = smp_pg_open(s, cfg, err, errlen);
 		break;
+	case CFG_SMP_CLICKHOUSE:
+		rc = smp_ch_open(s, cfg, err, errlen);
+		break;
 	default:
 		snprintf(err, errlen, "samples: backend %d is not in this build",
 			(int)cfg->samples.backend);

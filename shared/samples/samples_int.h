@@ -94,5 +94,7 @@ void smp_split_range(int64_t from, int64_t to, struct smp_split *out);
 
 MUST_CHECK int smp_pg_open(struct smp *s, const struct cfg *cfg, char *err,
 	size_t errlen);
+MUST_CHECK int smp_ch_open(struct smp *s, const struct cfg *cfg, char *err,
+	size_t errlen);
 
 #endif

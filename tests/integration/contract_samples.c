@@ -349,6 +349,42 @@ suite(struct smp *s)
 		ok_rc(s, rc, E_INVAL, "bucket step 7 refused");
 	}
 
+	/* hostile values: quotes, backslashes, tabs and newlines, as data */
+	{
+		static const char *const fr[] = { "it's", "c:\\tmp\\x",
+			"tab\there", "new\nline", "'); DROP TABLE x; --" };
+		static const char *host = "h'o\\st\t\n' OR '1'='1";
+		struct smp_line l = { "k'8\\s", fr, ARRAY_SIZE(fr), 9 };
+		struct smp_profile p = { .key = "c/hostile'\\key", .service_id = svc,
+			.hostname = host, .instance_type = "t\\'\t",
+			.start = day + 8 * 3600, .end = day + 8 * 3600 + 60,
+			.cpu_avg = -1, .mem_avg = -1, .cores = -1 };
+
+		rc = smp_write_profile(s, &p, &l, 1, &dup);
+		ok_rc(s, rc, E_OK, "write a profile of hostile strings");
+		conds[0] = (struct rql_cond){ "HostName", RQL_EQ, host, false };
+		conds[1] = (struct rql_cond){ "InstanceType", RQL_EQ, "t\\'\t",
+			false };
+		filt.n = 2;
+		sel = (struct smp_sel){ .service_id = svc, .from = day + 8 * 3600,
+			.to = day + 9 * 3600, .filter = &filt };
+		rc = query(s, &sel, &c, NULL);
+		ok(rc == E_OK && c.sum == 9 && count_of(&c, "it's;c:\\tmp\\x;"
+			"tab\there;new\nline;'); DROP TABLE x; --") == 9,
+			"... filtered by them and read back exactly");
+		conds[0].op = RQL_NEQ;
+		rc = query(s, &sel, &c, NULL);
+		ok(rc == E_OK && c.sum == 0, "... and != excludes them");
+		rc = smp_tags(s, &(struct smp_sel){ .service_id = svc,
+			.from = day + 8 * 3600, .to = day + 9 * 3600 }, SMP_CONTAINER,
+			10, &a, &tags, &n);
+		ok(rc == E_OK && n == 1 && strcmp(tags[0].value, "k'8\\s") == 0,
+			"... container tag read back exactly");
+		rc = put(s, "c/hostile'\\key", svc, host, day + 8 * 3600, P1, &dup);
+		ok(rc == E_OK && dup, "... and the hostile key is a duplicate");
+		sel.filter = NULL;
+	}
+
 	/* retention: days d-2 (holds data) is dropped by "now + N days" */
 	{
 		struct smp_status st;

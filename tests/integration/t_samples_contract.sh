@@ -2,9 +2,11 @@
 # t_samples_contract.sh - the sample store contract (exact sums, filters,
 # rollup against minute rows, redelivery, ad hoc rows, reindex, retention,
 # malformed input) against the backend named by EMBER_SMP_BACKEND (pg,
-# the default; clickhouse plugs in here), plus the backend going down:
-# a clear error, and nothing half-counted.
+# the default, or clickhouse: t_samples_clickhouse.sh), plus the backend
+# going down: a clear error, and nothing half-counted.  ClickHouse runs
+# behind tests/harness/ch_proxy.py, which also makes it answer 500.
 source "$(dirname "$0")/../harness/lib.sh"
+source "$(dirname "$0")/../harness/clickhouse.sh"
 h_init
 
 CS=$EMBER_BUILD/tests/integration/contract_samples
@@ -37,6 +39,13 @@ pg)
 	backend_stop() { h_pg_ctl stop; }
 	backend_start() { h_pg_ctl start; }
 	;;
+clickhouse)
+	h_ch_start
+	h_ch_proxy_start
+	export EMBER_CLICKHOUSE_RETRIES=2 EMBER_CLICKHOUSE_TIMEOUT_MS=5000
+	backend_stop() { h_ch_ctl stop; }
+	backend_start() { h_ch_ctl start; }
+	;;
 *)
 	h_die "unknown EMBER_SMP_BACKEND '$BACKEND'"
 	;;
@@ -51,6 +60,44 @@ if [ "$BACKEND" = pg ]; then
 	h_is "pg: retention dropped whole partitions (no partition before day -2)" \
 		"$(psql -X -At -c "select count(*) from smp_partitions where day < current_date - 2")" 0
 fi
+if [ "$BACKEND" = clickhouse ]; then
+	h_is "clickhouse: retention dropped whole partitions (none before day -2)" \
+		"$(h_ch_query "SELECT count() FROM system.parts WHERE database = 'ember' AND active
+			AND table = 'smp_samples' AND toUInt32(partition) < toYYYYMMDD(today() - 2)")" 0
+	h_is "clickhouse: the schema uses no LowCardinality, CODEC, TTL or Nullable" \
+		"$(h_ch_query "SELECT count() FROM system.columns WHERE database = 'ember'
+			AND match(type, 'LowCardinality|Nullable')")" 0
+
+	# 500s: retried (reads by http.c, writes as a whole), counted once
+	h_ch_fault 2
+	h_ok "clickhouse 500 x2: a write still succeeds (retried)" "$CS" write-one ch500/1
+	h_is "clickhouse 500 x2: ... all armed faults were hit" "$(h_ch_faults_left)" 0
+	h_is "clickhouse 500 x2: ... counted once" "$("$CS" sum 7777)" 10
+	# a lost answer: the insert happened, the client saw a 500
+	h_ch_fault 1 after "INSERT INTO smp_samples ("
+	h_ok "clickhouse lost answer to the samples insert: the write succeeds" \
+		"$CS" write-one ch500/2
+	h_is "clickhouse lost answer: ... the fault was hit" "$(h_ch_faults_left)" 0
+	h_is "clickhouse lost answer: ... counted once (20 in all)" "$("$CS" sum 7777)" 20
+	h_ch_fault 1 after "INSERT INTO smp_profiles ("
+	h_ok "clickhouse lost answer to the profile record: the write succeeds" \
+		"$CS" write-one ch500/3
+	h_is "clickhouse lost answer to the record: ... counted once (30)" "$("$CS" sum 7777)" 30
+	# more 500s than retries: a clear error, nothing counted, then recovery
+	h_ch_fault 50 before "INSERT INTO smp_profiles ("
+	"$CS" write-one ch500/4 2>"$H_RUN/err"
+	h_is "clickhouse 500 on every record insert: the write fails (exit 1)" "$?" 1
+	h_ok "clickhouse 500 on every record insert: ... with a clear error" \
+		grep -Eq 'error: remote service failed: .*clickhouse.*HTTP 500' "$H_RUN/err"
+	h_ch_fault 0
+	h_is "clickhouse 500 on every record insert: ... nothing counted (30)" \
+		"$("$CS" sum 7777)" 30
+	h_ok "clickhouse recovered: the job's retry succeeds" "$CS" write-one ch500/4
+	h_is "clickhouse recovered: ... counted once (40)" "$("$CS" sum 7777)" 40
+	h_ok "clickhouse: the same write again is a no-op" "$CS" write-one ch500/4
+	h_is "clickhouse: ... still 40" "$("$CS" sum 7777)" 40
+	SUM0=40
+fi
 
 # the backend down: a clear error, and afterwards nothing half-written
 backend_stop
@@ -58,10 +105,10 @@ backend_stop
 rc=$?
 h_is "$BACKEND down: the write fails (exit 1, no crash)" "$rc" 1
 h_ok "$BACKEND down: ... with a clear, retryable error" \
-	grep -Eq 'error: (database|http|timeout)' "$H_RUN/err"
+	grep -Eq 'error: (database|http|timeout|remote service failed|timed out)' "$H_RUN/err"
 backend_start
-h_is "$BACKEND back: nothing of the failed write was counted" "$("$CS" sum 7777)" 0
+h_is "$BACKEND back: nothing of the failed write was counted" "$("$CS" sum 7777)" "${SUM0:-0}"
 h_ok "$BACKEND back: the same write now succeeds" "$CS" write-one down/1
-h_is "$BACKEND back: ... counted once" "$("$CS" sum 7777)" 10
+h_is "$BACKEND back: ... counted once" "$("$CS" sum 7777)" $((${SUM0:-0} + 10))
 
 h_done

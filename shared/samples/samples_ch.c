@@ -1,0 +1,1814 @@
+/*
+ * samples_ch.c - the "clickhouse" sample store backend: ClickHouse's
+ * HTTP interface through http.c (one kept-alive libcurl handle per
+ * process, basic auth, timeouts, capped back-off with jitter).
+ *
+ * SQL: only what both Debian 12's clickhouse-server 18.16 and current
+ * releases accept: no LowCardinality, no column CODECs, no TTL clause
+ * (retention drops partitions), no Nullable, no xxHash64 (keys are
+ * computed here), no server-side query parameters (every string value is
+ * quoted by smp_ch_quote(), numbers are printed).  Statements and rows
+ * travel in the POST body ("INSERT ... FORMAT TabSeparated" then the
+ * rows); answers are TabSeparated, capped at CH_ANSWER_MAX bytes.
+ *
+ * Tables (created on open, IF NOT EXISTS; the text is in ch_schema[]):
+ *   smp_samples         MergeTree, one row per (profile, container,
+ *                       stack): the profile's minute, dimensions as
+ *                       strings, NumSamples; PARTITION BY UTC day,
+ *                       ORDER BY (ServiceId, Timestamp, ProfileId, ...)
+ *   smp_samples_1h      SummingMergeTree, per hour x dimensions x stack,
+ *                       fed by the materialized view smp_samples_1h_mv
+ *   smp_samples_1h_all  the same without dimensions (queries without a
+ *                       filter), fed by smp_samples_1h_all_mv
+ *   smp_profiles        ReplacingMergeTree(Version): one record per stored
+ *                       profile and state change (State 1 stored, 0
+ *                       forgotten); readers take the latest version
+ *   smp_frames, smp_stacks  the dictionaries (hash -> name, hash -> frame
+ *                       hashes), ReplacingMergeTree by hash
+ *
+ * Idempotent writes without transactions.  A profile is written as:
+ *   1. its latest record is read: State 1 means stored (*dup, nothing
+ *      written);
+ *   2. otherwise rows an earlier, failed attempt may have left are
+ *      cancelled: INSERT ... SELECT of the negated sums of that profile's
+ *      rows (a no-op when there are none), which flows through the views
+ *      into the rollups as well;
+ *   3. dictionary entries, then the sample rows, then the profile record
+ *      with State 1 (each one INSERT).
+ * A failure anywhere is retried from step 1 (samples.clickhouse.retries
+ * times, with back-off), so a crash or a lost answer between 3's inserts
+ * never leaves a profile counted twice: the record is the commit point.
+ * A write that fails for good looks at the record once more: there (only
+ * the answer was lost) it succeeded; absent, its rows are cancelled
+ * before it returns, when ClickHouse still answers; otherwise they count
+ * until the job's retry cancels them in its step 2.  Inserts themselves are never retried blindly (a lost answer to
+ * an INSERT that did happen would count it twice); reads and DDL are.
+ * Forgetting a profile (reindex, ad hoc delete) writes the State 0 record
+ * first, then cancels the rows, so an interruption leaves a state that
+ * the next write repairs.
+ * The window: ClickHouse has no lock, so two writers handling the same
+ * key at the same moment (both past step 1 before either reaches step
+ * 3's record) would both count it.  The queue never hands one job to two
+ * workers while its lease runs (minutes), and a write takes
+ * milliseconds, so this needs a lease to expire in the middle of a write.
+ * A rollup can also disagree with the raw rows if ClickHouse failed an
+ * insert after the raw part was written but before the view's part was;
+ * ClickHouse 18.16 gives no atomicity across a view.
+ *
+ * Dictionary keys follow samples.c (XXH64 with a probe as seed): a new
+ * entry is checked against what is stored under its key and re-keyed
+ * with the next probe when the stored value differs.  Keys verified by
+ * this process are cached (with a second hash of the value).
+ */
+#include "compat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "err.h"
+#include "hash.h"
+#include "http.h"
+#include "mem.h"
+#include "samples_ch.h"
+#include "samples_int.h"
+
+#define CH_ANSWER_MAX (64u * 1024 * 1024)	/* bytes of one answer */
+#define CH_IN_CHUNK 8000	/* keys in one IN list (max_query_size 256 KiB) */
+#define CH_CACHE_MAX (1u << 20)	/* verified keys before a cache is reset */
+#define CH_CHECK_SEED UINT64_C(0x510e527fade682d1)
+#define CH_PROFILE_SEED UINT64_C(0x9b05688c2b3e6c1f)
+#define CH_MAX_FIELDS 16
+
+/* Verified dictionary keys: probe-0 key -> (check of the value, key). */
+struct ch_ent {
+	uint64_t k0, chk, key;	/* chk 0: empty slot */
+};
+struct ch_cache {
+	struct ch_ent *e;
+	size_t cap, n;
+};
+
+struct smp_ch {
+	struct http *h;
+	char *url;		/* base URL with ?database= */
+	char *url_root;		/* base URL without a database (DDL) */
+	char *db;		/* validated identifier */
+	char *auth;		/* "Authorization: Basic ..." */
+	unsigned retries;
+	uint32_t rng;
+	struct ch_cache frames, stacks;
+};
+
+/* ------------------------------------------------------- text helpers */
+
+/* Quote a string literal (see samples_ch.h). */
+int
+smp_ch_quote(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, start = 0;
+	int rc;
+
+	if ((rc = buf_addch(b, '\'')) != E_OK)
+		return rc;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[4];
+		size_t elen = 0;
+
+		if (c == '\\' || c == '\'') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			elen = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 15];
+			elen = 4;
+		} else {
+			continue;
+		}
+		if ((rc = buf_add(b, s + start, i - start)) != E_OK ||
+		    (rc = buf_add(b, esc, elen)) != E_OK)
+			return rc;
+		start = i + 1;
+	}
+	if ((rc = buf_add(b, s + start, len - start)) != E_OK)
+		return rc;
+	return buf_addch(b, '\'');
+}
+
+/* Escape one TSV field (see samples_ch.h). */
+int
+smp_ch_tsv_escape(struct buf *b, const char *s)
+{
+	const char *p, *start = s;
+	int rc;
+
+	for (p = s; *p; p++) {
+		char e;
+
+		switch (*p) {
+		case '\\': e = '\\'; break;
+		case '\t': e = 't'; break;
+		case '\n': e = 'n'; break;
+		case '\r': e = 'r'; break;
+		case '\b': e = 'b'; break;
+		case '\f': e = 'f'; break;
+		default: continue;
+		}
+		if ((rc = buf_add(b, start, (size_t)(p - start))) != E_OK ||
+		    (rc = buf_addch(b, '\\')) != E_OK ||
+		    (rc = buf_addch(b, e)) != E_OK)
+			return rc;
+		start = p + 1;
+	}
+	return buf_add(b, start, (size_t)(p - start));
+}
+
+/* Next TSV line (see samples_ch.h). */
+int
+smp_ch_tsv_next(char *text, size_t len, size_t *pos, char **fields, int max)
+{
+	size_t i = *pos;
+	char *w;
+	int nf = 0;
+	bool over = false;
+
+	if (i >= len)
+		return -1;
+	if (text[i] == '\n') {
+		*pos = i + 1;
+		return 0;
+	}
+	w = text + i;
+	fields[nf++] = w;
+	for (; i < len && text[i] != '\n'; i++) {
+		char c = text[i];
+
+		if (c == '\t') {
+			*w++ = '\0';
+			if (nf == max)
+				over = true;
+			else
+				fields[nf++] = w;
+			continue;
+		}
+		if (c == '\\' && i + 1 < len) {
+			c = text[++i];
+			switch (c) {
+			case 't': c = '\t'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case '0': c = '\0'; break;
+			default: break;	/* \\ \' and any other: the byte */
+			}
+		}
+		*w++ = c;
+	}
+	/* w <= text + i (text[len] is writable): terminate the last field */
+	*w = '\0';
+	*pos = i < len ? i + 1 : i;
+	return over ? -2 : nf;
+}
+
+/* ------------------------------------------------------------- caches */
+
+static void
+cache_init(struct ch_cache *c, size_t want)
+{
+	size_t cap = 1024;
+
+	while (cap < want * 2)
+		cap <<= 1;
+	free(c->e);
+	c->e = xcalloc(cap, sizeof(*c->e));
+	c->cap = cap;
+	c->n = 0;
+}
+
+static size_t
+cache_slot(const struct ch_cache *c, uint64_t k0)
+{
+	size_t i = (size_t)((k0 * UINT64_C(0x9E3779B97F4A7C15)) >> 11) &
+		(c->cap - 1);
+
+	while (c->e[i].chk && c->e[i].k0 != k0)
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+/* The settled key of (k0, chk), or false. */
+static bool
+cache_get(const struct ch_cache *c, uint64_t k0, uint64_t chk, uint64_t *key)
+{
+	size_t i;
+
+	if (!c->cap)
+		return false;
+	i = cache_slot(c, k0);
+	if (!c->e[i].chk || c->e[i].chk != (chk | 1))
+		return false;
+	*key = c->e[i].key;
+	return true;
+}
+
+/* Remember a settled key; room for `more` is made by cache_room(). */
+static void
+cache_put(struct ch_cache *c, uint64_t k0, uint64_t chk, uint64_t key)
+{
+	size_t i = cache_slot(c, k0);
+
+	if (!c->e[i].chk)
+		c->n++;
+	c->e[i] = (struct ch_ent){ k0, chk | 1, key };
+}
+
+/* Make room for `more` entries (a full cache starts again). */
+static void
+cache_room(struct ch_cache *c, size_t more)
+{
+	if (c->cap && c->n + more < c->cap / 2)
+		return;
+	cache_init(c, c->n + more < CH_CACHE_MAX ? CH_CACHE_MAX : more);
+}
+
+/* -------------------------------------------------------------- calls */
+
+/* Append, aborting on OOM (the buffers here have no cap). */
+static void
+add(struct buf *b, const char *s)
+{
+	if (buf_addstr(b, s) != E_OK)
+		abort();
+}
+
+static void addf(struct buf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
+
+static void
+addf(struct buf *b, const char *fmt, ...)
+{
+	char t[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(t, sizeof(t), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(t) || buf_add(b, t, (size_t)n) != E_OK)
+		abort();
+}
+
+/* Append a quoted literal. */
+static void
+addq(struct buf *b, const char *s)
+{
+	if (smp_ch_quote(b, s, strlen(s)) != E_OK)
+		abort();
+}
+
+/* Append a TSV field and its separator. */
+static void
+addtsv(struct buf *b, const char *s, char sep)
+{
+	if (smp_ch_tsv_escape(b, s) != E_OK || buf_addch(b, sep) != E_OK)
+		abort();
+}
+
+/*
+ * Run one statement (the POST body: SQL, and for an INSERT the rows after
+ * it).  retry: reads and DDL are retried by http.c on connection failures
+ * and 5xx; inserts are not (see the file comment).  A 2xx answer's body
+ * is in resp (the caller releases it); anything else is an error.
+ */
+static int
+ch_call(struct smp *s, const char *what, const struct buf *body, bool root,
+	bool retry, struct http_resp *resp)
+{
+	struct smp_ch *ch = s->ctx;
+	const char *hdrs[] = { ch->auth, "Expect:", NULL };
+	struct http_req req = {
+		.method = "POST", .url = root ? ch->url_root : ch->url,
+		.headers = hdrs, .body = body->data, .body_len = body->len,
+		.no_retry = !retry,
+	};
+	int rc;
+
+	http_resp_init(resp, CH_ANSWER_MAX);
+	rc = http_do(ch->h, &req, resp);
+	if (rc != E_OK) {
+		smp_seterr(s, "samples: clickhouse %s: %s", what,
+			http_errmsg(ch->h));
+		http_resp_release(resp);
+		return rc;
+	}
+	if (resp->status / 100 == 2)
+		return E_OK;
+	{
+		const char *m = resp->body.data ? resp->body.data : "";
+		size_t n = strcspn(m, "\n");
+
+		if (n > 300)
+			n = 300;
+		smp_seterr(s, "samples: clickhouse %s: HTTP %ld: %.*s", what,
+			resp->status, (int)n, m);
+	}
+	if (resp->status == 401 || resp->status == 403)
+		rc = E_AUTH;
+	else if (resp->status >= 500 || resp->status == 429)
+		rc = E_HTTP;
+	else
+		rc = E_INTERNAL;	/* ClickHouse refused our SQL */
+	http_resp_release(resp);
+	return rc;
+}
+
+/* Run a statement whose answer is not needed. */
+static int
+ch_exec(struct smp *s, const char *what, const struct buf *body, bool retry)
+{
+	struct http_resp r;
+	int rc = ch_call(s, what, body, false, retry, &r);
+
+	if (rc == E_OK)
+		http_resp_release(&r);
+	return rc;
+}
+
+/* A read's answer as TSV lines. */
+struct ch_rows {
+	struct http_resp r;
+	size_t pos;
+	char *f[CH_MAX_FIELDS];
+	int nf;
+};
+
+/* Run a read; rows are then taken with ch_next(). */
+static int
+ch_query(struct smp *s, const char *what, const struct buf *sql,
+	struct ch_rows *q)
+{
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	rc = ch_call(s, what, sql, false, true, &q->r);
+	if (rc != E_OK)
+		return rc;
+	/* room for the terminator smp_ch_tsv_next() writes at the end */
+	if (buf_addch(&q->r.body, '\0') != E_OK) {
+		http_resp_release(&q->r);
+		smp_seterr(s, "samples: clickhouse %s: answer too large", what);
+		return E_TOOBIG;
+	}
+	q->r.body.len--;
+	return E_OK;
+}
+
+/*
+ * The next row with at least `want` fields: 1, or 0 at the end or at the
+ * blank line before a WITH TOTALS row (call again for that row).
+ */
+static int
+ch_next(struct ch_rows *q, int want)
+{
+	int nf = smp_ch_tsv_next(q->r.body.data, q->r.body.len, &q->pos,
+		q->f, CH_MAX_FIELDS);
+
+	q->nf = nf;
+	return nf >= want ? 1 : 0;
+}
+
+static void
+ch_done(struct ch_rows *q)
+{
+	http_resp_release(&q->r);
+}
+
+static uint64_t
+u64(const char *s)
+{
+	return strtoull(s, NULL, 10);
+}
+
+static int64_t
+i64(const char *s)
+{
+	return strtoll(s, NULL, 10);
+}
+
+/* ------------------------------------------------------------- schema */
+
+static const char *const ch_schema[] = {
+	"CREATE DATABASE IF NOT EXISTS {db}",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_samples ("
+	"Timestamp DateTime('UTC'), ServiceId Int64, ProfileId UInt64, "
+	"StackHash UInt64, HostName String, InstanceType String, "
+	"ContainerName String, ContainerEnvName String, NumSamples Int64) "
+	"ENGINE = MergeTree() PARTITION BY toYYYYMMDD(Timestamp) "
+	"ORDER BY (ServiceId, Timestamp, ProfileId, StackHash)",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_samples_1h ("
+	"Hour DateTime('UTC'), ServiceId Int64, HostName String, "
+	"InstanceType String, ContainerName String, ContainerEnvName String, "
+	"StackHash UInt64, NumSamples Int64) "
+	"ENGINE = SummingMergeTree(NumSamples) PARTITION BY toYYYYMMDD(Hour) "
+	"ORDER BY (ServiceId, Hour, HostName, ContainerName, "
+	"ContainerEnvName, InstanceType, StackHash)",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_samples_1h_all ("
+	"Hour DateTime('UTC'), ServiceId Int64, StackHash UInt64, "
+	"NumSamples Int64) "
+	"ENGINE = SummingMergeTree(NumSamples) PARTITION BY toYYYYMMDD(Hour) "
+	"ORDER BY (ServiceId, Hour, StackHash)",
+	"CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.smp_samples_1h_mv "
+	"TO {db}.smp_samples_1h AS SELECT toStartOfHour(Timestamp) AS Hour, "
+	"ServiceId, HostName, InstanceType, ContainerName, ContainerEnvName, "
+	"StackHash, NumSamples FROM {db}.smp_samples",
+	"CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.smp_samples_1h_all_mv "
+	"TO {db}.smp_samples_1h_all AS SELECT toStartOfHour(Timestamp) AS Hour, "
+	"ServiceId, StackHash, NumSamples FROM {db}.smp_samples",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_profiles ("
+	"Start DateTime('UTC'), ServiceId Int64, Key String, ProfileId UInt64, "
+	"HostName String, InstanceType String, EndTs DateTime('UTC'), "
+	"Cores Int32, CpuAvg Float64, MemAvg Float64, Samples UInt64, "
+	"Stacks UInt32, AdhocKey String, State UInt8, Version UInt32, "
+	"IndexedAt DateTime('UTC')) "
+	"ENGINE = ReplacingMergeTree(Version) PARTITION BY toYYYYMMDD(Start) "
+	"ORDER BY (ServiceId, Start, Key)",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_frames (Hash UInt64, Name String) "
+	"ENGINE = ReplacingMergeTree() ORDER BY Hash",
+	"CREATE TABLE IF NOT EXISTS {db}.smp_stacks (Hash UInt64, "
+	"Frames Array(UInt64)) ENGINE = ReplacingMergeTree() ORDER BY Hash",
+};
+
+/* Append a schema text with every "{db}" replaced by the database. */
+static void
+add_db(struct buf *b, const char *t, const char *db)
+{
+	const char *p;
+
+	while ((p = strstr(t, "{db}")) != NULL) {
+		if (buf_add(b, t, (size_t)(p - t)) != E_OK)
+			abort();
+		add(b, db);
+		t = p + 4;
+	}
+	add(b, t);
+}
+
+/* Create what is missing. */
+static int
+ch_create_schema(struct smp *s)
+{
+	struct smp_ch *ch = s->ctx;
+	struct buf b = BUF_INIT(0);
+	struct http_resp r;
+	size_t i;
+	int rc = E_OK;
+
+	for (i = 0; i < ARRAY_SIZE(ch_schema) && rc == E_OK; i++) {
+		buf_reset(&b);
+		add_db(&b, ch_schema[i], ch->db);
+		rc = ch_call(s, "creating the schema", &b, true, true, &r);
+		if (rc == E_OK)
+			http_resp_release(&r);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* ------------------------------------------------------------ writing */
+
+/* A dictionary entry to settle. */
+struct pend {
+	uint64_t k0, chk, key;
+	unsigned probe;
+	const char *val;	/* frame name, or "[k,k,...]" of a stack */
+	const uint64_t *fh;	/* stack: its frame keys */
+	size_t nf;
+	bool stored;
+};
+
+/* The key of a pending entry with its current probe. */
+static uint64_t
+pend_rekey(const struct pend *p, bool stacks)
+{
+	return stacks ? smp_stack_key(p->fh, p->nf, p->probe) :
+		smp_frame_key(p->val, strlen(p->val), p->probe);
+}
+
+/* Order pending indexes by key (for lookups and in-batch clashes). */
+static const struct pend *sort_pe;
+
+static int
+pend_idx_cmp(const void *x, const void *y)
+{
+	uint64_t a = sort_pe[*(const size_t *)x].key;
+	uint64_t b = sort_pe[*(const size_t *)y].key;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Sort idx[] by the entries' keys. */
+static void
+pend_sort(const struct pend *pe, size_t *idx, size_t n)
+{
+	sort_pe = pe;
+	qsort(idx, n, sizeof(*idx), pend_idx_cmp);
+	sort_pe = NULL;
+}
+
+/* The position in the sorted idx[] of an entry with key k, or n. */
+static size_t
+pend_find(const struct pend *pe, const size_t *idx, size_t n, uint64_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pe[idx[mid]].key < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && pe[idx[lo]].key == k ? lo : n;
+}
+
+/* Give the next probe to an entry; false after SMP_MAX_PROBES. */
+static bool
+pend_bump(struct smp *s, struct pend *p, bool stacks)
+{
+	if (++p->probe >= SMP_MAX_PROBES) {
+		smp_seterr(s, "samples: %s key collision not resolved after "
+			"%d probes", stacks ? "stack" : "frame", SMP_MAX_PROBES);
+		return false;
+	}
+	p->key = pend_rekey(p, stacks);
+	return true;
+}
+
+/*
+ * Settle the keys of pending entries: clashes inside the batch and with
+ * stored entries get the next probe, until none is left; then insert the
+ * ones not stored and cache them all.
+ */
+static int
+ch_settle(struct smp *s, struct pend *pe, size_t n, bool stacks)
+{
+	struct smp_ch *ch = s->ctx;
+	const char *tbl = stacks ? "smp_stacks" : "smp_frames";
+	const char *col = stacks ? "Frames" : "Name";
+	struct buf b = BUF_INIT(0);
+	size_t *idx, i, j, round;
+	int rc = E_OK;
+
+	if (n == 0)
+		return E_OK;
+	idx = xcalloc(n, sizeof(*idx));
+	/* one entry per distinct value (rows repeat frames) */
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	pend_sort(pe, idx, n);
+	for (i = 0, j = 0; i < n; i++) {
+		const struct pend *p = &pe[idx[i]];
+
+		if (j > 0 && p->key == pe[idx[j - 1]].key &&
+		    p->chk == pe[idx[j - 1]].chk)
+			continue;
+		idx[j++] = idx[i];
+	}
+	{
+		struct pend *u = xcalloc(j ? j : 1, sizeof(*u));
+
+		for (i = 0; i < j; i++)
+			u[i] = pe[idx[i]];
+		memcpy(pe, u, j * sizeof(*pe));
+		free(u);
+		n = j;
+	}
+	for (round = 0;; round++) {
+		bool again = false;
+
+		for (i = 0; i < n; i++)
+			idx[i] = i;
+		pend_sort(pe, idx, n);
+		for (i = 1; i < n; i++) {
+			struct pend *p = &pe[idx[i]], *q = &pe[idx[i - 1]];
+
+			if (p->key == q->key && p->chk != q->chk) {
+				if (!pend_bump(s, p, stacks)) {
+					rc = E_INTERNAL;
+					goto out;
+				}
+				again = true;
+			}
+		}
+		if (again)
+			continue;	/* re-sort with the new keys */
+		/* what is stored under these keys, a chunk at a time */
+		for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
+			struct ch_rows q;
+
+			buf_reset(&b);
+			addf(&b, "SELECT DISTINCT Hash, %s FROM %s WHERE Hash IN (",
+				col, tbl);
+			for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
+				addf(&b, "%s%llu", j > i ? "," : "",
+					(unsigned long long)pe[idx[j]].key);
+			add(&b, ") FORMAT TabSeparated");
+			rc = ch_query(s, stacks ? "stack dictionary" :
+				"frame dictionary", &b, &q);
+			if (rc != E_OK)
+				goto out;
+			while (ch_next(&q, 2)) {
+				size_t at = pend_find(pe, idx, n, u64(q.f[0]));
+				struct pend *p;
+
+				if (at == n)
+					continue;
+				/* every entry with this key (same check) */
+				for (; at < n && pe[idx[at]].key == u64(q.f[0]);
+				    at++) {
+					p = &pe[idx[at]];
+					if (strcmp(p->val, q.f[1]) == 0) {
+						p->stored = true;
+					} else if (!p->stored) {
+						if (!pend_bump(s, p, stacks)) {
+							rc = E_INTERNAL;
+							break;
+						}
+						again = true;
+					}
+				}
+				if (rc != E_OK)
+					break;
+			}
+			ch_done(&q);
+			if (rc != E_OK)
+				goto out;
+			if (again)
+				break;
+		}
+		if (!again)
+			break;
+		if (round > 4 * SMP_MAX_PROBES) {
+			smp_seterr(s, "samples: dictionary keys kept changing");
+			rc = E_INTERNAL;
+			goto out;
+		}
+	}
+	buf_reset(&b);
+	addf(&b, "INSERT INTO %s (Hash, %s) FORMAT TabSeparated\n", tbl, col);
+	j = 0;
+	for (i = 0; i < n; i++) {
+		if (pe[i].stored)
+			continue;
+		addf(&b, "%llu\t", (unsigned long long)pe[i].key);
+		addtsv(&b, pe[i].val, '\n');
+		j++;
+	}
+	if (j > 0 && (rc = ch_exec(s, stacks ? "stack dictionary insert" :
+	    "frame dictionary insert", &b, false)) != E_OK)
+		goto out;
+	cache_room(stacks ? &ch->stacks : &ch->frames, n);
+	for (i = 0; i < n; i++)
+		cache_put(stacks ? &ch->stacks : &ch->frames, pe[i].k0,
+			pe[i].chk, pe[i].key);
+out:
+	free(idx);
+	buf_release(&b);
+	return rc;
+}
+
+/* The check hash of a stack's frame keys. */
+static uint64_t
+stack_check(const struct smp_row *r)
+{
+	return hash_xxh64(r->fh, r->nframes * sizeof(*r->fh), CH_CHECK_SEED) ^
+		r->nframes;
+}
+
+/* Append "[k,k,...]" (ClickHouse's text of an Array(UInt64)). */
+static void
+add_key_array(struct buf *b, const uint64_t *k, size_t n)
+{
+	size_t i;
+
+	add(b, "[");
+	for (i = 0; i < n; i++)
+		addf(b, "%s%llu", i ? "," : "", (unsigned long long)k[i]);
+	add(b, "]");
+}
+
+/* Settle the frame and stack keys of every row. */
+static int
+ch_keys(struct smp *s, struct smp_row *rows, size_t n, struct arena *a)
+{
+	struct smp_ch *ch = s->ctx;
+	struct pend *pe;
+	size_t i, k, np = 0, total = 0;
+	uint64_t key;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		total += rows[i].nframes;
+	cache_room(&ch->frames, total);
+	cache_room(&ch->stacks, n);
+	/* frames: every one not verified yet (duplicates settle together) */
+	pe = arena_alloc(a, (total ? total : 1) * sizeof(*pe));
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rows[i].nframes; k++) {
+			const char *f = rows[i].frames[k];
+			uint64_t chk = hash_xxh64(f, strlen(f), CH_CHECK_SEED);
+
+			if (cache_get(&ch->frames, rows[i].fh[k], chk, &key))
+				continue;
+			pe[np++] = (struct pend){ rows[i].fh[k], chk,
+				rows[i].fh[k], 0, f, NULL, 0, false };
+		}
+	if ((rc = ch_settle(s, pe, np, false)) != E_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < rows[i].nframes; k++) {
+			const char *f = rows[i].frames[k];
+			uint64_t chk = hash_xxh64(f, strlen(f), CH_CHECK_SEED);
+
+			if (!cache_get(&ch->frames, rows[i].fh[k], chk, &key)) {
+				smp_seterr(s, "samples: frame key lost");
+				return E_INTERNAL;
+			}
+			rows[i].fh[k] = key;
+		}
+		rows[i].sh = smp_stack_key(rows[i].fh, rows[i].nframes, 0);
+	}
+	/* stacks */
+	pe = arena_alloc(a, (n ? n : 1) * sizeof(*pe));
+	np = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t chk = stack_check(&rows[i]);
+		struct buf lit = BUF_INIT(0);
+
+		if (cache_get(&ch->stacks, rows[i].sh, chk, &key))
+			continue;
+		add_key_array(&lit, rows[i].fh, rows[i].nframes);
+		pe[np++] = (struct pend){ rows[i].sh, chk, rows[i].sh, 0,
+			arena_memdupz(a, lit.data, lit.len), rows[i].fh,
+			rows[i].nframes, false };
+		buf_release(&lit);
+	}
+	if ((rc = ch_settle(s, pe, np, true)) != E_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (!cache_get(&ch->stacks, rows[i].sh, stack_check(&rows[i]),
+		    &key)) {
+			smp_seterr(s, "samples: stack key lost");
+			return E_INTERNAL;
+		}
+		rows[i].sh = key;
+	}
+	return E_OK;
+}
+
+/* The id a profile's rows carry. */
+static uint64_t
+profile_id(const char *key)
+{
+	return hash_xxh64(key, strlen(key), CH_PROFILE_SEED);
+}
+
+/* Cancel every row of one profile (a no-op when they sum to nothing). */
+static int
+ch_cancel(struct smp *s, int64_t service, int64_t start, uint64_t pid)
+{
+	struct buf b = BUF_INIT(0);
+	int rc;
+
+	add(&b, "INSERT INTO smp_samples (Timestamp, ServiceId, ProfileId, "
+		"StackHash, HostName, InstanceType, ContainerName, "
+		"ContainerEnvName, NumSamples) SELECT Timestamp, ServiceId, "
+		"ProfileId, StackHash, HostName, InstanceType, ContainerName, "
+		"ContainerEnvName, -sum(NumSamples) AS n FROM smp_samples ");
+	addf(&b, "WHERE ServiceId = %lld AND Timestamp = toDateTime(%lld) "
+		"AND ProfileId = %llu ", (long long)service,
+		(long long)(start / 60 * 60), (unsigned long long)pid);
+	add(&b, "GROUP BY Timestamp, ServiceId, ProfileId, StackHash, "
+		"HostName, InstanceType, ContainerName, ContainerEnvName "
+		"HAVING n != 0");
+	/* idempotent (it sums what is there), so safe to retry */
+	rc = ch_exec(s, "cancelling rows", &b, true);
+	buf_release(&b);
+	return rc;
+}
+
+/* The latest state and version of a profile record (0, 0 if none). */
+static int
+ch_state(struct smp *s, const struct smp_profile *p, unsigned *state,
+	uint64_t *version)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	int rc;
+
+	*state = 0;
+	*version = 0;
+	addf(&b, "SELECT argMax(State, Version), max(Version) FROM smp_profiles "
+		"WHERE ServiceId = %lld AND Start = toDateTime(%lld) AND Key = ",
+		(long long)p->service_id, (long long)p->start);
+	addq(&b, p->key);
+	add(&b, " FORMAT TabSeparated");
+	rc = ch_query(s, "profile record", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	if (ch_next(&q, 2)) {
+		*state = (unsigned)u64(q.f[0]);
+		*version = u64(q.f[1]);
+	}
+	ch_done(&q);
+	return E_OK;
+}
+
+static void
+add_num(struct buf *b, double v, char sep)
+{
+	addf(b, "%.6f%c", v < 0 ? -1.0 : v, sep);
+}
+
+/* One attempt at writing a profile (see the file comment). */
+static int
+ch_write_once(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
+	size_t n, bool *dup)
+{
+	struct arena a;
+	struct buf b = BUF_INIT(0);
+	unsigned state;
+	uint64_t version, pid = profile_id(p->key), total = 0;
+	const char *itype = p->instance_type ? p->instance_type : "";
+	size_t i;
+	int rc;
+
+	arena_init(&a, 0);
+	if ((rc = ch_state(s, p, &state, &version)) != E_OK)
+		goto out;
+	if (state == 1) {
+		*dup = true;
+		goto out;
+	}
+	if ((rc = ch_cancel(s, p->service_id, p->start, pid)) != E_OK)
+		goto out;
+	if ((rc = ch_keys(s, rows, n, &a)) != E_OK)
+		goto out;
+	if (n > 0) {
+		add(&b, "INSERT INTO smp_samples (Timestamp, ServiceId, "
+			"ProfileId, StackHash, HostName, InstanceType, "
+			"ContainerName, ContainerEnvName, NumSamples) "
+			"FORMAT TabSeparated\n");
+		for (i = 0; i < n; i++) {
+			addf(&b, "%lld\t%lld\t%llu\t%llu\t",
+				(long long)(p->start / 60 * 60),
+				(long long)p->service_id, (unsigned long long)pid,
+				(unsigned long long)rows[i].sh);
+			addtsv(&b, p->hostname, '\t');
+			addtsv(&b, itype, '\t');
+			addtsv(&b, rows[i].container, '\t');
+			addtsv(&b, rows[i].container_env, '\t');
+			addf(&b, "%llu\n", (unsigned long long)rows[i].count);
+			total += rows[i].count;
+		}
+		if ((rc = ch_exec(s, "samples insert", &b, false)) != E_OK)
+			goto out;
+	}
+	buf_reset(&b);
+	add(&b, "INSERT INTO smp_profiles (Start, ServiceId, Key, ProfileId, "
+		"HostName, InstanceType, EndTs, Cores, CpuAvg, MemAvg, Samples, "
+		"Stacks, AdhocKey, State, Version, IndexedAt) "
+		"FORMAT TabSeparated\n");
+	addf(&b, "%lld\t%lld\t", (long long)p->start, (long long)p->service_id);
+	addtsv(&b, p->key, '\t');
+	addf(&b, "%llu\t", (unsigned long long)pid);
+	addtsv(&b, p->hostname, '\t');
+	addtsv(&b, itype, '\t');
+	addf(&b, "%lld\t%d\t", (long long)p->end, p->cores < 0 ? -1 : p->cores);
+	add_num(&b, p->cpu_avg, '\t');
+	add_num(&b, p->mem_avg, '\t');
+	addf(&b, "%llu\t%zu\t", (unsigned long long)total, n);
+	addtsv(&b, p->adhoc_key ? p->adhoc_key : "", '\t');
+	addf(&b, "1\t%llu\t%lld\n", (unsigned long long)(version + 1),
+		(long long)time(NULL));
+	rc = ch_exec(s, "profile record insert", &b, false);
+out:
+	buf_release(&b);
+	arena_release(&a);
+	return rc;
+}
+
+/* Sleep before attempt `attempt` of a write (1 = first retry). */
+static void
+ch_backoff(struct smp_ch *ch, unsigned attempt)
+{
+	unsigned ms;
+
+	ch->rng = ch->rng * 1664525u + 1013904223u;
+	ms = http_backoff_ms(attempt, 100, 5000, ch->rng);
+	nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000 },
+		NULL);
+}
+
+/* Write a profile, retrying whole attempts. */
+static int
+ch_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
+	size_t n, bool *dup)
+{
+	struct smp_ch *ch = s->ctx;
+	unsigned attempt;
+	int rc = E_OK;
+
+	for (attempt = 0; attempt <= ch->retries; attempt++) {
+		if (attempt > 0)
+			ch_backoff(ch, attempt);
+		*dup = false;
+		rc = ch_write_once(s, p, rows, n, dup);
+		if (rc == E_OK || !err_retryable(rc))
+			break;
+	}
+	if (rc != E_OK) {
+		/*
+		 * Take back what the last attempt may have inserted, so that
+		 * a job that failed counts nothing while it waits for its
+		 * retry (which would cancel it anyway).  Best effort: when
+		 * ClickHouse is down this fails too, and the error stays the
+		 * write's.
+		 */
+		char keep[sizeof(s->err)];
+		unsigned state;
+		uint64_t version;
+
+		memcpy(keep, s->err, sizeof(keep));
+		if (ch_state(s, p, &state, &version) == E_OK) {
+			if (state == 1)
+				rc = E_OK;	/* the record landed: only its answer was lost */
+			else
+				(void)ch_cancel(s, p->service_id, p->start,
+					profile_id(p->key));
+		}
+		memcpy(s->err, keep, sizeof(keep));
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Append the filter of sel as " AND (...)" (nothing without one). */
+static void
+add_filter(struct buf *b, const struct smp_sel *sel)
+{
+	const struct rql *f = sel->filter;
+	size_t i, nor = 0, nand = 0;
+
+	if (!f || f->n == 0)
+		return;
+	for (i = 0; i < f->n; i++) {
+		const struct rql_cond *c = &f->conds[i];
+
+		if (c->or_group)
+			continue;
+		/* column names were checked by samples.c against a fixed list */
+		addf(b, " AND %s %s ", c->type, c->op == RQL_EQ ? "=" : "!=");
+		addq(b, c->value);
+		nand++;
+	}
+	for (i = 0; i < f->n; i++) {
+		const struct rql_cond *c = &f->conds[i];
+
+		if (!c->or_group)
+			continue;
+		add(b, nor++ ? " OR " : " AND (");
+		addf(b, "%s %s ", c->type, c->op == RQL_EQ ? "=" : "!=");
+		addq(b, c->value);
+	}
+	if (nor)
+		add(b, ")");
+	(void)nand;
+}
+
+/*
+ * The union of raw rows (edges) and rollup rows (whole hours) of sel:
+ * "SELECT <cols> FROM smp_samples WHERE ... <tail> UNION ALL SELECT
+ * <rcols> FROM <rollup> WHERE ... <tail>".  cols uses Timestamp, rcols
+ * Hour; with dims the rollup with dimensions is read.
+ */
+static void
+add_union(struct buf *b, const struct smp_sel *sel, bool use_rollup,
+	bool dims, const char *cols, const char *rcols, const char *tail)
+{
+	struct smp_split sp;
+	bool filtered = sel->filter && sel->filter->n;
+
+	smp_split_range(sel->from, sel->to, &sp);
+	if (!use_rollup)
+		sp.hour_a = sp.hour_b = sp.raw_a;
+	addf(b, "SELECT %s FROM smp_samples WHERE ServiceId = %lld AND "
+		"((Timestamp >= toDateTime(%lld) AND Timestamp < toDateTime(%lld)) "
+		"OR (Timestamp >= toDateTime(%lld) AND Timestamp < toDateTime(%lld)))",
+		cols, (long long)sel->service_id, (long long)sp.raw_a,
+		(long long)sp.hour_a, (long long)sp.hour_b, (long long)sp.raw_b);
+	add_filter(b, sel);
+	add(b, tail);
+	if (sp.hour_b <= sp.hour_a)
+		return;
+	addf(b, " UNION ALL SELECT %s FROM %s WHERE ServiceId = %lld AND "
+		"Hour >= toDateTime(%lld) AND Hour < toDateTime(%lld)", rcols,
+		dims || filtered ? "smp_samples_1h" : "smp_samples_1h_all",
+		(long long)sel->service_id, (long long)sp.hour_a,
+		(long long)sp.hour_b);
+	add_filter(b, sel);
+	add(b, tail);
+}
+
+/* The stored profiles of an ad hoc key: a WHERE clause on smp_samples. */
+static int
+ch_adhoc_where(struct smp *s, const struct smp_sel *sel, struct buf *w,
+	size_t *nprof)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	int rc;
+
+	*nprof = 0;
+	add(&b, "SELECT ServiceId, toUInt32(Start), ProfileId FROM smp_profiles "
+		"WHERE AdhocKey = ");
+	addq(&b, sel->adhoc_key);
+	if (sel->service_id > 0)
+		addf(&b, " AND ServiceId = %lld", (long long)sel->service_id);
+	add(&b, " GROUP BY ServiceId, Start, Key, ProfileId "
+		"HAVING argMax(State, Version) = 1 LIMIT 1000 FORMAT TabSeparated");
+	rc = ch_query(s, "ad hoc profiles", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	add(w, "(0");
+	while (ch_next(&q, 3)) {
+		addf(w, " OR (ServiceId = %lld AND Timestamp = toDateTime(%lld) "
+			"AND ProfileId = %llu)", (long long)i64(q.f[0]),
+			(long long)(i64(q.f[1]) / 60 * 60),
+			(unsigned long long)u64(q.f[2]));
+		(*nprof)++;
+	}
+	add(w, ")");
+	ch_done(&q);
+	return E_OK;
+}
+
+/* Parse "[k,k,...]" into the arena. */
+static uint64_t *
+parse_key_array(const char *s, struct arena *a, size_t *n)
+{
+	size_t cap = 1, i = 0;
+	const char *p;
+	uint64_t *k;
+
+	for (p = s; *p; p++)
+		if (*p == ',')
+			cap++;
+	k = arena_alloc(a, cap * sizeof(*k));
+	p = s + (*s == '[');
+	while (*p && *p != ']') {
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		k[i++] = v;
+		p = end + (*end == ',');
+	}
+	*n = i;
+	return k;
+}
+
+/* One stack of an answer. */
+struct ch_stack {
+	uint64_t hash, count;
+	uint64_t *fk;
+	size_t nf;
+};
+
+/*
+ * Look up values of keys in a dictionary table, a chunk at a time; fn
+ * gets (key, value) for every answer row.
+ */
+static int
+ch_lookup(struct smp *s, const char *tbl, const char *col,
+	const uint64_t *keys, size_t n, int (*fn)(void *, uint64_t,
+	const char *), void *ctx)
+{
+	struct buf b = BUF_INIT(0);
+	size_t i, j;
+	int rc = E_OK;
+
+	for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
+		struct ch_rows q;
+
+		buf_reset(&b);
+		addf(&b, "SELECT Hash, any(%s) FROM %s WHERE Hash IN (", col, tbl);
+		for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
+			addf(&b, "%s%llu", j > i ? "," : "",
+				(unsigned long long)keys[j]);
+		add(&b, ") GROUP BY Hash FORMAT TabSeparated");
+		rc = ch_query(s, tbl, &b, &q);
+		if (rc != E_OK)
+			break;
+		while (rc == E_OK && ch_next(&q, 2))
+			rc = fn(ctx, u64(q.f[0]), q.f[1]);
+		ch_done(&q);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * The names of every frame of the stacks st[0..n), in one query per
+ * chunk of stacks: ClickHouse finds the frame keys itself, so they are
+ * never sent.
+ */
+static int
+ch_frame_names(struct smp *s, const struct ch_stack *st, size_t n,
+	int (*fn)(void *, uint64_t, const char *), void *ctx)
+{
+	struct buf b = BUF_INIT(0);
+	size_t i, j;
+	int rc = E_OK;
+
+	for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
+		struct ch_rows q;
+
+		buf_reset(&b);
+		add(&b, "SELECT Hash, any(Name) FROM smp_frames WHERE Hash IN "
+			"(SELECT arrayJoin(Frames) FROM smp_stacks WHERE Hash IN (");
+		for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
+			addf(&b, "%s%llu", j > i ? "," : "",
+				(unsigned long long)st[j].hash);
+		add(&b, ")) GROUP BY Hash FORMAT TabSeparated");
+		rc = ch_query(s, "frame names", &b, &q);
+		if (rc != E_OK)
+			break;
+		while (rc == E_OK && ch_next(&q, 2))
+			rc = fn(ctx, u64(q.f[0]), q.f[1]);
+		ch_done(&q);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* Lookup state of a stacks answer. */
+struct ch_names {
+	struct ch_stack *st;
+	size_t nst;
+	struct ch_cache map;	/* key -> index (stacks, then frames) */
+	const char **names;
+	struct arena *a;
+};
+
+static int
+got_stack(void *ctx, uint64_t key, const char *val)
+{
+	struct ch_names *nm = ctx;
+	uint64_t i;
+
+	if (cache_get(&nm->map, key, 1, &i))
+		nm->st[i].fk = parse_key_array(val, nm->a, &nm->st[i].nf);
+	return E_OK;
+}
+
+static int
+got_name(void *ctx, uint64_t key, const char *val)
+{
+	struct ch_names *nm = ctx;
+	uint64_t i;
+
+	if (cache_get(&nm->map, key, 1, &i))
+		nm->names[i] = arena_strdup(nm->a, val);
+	return E_OK;
+}
+
+/* Sum per stack. */
+static int
+ch_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
+	struct arena *a, smp_stack_fn fn, void *ctx, struct smp_info *info)
+{
+	struct buf b = BUF_INIT(0), w = BUF_INIT(0);
+	struct ch_rows q;
+	struct ch_names nm = { 0 };
+	struct ch_stack *st = NULL;
+	uint64_t *keys = NULL;
+	size_t cap = 0, nst = 0, i, k, nk = 0, nprof;
+	int rc;
+
+	add(&b, "SELECT StackHash, sum(n) AS s, sum(r) AS rr FROM (");
+	if (sel->adhoc_key) {
+		if ((rc = ch_adhoc_where(s, sel, &w, &nprof)) != E_OK)
+			goto out;
+		if (nprof == 0)
+			goto out;
+		addf(&b, "SELECT StackHash, sum(NumSamples) AS n, count() AS r "
+			"FROM smp_samples WHERE %s GROUP BY StackHash", w.data);
+	} else {
+		struct smp_split sp;
+
+		smp_split_range(sel->from, sel->to, &sp);
+		info->rollup = sp.hour_b > sp.hour_a;
+		add_union(&b, sel, true, false,
+			"StackHash, sum(NumSamples) AS n, count() AS r",
+			"StackHash, sum(NumSamples) AS n, count() AS r",
+			" GROUP BY StackHash");
+	}
+	add(&b, ") GROUP BY StackHash WITH TOTALS HAVING s > 0 "
+		"ORDER BY s DESC, StackHash");
+	if (max_stacks)
+		addf(&b, " LIMIT %zu", max_stacks);
+	add(&b, " FORMAT TabSeparated");
+	if ((rc = ch_query(s, "stacks query", &b, &q)) != E_OK)
+		goto out;
+	for (;;) {
+		if (!ch_next(&q, 3)) {
+			if (q.nf != 0)
+				break;
+			if (ch_next(&q, 3)) {	/* the totals row */
+				info->total = u64(q.f[1]);
+				info->rows_read = u64(q.f[2]);
+			}
+			break;
+		}
+		if (nst == cap) {
+			cap = cap ? 2 * cap : 256;
+			st = xrealloc(st, cap * sizeof(*st));
+		}
+		st[nst++] = (struct ch_stack){ u64(q.f[0]), u64(q.f[1]), NULL,
+			0 };
+	}
+	ch_done(&q);
+	if (nst == 0)
+		goto out;
+	/* stack -> frame keys */
+	nm.st = st;
+	nm.nst = nst;
+	nm.a = a;
+	cache_init(&nm.map, nst);
+	keys = xcalloc(nst, sizeof(*keys));
+	for (i = 0; i < nst; i++) {
+		cache_put(&nm.map, st[i].hash, 1, i);
+		keys[i] = st[i].hash;
+	}
+	rc = ch_lookup(s, "smp_stacks", "Frames", keys, nst, got_stack, &nm);
+	if (rc != E_OK)
+		goto out;
+	/* frame key -> name */
+	for (i = 0; i < nst; i++)
+		nk += st[i].nf;
+	free(keys);
+	keys = xcalloc(nk ? nk : 1, sizeof(*keys));
+	cache_init(&nm.map, nk);
+	nk = 0;
+	for (i = 0; i < nst; i++)
+		for (k = 0; k < st[i].nf; k++) {
+			uint64_t v;
+
+			if (cache_get(&nm.map, st[i].fk[k], 1, &v))
+				continue;
+			cache_put(&nm.map, st[i].fk[k], 1, nk);
+			keys[nk++] = st[i].fk[k];
+		}
+	nm.names = arena_zalloc(a, (nk ? nk : 1) * sizeof(*nm.names));
+	rc = ch_frame_names(s, st, nst, got_name, &nm);
+	if (rc != E_OK)
+		goto out;
+	for (i = 0; i < nst && rc == E_OK; i++) {
+		const char **fr = arena_alloc(a, (st[i].nf ? st[i].nf : 1) *
+			sizeof(*fr));
+
+		for (k = 0; k < st[i].nf; k++) {
+			uint64_t v;
+
+			fr[k] = "[missing]";
+			if (cache_get(&nm.map, st[i].fk[k], 1, &v) && nm.names[v])
+				fr[k] = nm.names[v];
+		}
+		rc = fn(ctx, fr, st[i].nf, st[i].count);
+	}
+out:
+	free(nm.map.e);
+	free(keys);
+	free(st);
+	buf_release(&b);
+	buf_release(&w);
+	return rc;
+}
+
+static const char *const ch_dim_col[] = {
+	[SMP_HOSTNAME] = "HostName",
+	[SMP_CONTAINER] = "ContainerName",
+	[SMP_CONTAINER_ENV] = "ContainerEnvName",
+	[SMP_INSTANCE_TYPE] = "InstanceType",
+};
+
+/* Distinct values of a dimension. */
+static int
+ch_tags(struct smp *s, const struct smp_sel *sel, enum smp_dim dim,
+	size_t max, struct arena *a, struct smp_tag **out, size_t *n)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	char cols[96];
+	size_t cap = 16;
+	int rc;
+
+	if (sel->adhoc_key)
+		return E_OK;	/* one profile: use its metadata row */
+	snprintf(cols, sizeof(cols), "%s AS v, sum(NumSamples) AS n",
+		ch_dim_col[dim]);
+	add(&b, "SELECT v, sum(n) AS s FROM (");
+	add_union(&b, sel, true, true, cols, cols, " GROUP BY v");
+	add(&b, ") GROUP BY v HAVING s > 0 ORDER BY s DESC, v");
+	if (max)
+		addf(&b, " LIMIT %zu", max);
+	add(&b, " FORMAT TabSeparated");
+	rc = ch_query(s, "tags query", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	*out = arena_alloc(a, cap * sizeof(**out));
+	while (ch_next(&q, 2)) {
+		if (*n == cap) {
+			struct smp_tag *t = arena_alloc(a, 2 * cap * sizeof(*t));
+
+			memcpy(t, *out, cap * sizeof(*t));
+			*out = t;
+			cap *= 2;
+		}
+		(*out)[*n].value = arena_strdup(a, q.f[0]);
+		(*out)[(*n)++].samples = u64(q.f[1]);
+	}
+	ch_done(&q);
+	return E_OK;
+}
+
+/* Per-bucket totals. */
+static int
+ch_buckets(struct smp *s, const struct smp_sel *sel, int64_t step,
+	size_t max, struct arena *a, struct smp_bucket **out, size_t *n)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	size_t cap = 16;
+	int rc;
+
+	if (sel->adhoc_key)
+		return E_OK;
+	addf(&b, "SELECT intDiv(t, %lld) * %lld AS b, sum(n) AS s FROM (",
+		(long long)step, (long long)step);
+	add_union(&b, sel, step % 3600 == 0, false,
+		"toUInt32(Timestamp) AS t, sum(NumSamples) AS n",
+		"toUInt32(Hour) AS t, sum(NumSamples) AS n", " GROUP BY t");
+	add(&b, ") GROUP BY b HAVING s > 0 ORDER BY b");
+	if (max)
+		addf(&b, " LIMIT %zu", max);
+	add(&b, " FORMAT TabSeparated");
+	rc = ch_query(s, "buckets query", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	*out = arena_alloc(a, cap * sizeof(**out));
+	while (ch_next(&q, 2)) {
+		if (*n == cap) {
+			struct smp_bucket *t = arena_alloc(a, 2 * cap * sizeof(*t));
+
+			memcpy(t, *out, cap * sizeof(*t));
+			*out = t;
+			cap *= 2;
+		}
+		(*out)[*n].ts = i64(q.f[0]);
+		(*out)[(*n)++].samples = u64(q.f[1]);
+	}
+	ch_done(&q);
+	return E_OK;
+}
+
+/* Host metrics from the profile records (step 0: one aggregate). */
+static int
+ch_metrics(struct smp *s, const struct smp_sel *sel, int64_t step,
+	size_t max, struct arena *a, struct smp_metrics_bucket **out, size_t *n)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	size_t cap = 16;
+	int rc;
+
+	if (sel->adhoc_key)
+		return E_OK;
+	/* per bucket and host, then per bucket */
+	add(&b, "SELECT b, sum(cs), sum(cc), max(cm), sum(ms), sum(mc), "
+		"max(mm), sum(smp), count(), sum(co), sum(np) FROM (SELECT ");
+	if (step > 0)
+		addf(&b, "intDiv(toUInt32(t), %lld) * %lld AS b, ",
+			(long long)step, (long long)step);
+	else
+		add(&b, "toUInt32(0) AS b, ");
+	add(&b, "h, sumIf(cpu, cpu >= 0) AS cs, countIf(cpu >= 0) AS cc, "
+		"maxIf(cpu, cpu >= 0) AS cm, sumIf(mem, mem >= 0) AS ms, "
+		"countIf(mem >= 0) AS mc, maxIf(mem, mem >= 0) AS mm, "
+		"sum(sm) AS smp, argMaxIf(cores, t, cores >= 0) AS co, "
+		"count() AS np FROM (SELECT any(HostName) AS h, Start AS t, "
+		"any(Cores) AS cores, any(CpuAvg) AS cpu, any(MemAvg) AS mem, "
+		"any(Samples) AS sm FROM smp_profiles ");
+	addf(&b, "WHERE ServiceId = %lld AND Start >= toDateTime(%lld) AND "
+		"Start < toDateTime(%lld)", (long long)sel->service_id,
+		(long long)sel->from, (long long)sel->to);
+	if (sel->filter && sel->filter->n) {
+		addf(&b, " AND HostName IN (SELECT DISTINCT HostName FROM "
+			"smp_samples_1h WHERE ServiceId = %lld AND "
+			"Hour >= toDateTime(%lld) AND Hour < toDateTime(%lld)",
+			(long long)sel->service_id,
+			(long long)(sel->from / 3600 * 3600), (long long)sel->to);
+		add_filter(&b, sel);
+		add(&b, ")");
+	}
+	add(&b, " GROUP BY ServiceId, Start, Key "
+		"HAVING argMax(State, Version) = 1) GROUP BY b, h) "
+		"GROUP BY b ORDER BY b");
+	if (max)
+		addf(&b, " LIMIT %zu", max);
+	add(&b, " FORMAT TabSeparated");
+	rc = ch_query(s, "metrics query", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	*out = arena_zalloc(a, cap * sizeof(**out));
+	while (ch_next(&q, 11)) {
+		struct smp_metrics *m;
+		double cc, mc;
+
+		if (*n == cap) {
+			struct smp_metrics_bucket *t = arena_zalloc(a, 2 * cap *
+				sizeof(*t));
+
+			memcpy(t, *out, cap * sizeof(*t));
+			*out = t;
+			cap *= 2;
+		}
+		(*out)[*n].ts = i64(q.f[0]);
+		m = &(*out)[(*n)++].m;
+		cc = strtod(q.f[2], NULL);
+		mc = strtod(q.f[5], NULL);
+		m->cpu_avg = cc > 0 ? strtod(q.f[1], NULL) / cc : -1;
+		m->cpu_max = cc > 0 ? strtod(q.f[3], NULL) : -1;
+		m->mem_avg = mc > 0 ? strtod(q.f[4], NULL) / mc : -1;
+		m->mem_max = mc > 0 ? strtod(q.f[6], NULL) : -1;
+		m->samples = u64(q.f[7]);
+		m->hosts = u64(q.f[8]);
+		m->cores = u64(q.f[9]);
+		m->profiles = u64(q.f[10]);
+	}
+	ch_done(&q);
+	return E_OK;
+}
+
+/* -------------------------------------------------------------- admin */
+
+/*
+ * Forget the stored profiles whose records match `where` (a condition on
+ * smp_profiles): a State 0 record first, then their rows cancelled.
+ */
+static int
+ch_forget_where(struct smp *s, const struct buf *where)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	struct { int64_t svc, start; uint64_t pid; } *p = NULL;
+	size_t np = 0, cap = 0, i;
+	int rc;
+
+	addf(&b, "SELECT ServiceId, toUInt32(Start), ProfileId FROM smp_profiles "
+		"WHERE %s GROUP BY ServiceId, Start, Key, ProfileId "
+		"HAVING argMax(State, Version) = 1 FORMAT TabSeparated",
+		where->data);
+	if ((rc = ch_query(s, "profile records", &b, &q)) != E_OK)
+		goto out;
+	while (ch_next(&q, 3)) {
+		if (np == cap) {
+			cap = cap ? 2 * cap : 8;
+			p = xrealloc(p, cap * sizeof(*p));
+		}
+		p[np].svc = i64(q.f[0]);
+		p[np].start = i64(q.f[1]);
+		p[np++].pid = u64(q.f[2]);
+	}
+	ch_done(&q);
+	if (np == 0)
+		goto out;
+	buf_reset(&b);
+	add(&b, "INSERT INTO smp_profiles (Start, ServiceId, Key, ProfileId, "
+		"HostName, InstanceType, EndTs, Cores, CpuAvg, MemAvg, Samples, "
+		"Stacks, AdhocKey, State, Version, IndexedAt) SELECT Start, "
+		"ServiceId, Key, any(ProfileId), any(HostName), any(InstanceType), "
+		"any(EndTs), any(Cores), any(CpuAvg), any(MemAvg), any(Samples), "
+		"any(Stacks), any(AdhocKey), toUInt8(0), max(Version) + 1, now() "
+		"FROM smp_profiles ");
+	addf(&b, "WHERE %s GROUP BY ServiceId, Start, Key "
+		"HAVING argMax(State, Version) = 1", where->data);
+	/* State 0 twice is harmless: safe to retry */
+	if ((rc = ch_exec(s, "forgetting records", &b, true)) != E_OK)
+		goto out;
+	for (i = 0; i < np && rc == E_OK; i++)
+		rc = ch_cancel(s, p[i].svc, p[i].start, p[i].pid);
+out:
+	free(p);
+	buf_release(&b);
+	return rc;
+}
+
+static int
+ch_delete_adhoc(struct smp *s, const char *adhoc_key)
+{
+	struct buf w = BUF_INIT(0);
+	int rc;
+
+	add(&w, "AdhocKey = ");
+	addq(&w, adhoc_key);
+	rc = ch_forget_where(s, &w);
+	buf_release(&w);
+	return rc;
+}
+
+static int
+ch_forget(struct smp *s, const char *key)
+{
+	struct buf w = BUF_INIT(0);
+	int rc;
+
+	add(&w, "Key = ");
+	addq(&w, key);
+	rc = ch_forget_where(s, &w);
+	buf_release(&w);
+	return rc;
+}
+
+/* Unix seconds of a YYYYMMDD day. */
+static int64_t
+day_of(uint64_t ymd)
+{
+	struct tm tm = { 0 };
+
+	if (ymd == 0)
+		return 0;
+	tm.tm_year = (int)(ymd / 10000) - 1900;
+	tm.tm_mon = (int)(ymd / 100 % 100) - 1;
+	tm.tm_mday = (int)(ymd % 100);
+	return (int64_t)timegm(&tm);
+}
+
+#define CH_PARTS "FROM system.parts WHERE database = currentDatabase() " \
+	"AND active"
+
+static int
+ch_status(struct smp *s, struct smp_status *out)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	int rc;
+
+	add(&b, "SELECT (SELECT count() FROM (SELECT argMax(State, Version) "
+		"AS st FROM smp_profiles GROUP BY ServiceId, Start, Key) "
+		"WHERE st = 1), "
+		"(SELECT sum(rows) " CH_PARTS " AND table = 'smp_samples'), "
+		"(SELECT sum(rows) " CH_PARTS " AND table = 'smp_samples_1h'), "
+		"(SELECT uniqExact(Hash) FROM smp_frames), "
+		"(SELECT uniqExact(Hash) FROM smp_stacks), "
+		"(SELECT sum(bytes_on_disk) " CH_PARTS " AND table LIKE 'smp%'), "
+		"(SELECT uniqExact(partition) " CH_PARTS
+		" AND table = 'smp_samples'), "
+		"(SELECT min(toUInt32(partition)) " CH_PARTS
+		" AND table = 'smp_samples'), "
+		"(SELECT max(toUInt32(partition)) " CH_PARTS
+		" AND table = 'smp_samples') FORMAT TabSeparated");
+	rc = ch_query(s, "status", &b, &q);
+	buf_release(&b);
+	if (rc != E_OK)
+		return rc;
+	if (ch_next(&q, 9)) {
+		out->profiles = u64(q.f[0]);
+		out->sample_rows = u64(q.f[1]);
+		out->rollup_rows = u64(q.f[2]);
+		out->frames = u64(q.f[3]);
+		out->stacks = u64(q.f[4]);
+		out->bytes = u64(q.f[5]);
+		out->days = u64(q.f[6]);
+		out->oldest = day_of(u64(q.f[7]));
+		out->newest = day_of(u64(q.f[8]));
+	} else {
+		smp_seterr(s, "samples: clickhouse status: short answer");
+		rc = E_PROTO;
+	}
+	ch_done(&q);
+	return rc;
+}
+
+static int
+ch_prune(struct smp *s, int64_t raw_before, int64_t rollup_before,
+	size_t *dropped)
+{
+	struct buf b = BUF_INIT(0);
+	struct ch_rows q;
+	struct { char table[32]; uint64_t day; } *d = NULL;
+	size_t nd = 0, cap = 0, i;
+	int rc;
+
+	add(&b, "SELECT DISTINCT table AS t, toUInt32(partition) AS d " CH_PARTS
+		" AND table IN ('smp_samples', 'smp_samples_1h', "
+		"'smp_samples_1h_all', 'smp_profiles') ORDER BY d, t "
+		"FORMAT TabSeparated");
+	rc = ch_query(s, "partitions", &b, &q);
+	if (rc != E_OK)
+		goto out;
+	while (ch_next(&q, 2)) {
+		int64_t day = day_of(u64(q.f[1]));
+		bool raw = strcmp(q.f[0], "smp_samples") == 0;
+
+		if (day >= (raw ? raw_before : rollup_before))
+			continue;
+		if (nd == cap) {
+			cap = cap ? 2 * cap : 16;
+			d = xrealloc(d, cap * sizeof(*d));
+		}
+		snprintf(d[nd].table, sizeof(d[nd].table), "%s", q.f[0]);
+		d[nd++].day = u64(q.f[1]);
+	}
+	ch_done(&q);
+	for (i = 0; i < nd; i++) {
+		buf_reset(&b);
+		/* table names come from the fixed list above */
+		addf(&b, "ALTER TABLE %s DROP PARTITION %llu", d[i].table,
+			(unsigned long long)d[i].day);
+		if ((rc = ch_exec(s, "dropping a partition", &b, true)) != E_OK)
+			goto out;
+		(*dropped)++;
+	}
+out:
+	free(d);
+	buf_release(&b);
+	return rc;
+}
+
+static void
+ch_free(void *ctx)
+{
+	struct smp_ch *ch = ctx;
+
+	if (!ch)
+		return;
+	http_free(ch->h);
+	free(ch->url);
+	free(ch->url_root);
+	free(ch->db);
+	free(ch->auth);
+	free(ch->frames.e);
+	free(ch->stacks.e);
+	free(ch);
+}
+
+static const struct smp_backend smp_ch_backend = {
+	.name = "clickhouse",
+	.write = ch_write,
+	.stacks = ch_stacks,
+	.tags = ch_tags,
+	.buckets = ch_buckets,
+	.metrics = ch_metrics,
+	.delete_adhoc = ch_delete_adhoc,
+	.forget = ch_forget,
+	.status = ch_status,
+	.prune = ch_prune,
+	.free = ch_free,
+};
+
+/* Whether a database name is a plain identifier. */
+static bool
+ch_ident_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+	return n > 0 && n <= 64 && s[n] == '\0' && !(s[0] >= '0' && s[0] <= '9');
+}
+
+/* Open the clickhouse backend: one HTTP client, schema created. */
+int
+smp_ch_open(struct smp *s, const struct cfg *cfg, char *err, size_t errlen)
+{
+	const struct cfg_clickhouse *cc = &cfg->samples.clickhouse;
+	struct http_opts ho = {
+		.timeout_ms = cc->timeout_ms, .retries = cc->retries,
+		.parallel = 1,
+	};
+	struct smp_ch *ch;
+	struct buf b = BUF_INIT(0), a64 = BUF_INIT(0);
+	const char *url = cc->url ? cc->url : "";
+	size_t ulen = strlen(url);
+	int rc;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		snprintf(err, errlen, "clickhouse.url \"%.128s\" is not an "
+			"http(s) URL", url);
+		return E_CONFIG;
+	}
+	if (strchr(url, '?') || strchr(url, '#')) {
+		snprintf(err, errlen, "clickhouse.url must not have a query");
+		return E_CONFIG;
+	}
+	if (!cc->database || !ch_ident_ok(cc->database)) {
+		snprintf(err, errlen, "clickhouse.database must be letters, "
+			"digits and _");
+		return E_CONFIG;
+	}
+	ch = xcalloc(1, sizeof(*ch));
+	ch->db = xstrdup(cc->database);
+	ch->retries = cc->retries;
+	ch->rng = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+	addf(&b, "%s%s", url, ulen && url[ulen - 1] == '/' ? "" : "/");
+	ch->url_root = xstrdup(b.data);
+	addf(&b, "?database=%s", ch->db);
+	ch->url = xstrdup(b.data);
+	buf_reset(&b);
+	addf(&b, "%s:%s", cc->user ? cc->user : "default",
+		cc->password ? cc->password : "");
+	if (b64_encode(b.data, b.len, &a64) != E_OK)
+		abort();
+	buf_reset(&b);
+	add(&b, "Authorization: Basic ");
+	if (buf_add(&b, a64.data, a64.len) != E_OK)
+		abort();
+	ch->auth = xstrdup(b.data);
+	buf_release(&b);
+	buf_release(&a64);
+	rc = http_new(&ho, &ch->h, err, errlen);
+	if (rc != E_OK) {
+		ch_free(ch);
+		return rc;
+	}
+	s->be = &smp_ch_backend;
+	s->ctx = ch;
+	rc = ch_create_schema(s);
+	if (rc != E_OK) {
+		snprintf(err, errlen, "%s", s->err);
+		ch_free(ch);
+		s->be = NULL;
+		s->ctx = NULL;
+		return rc;
+	}
+	return E_OK;
+}
