@@ -4,7 +4,7 @@
  * supervisor in between.
  *
  *   BARE_SQL=... bench/bare list SERVICE START END LIMIT ITERATIONS
- *       the ad hoc list query (BARE_SQL: the statement of fcgi/h_adhoc.c,
+ *       the ad hoc list query (BARE_SQL: the statement of shared/db/adhoc.c,
  *       which bench/run extracts from the source; prepared, through
  *       libpq, parameters $1..$6 as the handler binds them) and a stat()
  *       of every returned key under store.fs_root, ITERATIONS times;

@@ -25,17 +25,26 @@
  * JSON answer is upstream's {content, filename}; ?format=html returns the
  * HTML itself as text/html with "Content-Security-Policy: sandbox
  * allow-scripts" (scripts run, but in an opaque origin that cannot reach
- * the UI's cookies or API), nosniff, and a Content-Disposition naming the
- * file.
+ * the UI's cookies or API) and a Content-Disposition naming the file;
+ * X-Content-Type-Options comes from the front server's global headers
+ * (conf/lighttpd.conf, conf/apache.conf), not from here, so it is sent
+ * once.  Objects over fcgi.max_html are not loaded (500).  The JSON
+ * variant is streamed: the escaped content is written in slices
+ * (jsonx_escape_stream()), so the process holds the HTML once, not the
+ * HTML plus its escaped copy.
+ *
+ * The SQL lives in shared/db/adhoc.c; this file speaks HTTP.
  */
 #include "compat.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "adhoc.h"
+#include "body.h"
 #include "jsonx.h"
 #include "log.h"
+#include "num.h"
 #include "route.h"
 #include "rql.h"
 #include "s3.h"
@@ -44,44 +53,6 @@
 
 /* Longest file name the content endpoint looks up. */
 #define ADHOC_MAX_NAME 1024
-
-static const struct db_stmt st_adhoc_list = {
-	"fcgi_adhoc_list",
-	"SELECT a.s3_key, a.hostname,"
-	"       COALESCE(array_to_json(a.perf_events)::text, '[]'),"
-	"       (extract(epoch FROM a.start_time) * 1000000)::bigint,"
-	"       (extract(epoch FROM a.end_time) * 1000000)::bigint,"
-	"       a.file_size"
-	"  FROM AdhocFlamegraphMetadata a"
-	/*
-	 * A scalar subquery, not a join: the planner then knows one
-	 * service_id and walks idx_adhoc_metadata_service_time in order,
-	 * so a page costs its LIMIT, not every row of the range (bench/run).
-	 */
-	" WHERE a.service_id = (SELECT s.id FROM Services s"
-	"                        WHERE s.name = $1 AND s.cluster_id IS NULL)"
-	/*
-	 * Both bounds on start_time: upstream stored end_time = start_time,
-	 * so its "end_time <= endTime" was a start-time bound.  Our end_time
-	 * is start + duration; bounding it would hide a run that is still
-	 * "ending" (or whose agent clock runs ahead) from a "last hour" view.
-	 */
-	"   AND a.start_time >= $2::timestamp AND a.start_time <= $3::timestamp"
-	"   AND ($4::text[] IS NULL OR a.hostname = ANY ($4::text[]))"
-	" ORDER BY a.start_time DESC, a.id DESC"
-	" LIMIT $5::integer OFFSET $6::bigint",
-	6,
-};
-
-static const struct db_stmt st_adhoc_one = {
-	"fcgi_adhoc_one",
-	"SELECT a.s3_key FROM AdhocFlamegraphMetadata a"
-	"  JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
-	"   AND a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2"
-	" LIMIT 1",
-	2,
-};
 
 /* A required query parameter (422 "field required" when absent). */
 static int
@@ -97,51 +68,43 @@ need_arg(struct req *r, const char *name, const char **out)
 	return err ? err : E_INVAL;
 }
 
-/* A required time parameter as SQL text (422 when absent or bad). */
+/* A required time parameter (422 when absent, bad or out of range). */
 static int
-need_time(struct req *r, const char *name, const char **out)
+need_time(struct req *r, const char *name, int64_t *out)
 {
 	const char *v;
 	char sql[40];
-	int64_t usec;
 	int err;
 
 	err = need_arg(r, name, &v);
 	if (err)
 		return err;
-	if (utc_parse(v, &usec) ||
-	    utc_format(usec, UTC_FMT_SQL, sql, sizeof(sql))) {
+	if (utc_parse(v, out) ||
+	    utc_format(*out, UTC_FMT_SQL, sql, sizeof(sql))) {
 		err = req_send_422(r, "query", name, "invalid datetime format",
 			"value_error.datetime");
 		return err ? err : E_INVAL;
 	}
-	*out = arena_strdup(r->arena, sql);
 	return E_OK;
 }
 
-/* An optional non-negative integer parameter within [0, max]. */
+/* An optional non-negative integer parameter, clamped to max. */
 static int
-opt_uint(struct req *r, const char *name, unsigned long long def,
-	unsigned long long max, unsigned long long *out)
+opt_uint(struct req *r, const char *name, uint64_t def, uint64_t max,
+	uint64_t *out)
 {
 	const char *v = req_arg(r, name);
-	unsigned long long n = 0;
-	const char *p;
 	int err;
 
 	*out = def;
 	if (!v || !*v)
 		return E_OK;
-	for (p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > 100000000000ULL)
-			goto bad;
-		n = n * 10 + (unsigned)(*p - '0');
+	err = num_u64(v, UINT64_MAX, out);
+	if (err == E_OK) {
+		if (*out > max)
+			*out = max;
+		return E_OK;
 	}
-	if (n > max)
-		n = max;
-	*out = n;
-	return E_OK;
-bad:
 	err = req_send_422(r, "query", name, "value is not a valid integer",
 		"type_error.integer");
 	return err ? err : E_INVAL;
@@ -151,115 +114,87 @@ bad:
 static int
 bad_filter(struct req *r, const char *msg)
 {
-	struct buf b = BUF_INIT(0);
-	int err;
+	int err = req_send_take(r, 400, json_pack("[{s:[s],s:o,s:s}]", "loc",
+		"filter", "msg", jsonx_cstr(msg), "type", "value_error"));
 
-	if (buf_addstr(&b, "[{\"loc\":[\"filter\"],\"msg\":") ||
-	    req_json_str(&b, msg) ||
-	    buf_addstr(&b, ",\"type\":\"value_error\"}]"))
-		abort();
-	err = req_send_json(r, 400, &b);
-	buf_release(&b);
 	return err ? err : E_INVAL;
 }
 
-/* Append one list item from row i. */
-static int
-item_json(struct buf *b, PGresult *res, int i, bool exists)
+/* One list item: upstream's names, then the seed's. */
+static json_t *
+item_json(const struct adhoc_row *row, bool exists)
 {
-	const char *key = PQgetvalue(res, i, 0);
-	const char *slash = strrchr(key, '/');
-	const char *name = slash ? slash + 1 : key;
-	int64_t t0 = strtoll(PQgetvalue(res, i, 3), NULL, 10);
-	int64_t t1 = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-	const char *size = PQgetisnull(res, i, 5) ? "null" :
-		PQgetvalue(res, i, 5);
-	int err;
+	const char *slash = strrchr(row->s3_key, '/');
+	json_t *o, *events;
+	size_t i;
 
-	err = buf_addstr(b, "{\"filename\":");
-	if (!err)
-		err = req_json_str(b, name);
-	if (!err)
-		err = buf_addstr(b, ",\"timestamp\":");
-	if (!err)
-		err = api_time(b, t0);
-	if (!err)
-		err = buf_addstr(b, ",\"hostname\":");
-	if (!err)
-		err = req_json_str(b, PQgetvalue(res, i, 1));
-	if (!err)
-		err = buf_addf(b, ",\"size\":%s,\"s3_path\":", size);
-	if (!err)
-		err = req_json_str(b, key);
-	if (!err)
-		err = buf_addf(b, ",\"perf_events\":%s,\"removed\":%s",
-			PQgetvalue(res, i, 2), exists ? "false" : "true");
-	if (!err)
-		err = buf_addstr(b, ",\"s3_key\":");
-	if (!err)
-		err = req_json_str(b, key);
-	if (!err)
-		err = buf_addstr(b, ",\"start_time\":");
-	if (!err)
-		err = api_time(b, t0);
-	if (!err)
-		err = buf_addstr(b, ",\"end_time\":");
-	if (!err)
-		err = api_time(b, t1);
-	if (!err)
-		err = buf_addf(b, ",\"exists\":%s}", exists ? "true" : "false");
-	return err;
+	events = json_array();
+	for (i = 0; i < row->nperf_events; i++)
+		json_array_append_new(events, jsonx_cstr(row->perf_events[i]));
+	o = json_object();
+	json_object_set_new(o, "filename",
+		jsonx_cstr(slash ? slash + 1 : row->s3_key));
+	json_object_set_new(o, "timestamp", jsonx_utc(row->start_usec));
+	json_object_set_new(o, "hostname", jsonx_cstr(row->hostname));
+	json_object_set_new(o, "size", row->file_size >= 0 ?
+		json_integer(row->file_size) : json_null());
+	json_object_set_new(o, "s3_path", jsonx_cstr(row->s3_key));
+	json_object_set_new(o, "perf_events", events);
+	json_object_set_new(o, "removed", json_boolean(!exists));
+	json_object_set_new(o, "s3_key", jsonx_cstr(row->s3_key));
+	json_object_set_new(o, "start_time", jsonx_utc(row->start_usec));
+	json_object_set_new(o, "end_time", jsonx_utc(row->end_usec));
+	json_object_set_new(o, "exists", json_boolean(exists));
+	return o;
 }
 
 /* Look up which keys of the page still exist (all false on failure). */
 static void
-check_exists(struct app *app, PGresult *res, int n, bool *exists)
+check_exists(struct app *app, struct arena *a, const struct adhoc_row *rows,
+	size_t n, bool *exists)
 {
 	const char **keys;
 	struct store *st;
-	int i, err;
+	size_t i;
+	int err;
 
 	if (n == 0)
 		return;
-	keys = calloc((size_t)n, sizeof(*keys));
-	if (!keys)
-		abort();
+	keys = arena_alloc(a, n * sizeof(*keys));
 	for (i = 0; i < n; i++)
-		keys[i] = PQgetvalue(res, i, 0);
+		keys[i] = rows[i].s3_key;
 	err = app_store(app, &st);
 	if (!err) {
-		err = store_exists_many(st, keys, (size_t)n, exists);
+		err = store_exists_many(st, keys, n, exists);
 		if (err)
 			log_warn("adhoc list: existence check failed: %s",
 				store_errmsg(st));
 	}
 	if (err)
-		memset(exists, 0, (size_t)n * sizeof(*exists));
-	free(keys);
+		memset(exists, 0, n * sizeof(*exists));
 }
 
 /* GET /api/metrics/adhoc_flamegraphs. */
 int
 h_adhoc_list(struct req *r, struct app *app)
 {
-	const char *params[6], *svc, **hosts;
-	unsigned long long limit, offset;
-	struct buf b = BUF_INIT(0);
-	PGresult *res = NULL;
-	bool *exists = NULL;
-	struct rql q;
+	struct adhoc_query q = { 0 };
+	struct adhoc_row *rows = NULL;
+	json_t *list = NULL;
+	bool *exists;
+	struct rql f;
 	struct db *db;
 	char rerr[256];
-	size_t nh;
-	int i, n, err;
+	size_t i, n;
+	int err;
 
-	if ((err = need_arg(r, "serviceName", &svc)) ||
-	    (err = need_time(r, "startTime", &params[1])) ||
-	    (err = need_time(r, "endTime", &params[2])))
+	if ((err = need_arg(r, "serviceName", &q.service)) ||
+	    (err = need_time(r, "startTime", &q.from_usec)) ||
+	    (err = need_time(r, "endTime", &q.to_usec)))
 		return err;
-	if (svc[0] == '_')
-		svc++;
-	switch (rql_parse(req_arg(r, "filter"), r->arena, &q, rerr,
+	if (q.service[0] == '_')
+		q.service++;
+	switch (rql_parse(req_arg(r, "filter"), r->arena, &f, rerr,
 		sizeof(rerr))) {
 	case RQL_BAD_JSON:
 		err = req_send_422(r, "query", "filter", rerr,
@@ -271,43 +206,25 @@ h_adhoc_list(struct req *r, struct app *app)
 		break;
 	}
 	if ((err = opt_uint(r, "limit", app->cfg->fcgi.list_limit,
-		app->cfg->fcgi.list_max, &limit)) ||
-	    (err = opt_uint(r, "offset", 0, 1000000000ULL, &offset)))
+		app->cfg->fcgi.list_max, &q.limit)) ||
+	    (err = opt_uint(r, "offset", 0, 1000000000ULL, &q.offset)))
 		return err;
-	hosts = rql_eq_values(&q, r->arena, "HostName", &nh);
-	params[0] = svc;
-	params[3] = hosts ? api_pg_array(r->arena, hosts, nh) : NULL;
-	params[4] = arena_printf(r->arena, "%llu", limit);
-	params[5] = arena_printf(r->arena, "%llu", offset);
+	q.hosts = rql_eq_values(&f, r->arena, "HostName", &q.nhosts);
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	err = db_exec(db, &st_adhoc_list, params, &res);
+	err = adhoc_list(db, r->arena, &q, &rows, &n);
 	if (err) {
 		log_error("adhoc list: %s", db_errmsg(db));
 		return req_send_string(r, 500,
 			"Failed to fetch adhoc flamegraph files");
 	}
-	n = PQntuples(res);
-	exists = calloc((size_t)n + 1, sizeof(*exists));
-	if (!exists)
-		abort();
-	check_exists(app, res, n, exists);
-	err = buf_addch(&b, '[');
-	for (i = 0; !err && i < n; i++) {
-		if (i)
-			err = buf_addch(&b, ',');
-		if (!err)
-			err = item_json(&b, res, i, exists[i]);
-	}
-	if (!err)
-		err = buf_addch(&b, ']');
-	if (!err)
-		err = req_send_json(r, 200, &b);
-	free(exists);
-	PQclear(res);
-	buf_release(&b);
-	return err;
+	exists = arena_zalloc(r->arena, (n + 1) * sizeof(*exists));
+	check_exists(app, r->arena, rows, n, exists);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, item_json(&rows[i], exists[i]));
+	return req_send_take(r, 200, list);
 }
 
 /* Whether name can be a flamegraph file name at all. */
@@ -321,23 +238,19 @@ name_ok(const char *name)
 		strcmp(name, "..") != 0;
 }
 
-/* The headers of the raw variant: sandboxed, not sniffed, named. */
+/* The headers of the raw variant: sandboxed and named. */
 static void
 html_headers(struct req *r, const char *name)
 {
 	struct buf cd = BUF_INIT(0);
 	const char *p;
 
-	if (buf_addstr(&cd, "inline; filename=\""))
-		abort();
+	buf_puts(&cd, "inline; filename=\"");
 	for (p = name; *p; p++)
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' &&
-		    buf_addch(&cd, *p))
-			abort();
-	if (buf_addch(&cd, '"'))
-		abort();
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			buf_putc(&cd, *p);
+	buf_putc(&cd, '"');
 	req_add_header(r, "Content-Security-Policy", "sandbox allow-scripts");
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
 	req_add_header(r, "Content-Disposition", arena_strdup(r->arena, cd.data));
 	buf_release(&cd);
 }
@@ -370,8 +283,9 @@ send_html_file(struct req *r, struct app *app, struct store *st,
 	 * but the unreserved ones and '/', or a key holding "%41" would name
 	 * another file (and a control byte would end the header).
 	 */
-	if (s3_uri_encode(&enc, path.data, path.len, true))
-		abort();
+	err = s3_uri_encode(&enc, path.data, path.len, true);
+	if (err)
+		goto out;
 	*done = true;
 	html_headers(r, name);
 	req_add_header(r, "X-Sendfile", arena_strdup(r->arena, enc.data));
@@ -382,13 +296,53 @@ out:
 	return err;
 }
 
+/* jsonx_write_fn over the response body. */
+static int
+write_body(void *ctx, const void *p, size_t n)
+{
+	return req_write(ctx, p, n);
+}
+
+/*
+ * Send {"content": html, "filename": name}, escaping the content slice by
+ * slice straight into the response (one pass to measure, one to send).
+ */
+static int
+send_content_json(struct req *r, const struct buf *html, const char *name)
+{
+	static const char k1[] = "{\"content\":", k2[] = ",\"filename\":";
+	struct buf tail = BUF_INIT(0);
+	size_t clen;
+	int err;
+
+	err = jsonx_escape_stream(html->data, html->len, NULL, NULL, &clen);
+	if (err)
+		goto out;
+	buf_puts(&tail, k2);
+	err = jsonx_escape(&tail, name, strlen(name));
+	if (err)
+		goto out;
+	buf_putc(&tail, '}');
+	err = req_send_start(r, 200, NULL, sizeof(k1) - 1 + clen + tail.len);
+	if (!err)
+		err = req_write(r, k1, sizeof(k1) - 1);
+	if (!err)
+		err = jsonx_escape_stream(html->data, html->len, write_body, r,
+			&clen);
+	if (!err)
+		err = req_write(r, tail.data, tail.len);
+out:
+	buf_release(&tail);
+	return err;
+}
+
 /* GET /api/metrics/adhoc_flamegraph_content. */
 int
 h_adhoc_content(struct req *r, struct app *app)
 {
-	const char *params[2], *svc, *name, *fmt, *key;
-	struct buf html = BUF_INIT(0), b = BUF_INIT(0);
-	PGresult *res = NULL;
+	const char *svc, *name, *fmt, *key = NULL;
+	struct buf html = BUF_INIT(0);
+	size_t cap = app->cfg->fcgi.max_html;
 	struct store *st;
 	struct db *db;
 	bool html_fmt, sent = false;
@@ -399,21 +353,16 @@ h_adhoc_content(struct req *r, struct app *app)
 		return err;
 	if (!name_ok(name) || !*svc || strchr(svc, '/'))
 		return req_send_string(r, 404, "Flamegraph file not found");
-	params[0] = svc;
-	params[1] = name;
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	err = db_exec(db, &st_adhoc_one, params, &res);
+	err = adhoc_key_of(db, r->arena, svc, name, &key);
+	if (err == E_NOTFOUND)
+		return req_send_string(r, 404, "Flamegraph file not found");
 	if (err) {
 		log_error("adhoc content: %s", db_errmsg(db));
 		return req_send_string(r, 500, "Failed to fetch flamegraph content");
 	}
-	if (PQntuples(res) == 0) {
-		err = req_send_string(r, 404, "Flamegraph file not found");
-		goto out;
-	}
-	key = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
 	fmt = req_arg(r, "format");
 	html_fmt = fmt && strcmp(fmt, "html") == 0;
 	err = app_store(app, &st);
@@ -423,9 +372,12 @@ h_adhoc_content(struct req *r, struct app *app)
 			goto out;
 	}
 	if (!err) {
-		html.max = app->cfg->fcgi.max_gunzip;
-		err = store_get(st, key, app->cfg->fcgi.max_gunzip, &html);
-		if (err && err != E_NOTFOUND)
+		html.max = cap;
+		err = store_get(st, key, cap, &html);
+		if (err == E_TOOBIG)
+			log_error("adhoc content '%s': over fcgi.max_html (%zu bytes)",
+				key, cap);
+		else if (err && err != E_NOTFOUND)
 			log_error("adhoc content '%s': %s", key, store_errmsg(st));
 	}
 	if (err == E_NOTFOUND) {
@@ -442,16 +394,8 @@ h_adhoc_content(struct req *r, struct app *app)
 			html.len);
 		goto out;
 	}
-	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	if (buf_addstr(&b, "{\"content\":") ||
-	    jsonx_escape(&b, html.data, html.len) ||
-	    buf_addstr(&b, ",\"filename\":") || req_json_str(&b, name) ||
-	    buf_addch(&b, '}'))
-		abort();
-	err = req_send_json(r, 200, &b);
+	err = send_content_json(r, &html, name);
 out:
-	PQclear(res);
 	buf_release(&html);
-	buf_release(&b);
 	return err;
 }

@@ -10,14 +10,22 @@
  * is read or inflated (400 "Invalid GPROFILER-SERVICE-NAME header", upstream's
  * answer for an unknown, revoked or other-service key); the body inflated
  * with the fcgi.max_gunzip cap (413) when it is gzip; AgentData validated
- * (422); the profile's "# {json}" header parsed (400); the service row got
+ * (422); the profile's "# {json}" header parsed (400); everything the
+ * indexer would refuse checked now (prof_check(): hostname, start and end
+ * times, flamegraph_html within fcgi.max_html after decoding and text, not
+ * binary), 422 with FastAPI's shape, so nothing is accepted that would be
+ * dead-lettered later; the service row got
  * or created; the gzipped profile text stored at
  * products/{service}/stacks/{iso}_{uuidhex}_{md5(host)}.gz; the indexer job
  * {"filename","service","service_id"} queued.  Answer {"message":"ok",
  * "gpid":N}: N is the agent's gpid when it sent a positive number (as a
  * number or a string), else the service id, always a JSON number.
  * Upstream's sampling threshold (Services.profiler_sample_threshold) is not
- * applied: every upload is queued.
+ * applied: every upload is queued.  The service name goes through
+ * upstream's cleaning, then must pass prof_service_ok() (the one name rule,
+ * shared with `ember-admin service create`), else 400 "Invalid
+ * GPROFILER-SERVICE-NAME header", so even the all-services key cannot
+ * create ".ember-meta", "-", "..." or over-long services.
  *
  * Logs: the body is checked (gzip JSON, at most fcgi.max_body compressed
  * and fcgi.max_logs inflated, else 413) and dropped; one log line records
@@ -29,46 +37,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "profile.h"
 #include "auth.h"
+#include "body.h"
 #include "gz.h"
 #include "jsonx.h"
 #include "log.h"
+#include "num.h"
+#include "profile.h"
 #include "route.h"
+#include "services.h"
 #include "store.h"
 #include "queue.h"
 #include "upload.h"
 #include "utc.h"
 #include "uuidx.h"
 
-static const struct db_stmt st_service_get = {
-	"fcgi_service_get",
-	"WITH ins AS ("
-	" INSERT INTO Services (name, env_type) VALUES ($1, $2::EnvType)"
-	" ON CONFLICT (name) DO NOTHING RETURNING id)"
-	"SELECT id FROM ins UNION ALL"
-	" SELECT id FROM Services WHERE name = $1 LIMIT 1",
-	2,
-};
-
 /* Answer FastAPI's 422 for missing agent headers (both listed). */
 static int
 missing_headers(struct req *r, bool key, bool svc)
 {
-	struct buf b = BUF_INIT(0);
+	json_t *items = json_array();
 	int err;
 
-	if (buf_addstr(&b, "{\"detail\":[") ||
-	    (key && buf_addstr(&b, "{\"loc\":[\"header\",\"gprofiler-api-key\"],"
-		"\"msg\":\"field required\",\"type\":\"value_error.missing\"}")) ||
-	    (key && svc && buf_addch(&b, ',')) ||
-	    (svc && buf_addstr(&b, "{\"loc\":[\"header\",\"gprofiler-service-name\"],"
-		"\"msg\":\"field required\",\"type\":\"value_error.missing\"}")) ||
-	    buf_addstr(&b, "]}"))
-		abort();
-	err = req_send_json(r, 422, &b);
-	buf_release(&b);
+	if (key)
+		json_array_append_new(items, req_422_item("header",
+			"gprofiler-api-key", "field required",
+			"value_error.missing"));
+	if (svc)
+		json_array_append_new(items, req_422_item("header",
+			"gprofiler-service-name", "field required",
+			"value_error.missing"));
+	err = req_send_422_take(r, items);
 	return err ? err : E_INVAL;
 }
 
@@ -137,23 +136,16 @@ is_gzip_encoded(struct req *r)
 }
 
 /* The gpid to answer: the agent's positive number, else fallback. */
-static long long
-answer_gpid(json_t *gpid, long long fallback)
+static int64_t
+answer_gpid(json_t *gpid, int64_t fallback)
 {
-	const char *s;
-	char *end;
-	long long v;
+	int64_t v;
 
 	if (json_is_integer(gpid) && json_integer_value(gpid) > 0)
-		return (long long)json_integer_value(gpid);
-	if (json_is_string(gpid)) {
-		s = json_string_value(gpid);
-		if (*s >= '1' && *s <= '9') {
-			v = strtoll(s, &end, 10);
-			if (!*end && v > 0)
-				return v;
-		}
-	}
+		return json_integer_value(gpid);
+	if (json_is_string(gpid) &&
+	    num_i64(json_string_value(gpid), 1, INT64_MAX, &v) == E_OK)
+		return v;
 	return fallback;
 }
 
@@ -164,107 +156,110 @@ check_agent_data(struct req *r, json_t *body, int64_t *start)
 	json_t *st = json_object_get(body, "start_time");
 	json_t *pr = json_object_get(body, "profile");
 	json_t *gp = json_object_get(body, "gpid");
-	struct buf b = BUF_INIT(0);
-	int n = 0, err;
+	json_t *items = json_array();
+	int err;
 
-	if (buf_addstr(&b, "{\"detail\":["))
-		abort();
 	if (!st || !json_is_string(st) ||
-	    utc_parse(json_string_value(st), start)) {
-		n++;
-		if (buf_addf(&b, "{\"loc\":[\"body\",\"start_time\"],\"msg\":\"%s\","
-			"\"type\":\"%s\"}", st ? "invalid datetime format" :
-			"field required", st ? "value_error.datetime" :
-			"value_error.missing"))
-			abort();
-	}
-	if (!pr || !json_is_string(pr)) {
-		if (buf_addf(&b, "%s{\"loc\":[\"body\",\"profile\"],\"msg\":\"%s\","
-			"\"type\":\"%s\"}", n++ ? "," : "", pr ? "str type expected" :
-			"field required", pr ? "type_error.str" :
-			"value_error.missing"))
-			abort();
-	}
-	if (!gp || !(json_is_string(gp) || json_is_integer(gp))) {
-		if (buf_addf(&b, "%s{\"loc\":[\"body\",\"gpid\"],\"msg\":\"%s\","
-			"\"type\":\"%s\"}", n++ ? "," : "", gp ? "str type expected" :
-			"field required", gp ? "type_error.str" :
-			"value_error.missing"))
-			abort();
-	}
-	if (!n) {
-		buf_release(&b);
+	    utc_parse(json_string_value(st), start))
+		json_array_append_new(items, req_422_item("body", "start_time",
+			st ? "invalid datetime format" : "field required",
+			st ? "value_error.datetime" : "value_error.missing"));
+	if (!pr || !json_is_string(pr))
+		json_array_append_new(items, req_422_item("body", "profile",
+			pr ? "str type expected" : "field required",
+			pr ? "type_error.str" : "value_error.missing"));
+	if (!gp || !(json_is_string(gp) || json_is_integer(gp)))
+		json_array_append_new(items, req_422_item("body", "gpid",
+			gp ? "str type expected" : "field required",
+			gp ? "type_error.str" : "value_error.missing"));
+	if (json_array_size(items) == 0) {
+		json_decref(items);
 		return E_OK;
 	}
-	if (buf_addstr(&b, "]}"))
-		abort();
-	err = req_send_json(r, 422, &b);
-	buf_release(&b);
+	err = req_send_422_take(r, items);
+	return err ? err : E_INVAL;
+}
+
+/*
+ * What the indexer would refuse, answered now with 422: the profile
+ * header's hostname, times and flamegraph HTML (prof_check()), and the
+ * host name the object is named after.
+ */
+static int
+check_indexable(struct req *r, struct app *app, json_t *header,
+	const char *host, int64_t start)
+{
+	struct prof_problem why;
+	struct prof p;
+	int err;
+
+	prof_from_header(&p, header);
+	err = prof_check(&p, start, app->cfg->fcgi.max_html, NULL, &why);
+	prof_release(&p);
+	if (!err && !prof_hostname_ok(host)) {
+		why.field = "hostname";
+		why.msg = "hostname must be at most 255 bytes of text without "
+			"control characters";
+		why.type = "value_error.hostname";
+		err = E_INVAL;
+	}
+	if (!err)
+		return E_OK;
+	err = req_send_422(r, "body", why.field, why.msg, why.type);
 	return err ? err : E_INVAL;
 }
 
 /* Get or create the Services row; *id receives its id. */
 static int
-service_id(struct req *r, struct app *app, const char *name, json_t *header,
-	long long *id)
+service_id(struct app *app, const char *name, json_t *header, int64_t *id)
 {
-	const char *params[2];
-	PGresult *res = NULL;
-	struct db *db;
 	json_t *c = json_object_get(header, "containers");
+	struct db *db;
 	int err;
 
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	params[0] = name;
-	params[1] = json_is_array(c) && json_array_size(c) ? "containers" :
-		"instances";
-	err = db_exec(db, &st_service_get, params, &res);
-	if (err) {
+	err = services_get_or_create(db, name,
+		json_is_array(c) && json_array_size(c) ? "containers" :
+		"instances", id);
+	if (err)
 		log_error("upload: service '%s': %s", name, db_errmsg(db));
-		return err;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return E_INTERNAL;
-	}
-	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	(void)r;
-	return E_OK;
+	return err;
 }
 
 /* Store the gzipped profile text and queue the indexer job. */
 static int
 store_and_queue(struct req *r, struct app *app, const char *svc,
-	long long sid, const char *file, const char *profile, size_t plen)
+	int64_t sid, const char *file, const char *profile, size_t plen)
 {
-	struct buf gz = BUF_INIT(0), msg = BUF_INIT(0);
+	struct buf gz = BUF_INIT(0), msg = BUF_INIT(0), key = BUF_INIT(0);
 	struct store_put_opts opts = { "application/gzip", NULL };
+	json_t *job = NULL;
 	struct store *st;
 	struct queue *q;
-	const char *key;
 	int err;
 
-	key = arena_printf(r->arena, "products/%s/stacks/%s", svc, file);
-	err = gz_deflate(profile, plen, 6, &gz);
+	err = prof_raw_key(svc, file, &key);
+	if (!err)
+		err = gz_deflate(profile, plen, 6, &gz);
 	if (!err)
 		err = app_store(app, &st);
 	if (!err) {
-		err = store_put(st, key, gz.data, gz.len, &opts);
+		err = store_put(st, key.data, gz.data, gz.len, &opts);
 		if (err)
-			log_error("upload: store '%s': %s", key, store_errmsg(st));
+			log_error("upload: store '%s': %s", key.data,
+				store_errmsg(st));
 	}
 	if (err) {
 		err = req_send_message(r, 500, "Failed to store profile data");
 		goto out;
 	}
-	if (buf_addstr(&msg, "{\"filename\":") || req_json_str(&msg, file) ||
-	    buf_addstr(&msg, ",\"service\":") || req_json_str(&msg, svc) ||
-	    buf_addf(&msg, ",\"service_id\":%lld}", sid))
-		abort();
-	err = app_queue(app, &q);
+	job = json_pack("{s:o,s:o,s:I}", "filename", jsonx_cstr(file),
+		"service", jsonx_cstr(svc), "service_id", (json_int_t)sid);
+	err = jsonx_dump(job, &msg);
+	if (!err)
+		err = app_queue(app, &q);
 	if (!err) {
 		err = queue_send(q, msg.data, msg.len, NULL);
 		if (err)
@@ -274,10 +269,12 @@ store_and_queue(struct req *r, struct app *app, const char *svc,
 		err = req_send_message(r, 500, "Failed to process profile upload");
 		goto out;
 	}
-	log_info("upload: stored '%s' (%zu bytes gzip)", key, gz.len);
+	log_info("upload: stored '%s' (%zu bytes gzip)", key.data, gz.len);
 out:
+	json_decref(job);
 	buf_release(&gz);
 	buf_release(&msg);
+	buf_release(&key);
 	return err;
 }
 
@@ -287,13 +284,13 @@ h_profiles_v2(struct req *r, struct app *app)
 {
 	const char *key = req_header(r, "GPROFILER-API-KEY");
 	const char *svc_raw = req_header(r, "GPROFILER-SERVICE-NAME");
-	struct buf body = BUF_INIT(0), file = BUF_INIT(0), out = BUF_INIT(0);
+	struct buf body = BUF_INIT(0), file = BUF_INIT(0);
 	json_t *root = NULL, *header = NULL, *profile;
 	char hex[33], jerr[200];
 	enum upload_header hs;
 	enum auth_result ar;
 	const char *svc;
-	long long sid = 0;
+	int64_t sid = 0;
 	size_t clen;
 	int64_t start;
 	int err;
@@ -316,8 +313,7 @@ h_profiles_v2(struct req *r, struct app *app)
 	err = auth_check(app, key, svc, &ar);
 	if (err)
 		goto out;
-	if (ar != AUTH_OK || !*svc || strcmp(svc, ".") == 0 ||
-	    strcmp(svc, "..") == 0) {
+	if (ar != AUTH_OK || !prof_service_ok(svc)) {
 		err = req_send_message(r, 400, "Invalid GPROFILER-SERVICE-NAME header");
 		goto out;
 	}
@@ -344,29 +340,31 @@ h_profiles_v2(struct req *r, struct app *app)
 			"Failed to parse v2 metadata");
 		goto out;
 	}
+	err = check_indexable(r, app, header, upload_hostname(header, root),
+		start);
+	if (err)
+		goto out;
 	uuidx_new_hex(hex);
 	err = upload_file_name(start, hex, upload_hostname(header, root), &file);
 	if (err) {
 		err = req_send_message(r, 400, "Invalid start_time");
 		goto out;
 	}
-	err = service_id(r, app, svc, header, &sid);
+	err = service_id(app, svc, header, &sid);
 	if (err)
 		goto out;
 	err = store_and_queue(r, app, svc, sid, file.data,
 		json_string_value(profile), json_string_length(profile));
 	if (err || r->status)
 		goto out;
-	if (buf_addf(&out, "{\"message\":\"ok\",\"gpid\":%lld}",
-		answer_gpid(json_object_get(root, "gpid"), sid)))
-		abort();
-	err = req_send_json(r, 200, &out);
+	err = req_send_take(r, 200, json_pack("{s:s,s:I}", "message", "ok",
+		"gpid", (json_int_t)answer_gpid(json_object_get(root, "gpid"),
+		sid)));
 out:
 	json_decref(header);
 	json_decref(root);
 	buf_release(&body);
 	buf_release(&file);
-	buf_release(&out);
 	return err;
 }
 
@@ -399,9 +397,8 @@ h_logs(struct req *r, struct app *app)
 		err = req_send_422(r, "body", NULL, jerr, "value_error.jsondecode");
 		goto out;
 	}
-	log_info("agent logs: %zu bytes from service '%s' dropped", body.len,
-		jsonx_str(root, "service_name") ? jsonx_str(root, "service_name") :
-		"?");
+	log_info("agent logs: %zu bytes from service '%.*s' dropped", body.len,
+		LOG_CUT(jsonx_str(root, "service_name")));
 	err = req_send_message(r, 200, "ok");
 out:
 	json_decref(root);

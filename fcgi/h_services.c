@@ -10,121 +10,79 @@
  *       ["host", ...]: the distinct host names of the service's ad hoc
  *       flamegraphs in the time range (upstream read ClickHouse; the spec's
  *       recommendation 7.4), sorted, at most fcgi.list_max.
+ *
+ * The SQL lives in shared/db/services.c and shared/db/adhoc.c.
  */
 #include "compat.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "adhoc.h"
+#include "jsonx.h"
 #include "log.h"
 #include "route.h"
+#include "services.h"
 #include "utc.h"
 
-static const struct db_stmt st_services = {
-	"fcgi_services",
-	"SELECT s.id, s.name,"
-	"       (extract(epoch FROM s.ts) * 1000000)::bigint,"
-	"       COALESCE(s.env_type::text, s.service_type::text),"
-	"       EXISTS (SELECT 1 FROM AdhocFlamegraphMetadata a"
-	"                WHERE a.service_id = s.id)"
-	"       OR EXISTS (SELECT 1 FROM HostHeartbeats h"
-	"                   WHERE h.service_name = s.name)"
-	"  FROM Services s"
-	" WHERE NOT s.hidden AND s.cluster_id IS NULL"
-	" ORDER BY s.name LIMIT $1::integer",
-	1,
-};
-
-static const struct db_stmt st_tag_hosts = {
-	"fcgi_tag_hosts",
-	"SELECT DISTINCT a.hostname FROM AdhocFlamegraphMetadata a"
-	"  JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
-	"   AND ($2::timestamp IS NULL OR a.start_time >= $2::timestamp)"
-	"   AND ($3::timestamp IS NULL OR a.start_time <= $3::timestamp)"
-	" ORDER BY a.hostname LIMIT $4::integer",
-	4,
-};
+/* The most rows a lookup returns (fcgi.list_max, 5000 when unset). */
+static uint64_t
+list_cap(const struct app *app)
+{
+	return app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000;
+}
 
 /* GET /api/services. */
 int
 h_services(struct req *r, struct app *app)
 {
-	const char *params[1];
-	struct buf b = BUF_INIT(0);
-	PGresult *res = NULL;
+	struct service_row *rows = NULL;
 	struct db *db;
-	int i, n, err;
+	json_t *list;
+	size_t i, n;
+	int err;
 
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	params[0] = arena_printf(r->arena, "%u",
-		app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000);
-	err = db_exec(db, &st_services, params, &res);
+	err = services_list(db, r->arena, list_cap(app), &rows, &n);
 	if (err) {
 		log_error("services: %s", db_errmsg(db));
 		return err;
 	}
-	n = PQntuples(res);
-	if (n == 0) {
-		PQclear(res);
+	if (n == 0)
 		return req_send(r, 204, NULL, "", 0);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		const struct service_row *s = &rows[i];
+
+		json_array_append_new(list, json_pack("{s:o,s:b,s:o,s:o,s:I}",
+			"createDate", s->created_usec == INT64_MIN ? json_null() :
+			jsonx_utc(s->created_usec),
+			"hasData", s->has_data,
+			"name", jsonx_cstr(s->name),
+			"envType", jsonx_cstr(s->env_type),
+			"serviceId", (json_int_t)s->id));
 	}
-	err = buf_addch(&b, '[');
-	for (i = 0; !err && i < n; i++) {
-		err = buf_addstr(&b, i ? ",{" : "{");
-		if (!err)
-			err = api_key(&b, "createDate", true);
-		if (!err)
-			err = PQgetisnull(res, i, 2) ? buf_addstr(&b, "null") :
-				api_time(&b, strtoll(PQgetvalue(res, i, 2),
-					NULL, 10));
-		if (!err)
-			err = buf_addf(&b, ",\"hasData\":%s",
-				PQgetvalue(res, i, 4)[0] == 't' ?
-				"true" : "false");
-		if (!err)
-			err = api_key(&b, "name", false);
-		if (!err)
-			err = req_json_str(&b, PQgetvalue(res, i, 1));
-		if (!err)
-			err = api_key(&b, "envType", false);
-		if (!err)
-			err = req_json_str(&b, PQgetvalue(res, i, 3));
-		if (!err)
-			err = buf_addf(&b, ",\"serviceId\":%s}",
-				PQgetvalue(res, i, 0));
-	}
-	if (!err)
-		err = buf_addch(&b, ']');
-	if (!err)
-		err = req_send_json(r, 200, &b);
-	PQclear(res);
-	buf_release(&b);
-	return err;
+	return req_send_take(r, 200, list);
 }
 
-/* Parse an optional time query parameter into SQL text (422 if bad). */
+/* An optional time query parameter (422 if bad); ADHOC_OPEN if absent. */
 static int
-time_param(struct req *r, const char *name, const char **out)
+time_param(struct req *r, const char *name, int64_t *out)
 {
 	const char *v = req_arg(r, name);
 	char sql[40];
-	int64_t usec;
 	int err;
 
-	*out = NULL;
+	*out = ADHOC_OPEN;
 	if (!v || !*v)
 		return E_OK;
-	if (utc_parse(v, &usec) || utc_format(usec, UTC_FMT_SQL, sql,
+	if (utc_parse(v, out) || utc_format(*out, UTC_FMT_SQL, sql,
 		sizeof(sql))) {
 		err = req_send_422(r, "query", name, "invalid datetime format",
 			"value_error.datetime");
 		return err ? err : E_INVAL;
 	}
-	*out = arena_strdup(r->arena, sql);
 	return E_OK;
 }
 
@@ -132,44 +90,31 @@ time_param(struct req *r, const char *name, const char **out)
 int
 h_tags_hostname(struct req *r, struct app *app)
 {
-	const char *params[4];
-	struct buf b = BUF_INIT(0);
-	PGresult *res = NULL;
+	const char *svc = req_arg(r, "serviceName"), **hosts = NULL;
+	int64_t from, to;
 	struct db *db;
-	int i, n, err;
+	json_t *list;
+	size_t i, n;
+	int err;
 
-	params[0] = req_arg(r, "serviceName");
-	if (!params[0] || !*params[0]) {
+	if (!svc || !*svc) {
 		err = req_send_422(r, "query", "serviceName", "field required",
 			"value_error.missing");
 		return err ? err : E_INVAL;
 	}
-	if ((err = time_param(r, "startTime", &params[1])) ||
-	    (err = time_param(r, "endTime", &params[2])))
+	if ((err = time_param(r, "startTime", &from)) ||
+	    (err = time_param(r, "endTime", &to)))
 		return err;
-	params[3] = arena_printf(r->arena, "%u",
-		app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000);
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	err = db_exec(db, &st_tag_hosts, params, &res);
+	err = adhoc_hosts(db, r->arena, svc, from, to, list_cap(app), &hosts, &n);
 	if (err) {
 		log_error("host tags: %s", db_errmsg(db));
 		return err;
 	}
-	n = PQntuples(res);
-	err = buf_addch(&b, '[');
-	for (i = 0; !err && i < n; i++) {
-		if (i)
-			err = buf_addch(&b, ',');
-		if (!err)
-			err = req_json_str(&b, PQgetvalue(res, i, 0));
-	}
-	if (!err)
-		err = buf_addch(&b, ']');
-	if (!err)
-		err = req_send_json(r, 200, &b);
-	PQclear(res);
-	buf_release(&b);
-	return err;
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, jsonx_cstr(hosts[i]));
+	return req_send_take(r, 200, list);
 }

@@ -55,6 +55,7 @@
 #include "arena.h"
 #include "cfg.h"
 #include "log.h"
+#include "num.h"
 #include "route.h"
 
 /* Most children the master will run. */
@@ -444,12 +445,9 @@ usage(FILE *f)
 static bool
 parse_count(const char *s, unsigned *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > MAIN_MAX_CHILDREN)
+	if (num_u64(s, MAIN_MAX_CHILDREN, &v) != E_OK || v < 1)
 		return false;
 	*out = (unsigned)v;
 	return true;

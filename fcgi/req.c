@@ -304,10 +304,10 @@ req_status_text(int status)
 	}
 }
 
-/* Write the status line, headers and body through the io writer. */
+/* Write the status line and headers through the io writer. */
 int
-req_send(struct req *r, int status, const char *content_type,
-	const void *body, size_t len)
+req_send_start(struct req *r, int status, const char *content_type,
+	size_t len)
 {
 	struct buf head = BUF_INIT(0);
 	const struct req_kv *kv;
@@ -328,10 +328,28 @@ req_send(struct req *r, int status, const char *content_type,
 	buf_puts(&head, "\r\n");
 	if (r->io.write(r->io.ctx, head.data, head.len) < 0)
 		err = E_IO;
-	else if (status != 204 && len &&
-		 r->io.write(r->io.ctx, body, len) < 0)
-		err = E_IO;
 	buf_release(&head);
+	return err;
+}
+
+/* Body bytes of a started response. */
+int
+req_write(struct req *r, const void *p, size_t n)
+{
+	if (n && r->io.write(r->io.ctx, p, n) < 0)
+		return E_IO;
+	return E_OK;
+}
+
+/* The whole response at once. */
+int
+req_send(struct req *r, int status, const char *content_type,
+	const void *body, size_t len)
+{
+	int err = req_send_start(r, status, content_type, len);
+
+	if (!err && status != 204)
+		err = req_write(r, body, len);
 	return err;
 }
 

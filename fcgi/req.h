@@ -101,6 +101,14 @@ void req_add_header(struct req *r, const char *name, const char *value);
 MUST_CHECK int req_send(struct req *r, int status, const char *content_type,
 	const void *body, size_t len);
 /*
+ * A streamed response: req_send_start() sends the status line and the
+ * headers announcing len body bytes, then the caller sends exactly len
+ * bytes with req_write() (E_IO when the writer fails).
+ */
+MUST_CHECK int req_send_start(struct req *r, int status,
+	const char *content_type, size_t len);
+MUST_CHECK int req_write(struct req *r, const void *p, size_t n);
+/*
  * The JSON response writer: dump v (compact, keys in insertion order,
  * invalid UTF-8 impossible when strings come from jsonx_string()) and
  * send it with the status.  v is borrowed.  Handlers build a json_t with

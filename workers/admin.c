@@ -16,6 +16,7 @@
 
 #include "admin.h"
 #include "err.h"
+#include "num.h"
 
 #ifndef EMBER_SYSCONFDIR
 #define EMBER_SYSCONFDIR "/etc/ember"
@@ -171,16 +172,11 @@ bool
 admin_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
-	if (!s || *s < '0' || *s > '9')
+	if (num_u64(s, max, &v) != E_OK || v < min)
 		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "admin.h"
+#include "profile.h"
 #include "err.h"
 #include "hash.h"
 
-#define ADMIN_SERVICE_MAX 255
 #define ADMIN_DESC_MAX 1000
 #define ADMIN_TS(col) \
 	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -69,25 +69,6 @@ static const struct db_stmt st_key_get = {
 	1,
 };
 
-/* Whether name is a service name the upload path would keep as is. */
-static bool
-admin_service_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-	size_t i;
-
-	if (n == 0 || n > ADMIN_SERVICE_MAX || name[0] == '_')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* service create NAME. */
 int
 admin_service_create(struct admin_ctx *ctx, int argc, char **argv)
@@ -101,9 +82,9 @@ admin_service_create(struct admin_ctx *ctx, int argc, char **argv)
 	rc = admin_one_arg(ctx, argc, argv, "NAME", &name);
 	if (rc != ADMIN_OK)
 		return rc;
-	if (!admin_service_name_ok(name))
+	if (!prof_service_ok(name))
 		return admin_usage(ctx, "bad service name '%s': use 1..%d of A-Z a-z 0-9 _ . -,"
-			" not starting with _", name, ADMIN_SERVICE_MAX);
+			" starting with a letter or digit", name, PROF_SERVICE_MAX);
 	db = admin_db(ctx);
 	if (!db)
 		return ADMIN_FAIL;
@@ -237,7 +218,7 @@ admin_key_create(struct admin_ctx *ctx, int argc, char **argv)
 		return admin_usage(ctx, "unexpected argument '%s'", argv[optind]);
 	if (!!service == all)
 		return admin_usage(ctx, "give exactly one of --service NAME and --all");
-	if (service && !admin_service_name_ok(service))
+	if (service && !prof_service_ok(service))
 		return admin_usage(ctx, "bad service name '%s'", service);
 	if (desc && strlen(desc) > ADMIN_DESC_MAX)
 		return admin_usage(ctx, "description longer than %d bytes", ADMIN_DESC_MAX);

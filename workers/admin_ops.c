@@ -37,11 +37,13 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "adhoc.h"
 #include "admin.h"
 #include "arena.h"
 #include "err.h"
 #include "mem.h"
 #include "queue.h"
+#include "services.h"
 #include "store.h"
 #include "utc.h"
 
@@ -51,28 +53,6 @@
 #define ADMIN_STATUS_MAX (1024 * 1024)
 /* Characters of a body or reason shown in `dlq list`. */
 #define ADMIN_DLQ_CUT 60
-
-static const struct db_stmt st_fg_find = {
-	"admin_fg_find",
-	"SELECT a.id, a.s3_key, a.hostname,"
-	" to_char(a.start_time, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	" FROM AdhocFlamegraphMetadata a JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
-	" AND (a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2"
-	"  OR a.s3_key = $2)"
-	" ORDER BY a.id LIMIT 1 FOR UPDATE OF a",
-	2,
-};
-static const struct db_stmt st_fg_delete = {
-	"admin_fg_delete",
-	"DELETE FROM AdhocFlamegraphMetadata WHERE id = $1::bigint",
-	1,
-};
-static const struct db_stmt st_fg_service = {
-	"admin_fg_service",
-	"SELECT id FROM Services WHERE name = $1 AND cluster_id IS NULL",
-	1,
-};
 
 /* Open the configured queue; NULL after printing why. */
 static struct queue *
@@ -713,15 +693,14 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cfg *cfg;
-	const char *params[2];
 	const char *service;
 	const char *file;
-	PGresult *res = NULL;
+	struct adhoc_row row;
 	struct store *st = NULL;
+	struct arena a;
 	struct db *db;
-	char err[512];
-	char *key = NULL;
-	char *id = NULL;
+	char err[512], started[48];
+	int64_t sid;
 	bool dry = false;
 	bool in_tx = false;
 	int c;
@@ -750,52 +729,47 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 	if (!dry && store_open(&cfg->store, &st, err, sizeof(err)) != E_OK)
 		return admin_fail("object store (%s): %s",
 			cfg->store.backend == CFG_STORE_S3 ? "s3" : "fs", err);
-	rc = db_exec_sql(db, "BEGIN", NULL);
+	arena_init(&a, 0);
+	rc = db_tx_begin(db);
 	if (rc != E_OK) {
 		rc = admin_db_fail(ctx, "starting a transaction", rc);
 		goto out;
 	}
 	in_tx = true;
-	params[0] = service;
-	params[1] = file;
-	rc = db_exec(db, &st_fg_find, params, &res);
-	if (rc != E_OK) {
-		rc = admin_db_fail(ctx, "looking the flamegraph up", rc);
-		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		res = NULL;
-		rc = db_exec(db, &st_fg_service, params, &res);
-		if (rc != E_OK)
-			rc = admin_db_fail(ctx, "looking the service up", rc);
-		else if (PQntuples(res) == 0)
+	rc = adhoc_lock(db, &a, service, file, &row);
+	if (rc == E_NOTFOUND) {
+		rc = services_find(db, service, &sid);
+		if (rc == E_NOTFOUND)
 			rc = admin_fail("no service named %s", service);
+		else if (rc != E_OK)
+			rc = admin_db_fail(ctx, "looking the service up", rc);
 		else
 			rc = admin_fail("service %s has no flamegraph %s", service, file);
 		goto out;
 	}
-	id = xstrdup(PQgetvalue(res, 0, 0));
-	key = xstrdup(PQgetvalue(res, 0, 1));
-	printf("%s %s (host %s, started %s)\n", dry ? "would delete" : "deleting", key,
-		PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
-	PQclear(res);
-	res = NULL;
+	if (rc != E_OK) {
+		rc = admin_db_fail(ctx, "looking the flamegraph up", rc);
+		goto out;
+	}
+	if (utc_format(row.start_usec / 1000000 * 1000000, UTC_FMT_Z, started,
+		sizeof(started)) != E_OK)
+		snprintf(started, sizeof(started), "?");
+	printf("%s %s (host %s, started %s)\n", dry ? "would delete" : "deleting",
+		row.s3_key, row.hostname, started);
 	if (dry) {
 		rc = ADMIN_OK;
 		goto out;
 	}
-	rc = store_delete(st, key);
+	rc = store_delete(st, row.s3_key);
 	if (rc != E_OK) {
-		rc = admin_fail("deleting the object %s: %s (%s); nothing was changed", key,
-			store_errmsg(st), err_str(rc));
+		rc = admin_fail("deleting the object %s: %s (%s); nothing was changed",
+			row.s3_key, store_errmsg(st), err_str(rc));
 		goto out;
 	}
-	params[0] = id;
-	rc = db_exec(db, &st_fg_delete, params, NULL);
+	rc = adhoc_delete(db, row.id);
 	if (rc == E_OK) {
 		in_tx = false;
-		rc = db_exec_sql(db, "COMMIT", NULL);
+		rc = db_tx_commit(db);
 	}
 	if (rc != E_OK) {
 		rc = admin_db_fail(ctx, "the object is gone but deleting its row failed"
@@ -805,11 +779,9 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 	printf("deleted the object and its metadata row\n");
 	rc = ADMIN_OK;
 out:
-	if (in_tx && db_exec_sql(db, "ROLLBACK", NULL) != E_OK)
+	if (in_tx && db_tx_rollback(db) != E_OK)
 		fprintf(stderr, "ember-admin: rollback failed: %s\n", db_errmsg(db));
-	PQclear(res);
-	free(id);
-	free(key);
+	arena_release(&a);
 	store_free(st);
 	return rc;
 }

@@ -10,33 +10,27 @@
  * the store are retried: a configuration mistake must not dead-letter
  * every message.  The flamegraph object is written before the row, and
  * the row is one autocommitted statement, so "done" implies both exist.
+ * Everything the row would refuse is checked before anything is written
+ * (prof_check(), the same rules as the upload path), and data errors from
+ * PostgreSQL (SQLSTATE classes 22 and 54) are poison too.  When a job
+ * ends in a dead letter after its flamegraph object was written (poison,
+ * or a retryable failure on the last allowed receive), the object is
+ * removed again, so no object is left without its row.
  */
 #include "compat.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gz.h"
+#include "adhoc.h"
 #include "b64.h"
 #include "job.h"
 #include "jsonx.h"
 #include "profile.h"
 #include "utc.h"
-
-static const struct db_stmt st_upsert = {
-	"workers_adhoc_upsert",
-	"INSERT INTO AdhocFlamegraphMetadata "
-	"(service_id, hostname, s3_key, perf_events, start_time, end_time, "
-	"file_size) "
-	"VALUES ($1::bigint, $2, $3, $4::text[], $5::timestamp, $6::timestamp, "
-	"$7::bigint) "
-	"ON CONFLICT (s3_key) DO UPDATE SET "
-	"perf_events = EXCLUDED.perf_events, "
-	"end_time = EXCLUDED.end_time, "
-	"file_size = EXCLUDED.file_size",
-	7,
-};
 
 #define HTML_TYPE "text/html; charset=utf-8"
 
@@ -163,36 +157,30 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	const struct prof *p, const char *key, size_t size,
 	struct job_result *res)
 {
-	struct buf events = BUF_INIT(1 << 20);
-	char sid[24], start_s[40], end_s[40], size_s[24];
-	const char *params[7];
-	int64_t start, end;
+	struct adhoc_row row;
+	char t[40];
+	int64_t start;
 	int rc;
 
 	if (prof_start_time(jm->filename, &start) != E_OK)
 		start = utc_now_usec() / 1000000 * 1000000;
-	end = start;
+	memset(&row, 0, sizeof(row));
+	row.s3_key = key;
+	row.hostname = p->hostname;
+	row.start_usec = start;
+	row.end_usec = start;
 	if (p->has_duration)
-		end = start + p->duration * 1000000;
-	snprintf(sid, sizeof(sid), "%lld", (long long)jm->service_id);
-	snprintf(size_s, sizeof(size_s), "%zu", size);
-	if (utc_format(start, UTC_FMT_SQL, start_s, sizeof(start_s)) != E_OK ||
-	    utc_format(end, UTC_FMT_SQL, end_s, sizeof(end_s)) != E_OK)
+		row.end_usec = start + p->duration * 1000000;
+	if (utc_format(row.start_usec, UTC_FMT_SQL, t, sizeof(t)) ||
+	    utc_format(row.end_usec, UTC_FMT_SQL, t, sizeof(t)))
 		return fail(res, E_INVAL, PROTO_V_POISON,
 			"start time out of range in %s", jm->filename);
-	rc = prof_perf_events_pg(p, &events);
-	if (rc != E_OK && rc != E_NOTFOUND)
-		return fail(res, rc, PROTO_V_POISON, "perf_events too long");
-	params[0] = sid;
-	params[1] = p->hostname ? p->hostname : "";
-	params[2] = key;
-	params[3] = rc == E_OK ? events.data : NULL;
-	params[4] = start_s;
-	params[5] = end_s;
-	params[6] = size_s;
-	rc = db_exec(env->db, &st_upsert, params, NULL);
-	buf_release(&events);
-	if (rc == E_INVAL)
+	row.file_size = (int64_t)size;
+	if (prof_perf_events(p, &row.perf_events, &row.nperf_events) != E_OK)
+		row.nperf_events = 0;
+	rc = adhoc_upsert(env->db, jm->service_id, &row);
+	free(row.perf_events);
+	if (rc == E_INVAL || rc == E_TOOBIG)
 		return fail(res, rc, PROTO_V_POISON, "metadata row refused: %s",
 			db_errmsg(env->db));
 	if (rc)
@@ -201,12 +189,19 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	return E_OK;
 }
 
+/* Whether a failure now turns the message into a dead letter. */
+static bool
+dead_letter(const struct job_env *env, const struct job_result *res)
+{
+	return res->verdict == PROTO_V_POISON ||
+		(env->max_receives && env->receive_count >= env->max_receives);
+}
+
 /* Write the flamegraph object (and the row for ad hoc). */
 static int
 job_flamegraph(const struct job_env *env, const struct job_msg *jm,
-	const struct prof *p, struct job_result *res)
+	const struct prof *p, const struct buf *html, struct job_result *res)
 {
-	struct buf html = BUF_INIT(env->cfg->max_gunzip);
 	struct buf key = BUF_INIT(0);
 	struct store_put_opts opts = { .content_type = HTML_TYPE };
 	enum prof_kind kind = prof_kind(p);
@@ -219,29 +214,28 @@ job_flamegraph(const struct job_env *env, const struct job_msg *jm,
 		goto out;
 	}
 	snprintf(res->key, sizeof(res->key), "%s", key.data);
-	rc = prof_html(p, &html);
-	if (rc) {
-		fail(res, rc, PROTO_V_POISON, "flamegraph_html over %zu bytes",
-			env->cfg->max_gunzip);
-		goto out;
-	}
-	rc = store_put(env->store, key.data, html.data, html.len, &opts);
+	rc = store_put(env->store, key.data, html->data, html->len, &opts);
 	if (rc) {
 		fail(res, rc, rc == E_INVAL ? PROTO_V_POISON : PROTO_V_RETRY,
 			"put %s: %s", key.data, store_errmsg(env->store));
 		goto out;
 	}
-	res->html = html.len;
+	res->html = html->len;
 	if (kind == PROF_ADHOC) {
-		rc = job_upsert(env, jm, p, key.data, html.len, res);
-		if (rc)
+		rc = job_upsert(env, jm, p, key.data, html->len, res);
+		if (rc) {
+			/* Note that a retry rewrites the same key, so only a
+			 * dead letter leaves an orphan to remove. */
+			if (dead_letter(env, res) &&
+			    store_delete(env->store, key.data) == E_OK)
+				res->html = 0;
 			goto out;
+		}
 		res->kind = PROTO_K_ADHOC;
 	} else {
 		res->kind = PROTO_K_CONTINUOUS;
 	}
 out:
-	buf_release(&html);
 	buf_release(&key);
 	return rc;
 }
@@ -255,9 +249,12 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	struct buf raw = BUF_INIT(env->cfg->max_object);
 	struct buf text = BUF_INIT(env->cfg->max_gunzip);
 	struct buf key = BUF_INIT(0);
+	struct buf html = BUF_INIT(0);
+	struct prof_problem why;
 	struct prof p;
 	const struct buf *src = &raw;
 	char err[256];
+	int64_t start;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -317,9 +314,16 @@ job_run(const struct job_env *env, const char *body, size_t len,
 	res->stacks = p.stacks;
 	res->bad = p.bad;
 	res->samples = p.samples;
+	if (prof_start_time(jm.filename, &start) != E_OK)
+		start = utc_now_usec() / 1000000 * 1000000;
+	rc = prof_check(&p, start, env->cfg->max_html, &html, &why);
+	if (rc) {
+		fail(res, rc, PROTO_V_POISON, "%s: %s", why.field, why.msg);
+		goto out;
+	}
 	if (p.htmlblob && job_htmlblob(env, &jm, &p, res) != E_OK)
 		goto out;
-	if (p.html && job_flamegraph(env, &jm, &p, res) != E_OK)
+	if (p.html && job_flamegraph(env, &jm, &p, &html, res) != E_OK)
 		goto out;
 	res->err = E_OK;
 	res->verdict = PROTO_V_DONE;
@@ -328,4 +332,5 @@ out:
 	buf_release(&raw);
 	buf_release(&text);
 	buf_release(&key);
+	buf_release(&html);
 }

@@ -31,6 +31,8 @@ struct job_env {
 	const struct cfg_workers *cfg;	/* caps */
 	struct store *store;
 	struct db *db;
+	unsigned max_receives;	/* queue.max_receives; 0 = unknown */
+	unsigned receive_count;	/* of the message being run */
 };
 
 struct job_msg {

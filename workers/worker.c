@@ -40,6 +40,7 @@ worker_loop(int fd, const struct job_env *env)
 	struct arena a;
 	struct msg m = { .type = PROTO_READY, .pid = getpid() };
 	struct job_result res;
+	struct job_env je;
 	int code = WORKER_EXIT_OK, err;
 
 	arena_init(&a, 0);
@@ -74,7 +75,9 @@ worker_loop(int fd, const struct job_env *env)
 			break;
 		}
 		t0 = utc_mono_ms();
-		job_run(env, m.body, m.body_len, &res);
+		je = *env;
+		je.receive_count = m.rc > 0 ? (unsigned)m.rc : 0;
+		job_run(&je, m.body, m.body_len, &res);
 		if (res.verdict != PROTO_V_DONE)
 			log_warn("job=%llu msg=%s: %s (%s)",
 				(unsigned long long)m.id, m.mid, res.why,
@@ -100,8 +103,12 @@ out:
 int
 worker_main(int fd, const struct cfg *cfg)
 {
-	struct job_env env = { .cfg = &cfg->workers };
+	struct job_env env = {
+		.cfg = &cfg->workers,
+		.max_receives = cfg->queue.max_receives,
+	};
 	char err[512];
+	size_t swept = 0;
 	int code;
 
 	log_set_role("worker");
@@ -114,6 +121,13 @@ worker_main(int fd, const struct cfg *cfg)
 		store_free(env.store);
 		return WORKER_EXIT_INIT;
 	}
+	/* Writes killed mid-way (a job past its deadline) leave temporary
+	 * files; any older than a job may run belongs to no live write. */
+	if (store_sweep_tmp(env.store, cfg->workers.job_timeout, &swept) != E_OK)
+		log_warn("store: sweeping temporary files: %s",
+			store_errmsg(env.store));
+	else if (swept)
+		log_info("store: removed %zu stale temporary files", swept);
 	code = worker_loop(fd, &env);
 	db_free(env.db);
 	store_free(env.store);

@@ -31,6 +31,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "mem.h"
+#include "num.h"
 
 /* Largest configuration file read. */
 #define CFG_MAX_FILE (1024 * 1024)
@@ -149,6 +150,7 @@ static const struct cfg_opt cfg_opts[] = {
 	Z("fcgi.max_gunzip", fcgi.max_gunzip, "64M", 0, 1),
 	Z("fcgi.max_json", fcgi.max_json, "1M", 0, 1),
 	Z("fcgi.max_logs", fcgi.max_logs, "256K", 0, 1),
+	Z("fcgi.max_html", fcgi.max_html, "16M", 0, 1),
 	E("fcgi.agent_auth", fcgi.agent_auth, "required", 0, cfg_words_auth),
 	B("fcgi.require_remote_user", fcgi.require_remote_user, "false", 0),
 	B("fcgi.x_sendfile", fcgi.x_sendfile, "false", 0),
@@ -161,6 +163,7 @@ static const struct cfg_opt cfg_opts[] = {
 	Z("workers.max_object", workers.max_object, "25M", 0, 1),
 	Z("workers.max_gunzip", workers.max_gunzip, "256M", 0, 1),
 	Z("workers.max_header", workers.max_header, "64M", 0, 1),
+	Z("workers.max_html", workers.max_html, "16M", 0, 1),
 	S("workers.status_file", workers.status_file, "/run/ember/workers.json", 0),
 	U("workers.status_interval", workers.status_interval, "10", 0, 1, 86400),
 	U("workers.respawn_min", workers.respawn_min, "1", 0, 0, 3600),
@@ -248,13 +251,8 @@ cfg_parse_num(const char *s, bool size, uint64_t *out)
 	uint64_t mul = 1;
 	const char *p = s;
 
-	if (*p < '0' || *p > '9')
+	if (num_dec(&p, UINT64_MAX, &v) != E_OK)
 		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
 	if (size && *p) {
 		switch (*p) {
 		case 'k':

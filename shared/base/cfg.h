@@ -96,6 +96,7 @@ struct cfg_fcgi {
 	size_t max_gunzip;	/* decompressed cap, default 64 MiB */
 	size_t max_json;	/* JSON body cap (heartbeat etc.), default 1 MiB */
 	size_t max_logs;	/* /api/v1/logs kept per request, default 256 KiB */
+	size_t max_html;	/* a profile's flamegraph HTML (decoded), default 16 MiB */
 	enum cfg_agent_auth agent_auth;	/* required (default) | off */
 	bool require_remote_user;	/* operator endpoints need REMOTE_USER */
 	bool x_sendfile;	/* the front server sends local files (X-Sendfile) */
@@ -110,6 +111,7 @@ struct cfg_workers {
 	size_t max_object;	/* raw .gz object cap, default 25 MiB */
 	size_t max_gunzip;	/* decompressed profile cap, default 256 MiB */
 	size_t max_header;	/* header line cap, default 64 MiB */
+	size_t max_html;	/* flamegraph HTML cap (decoded), default 16 MiB */
 	char *status_file;	/* machine-readable status, default /run/ember/workers.json */
 	unsigned status_interval;	/* seconds between log lines/status, default 10 */
 	unsigned respawn_min;	/* seconds, default 1 */

@@ -241,19 +241,17 @@ jsonx_utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
 	return need;
 }
 
-/* Append s as a JSON string literal; see jsonx.h. */
-int
-jsonx_escape(struct buf *out, const char *s, size_t len)
+/* Append the escaped bytes of s, without the quotes. */
+static int
+jsonx_escape_body(struct buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t start = out->len;
 	size_t i = 0;
 	size_t run;
 	size_t n;
 	uint32_t cp;
-	int err;
+	int err = E_OK;
 
-	err = buf_addch(out, '"');
 	for (i = 0; !err && i < len; i += n) {
 		/* Copy the longest run that needs no escaping in one go. */
 		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x80 &&
@@ -288,10 +286,59 @@ jsonx_escape(struct buf *out, const char *s, size_t len)
 			err = buf_add(out, p + i, n);
 		}
 	}
+	return err;
+}
+
+/* Append s as a JSON string literal; see jsonx.h. */
+int
+jsonx_escape(struct buf *out, const char *s, size_t len)
+{
+	size_t start = out->len;
+	int err;
+
+	err = buf_addch(out, '"');
+	if (!err)
+		err = jsonx_escape_body(out, s, len);
 	if (!err)
 		err = buf_addch(out, '"');
 	if (err && out->len != start)
 		buf_truncate(out, start);
+	return err;
+}
+
+/* Escape in slices; see jsonx.h. */
+int
+jsonx_escape_stream(const char *s, size_t len, jsonx_write_fn *fn, void *ctx,
+	size_t *total)
+{
+	struct buf chunk = BUF_INIT(0);
+	size_t i = 0, end, back;
+	int err = E_OK;
+
+	*total = 2;
+	if (fn && fn(ctx, "\"", 1))
+		return E_IO;
+	while (i < len) {
+		end = len - i > JSONX_SLICE ? i + JSONX_SLICE : len;
+		/* Note that a slice must not end inside a UTF-8 sequence, or
+		 * its bytes would be replaced as invalid. */
+		for (back = 0; end < len && back < 3 &&
+		    ((unsigned char)s[end] & 0xc0) == 0x80; back++)
+			end--;
+		buf_reset(&chunk);
+		err = jsonx_escape_body(&chunk, s + i, end - i);
+		if (err)
+			break;
+		*total += chunk.len;
+		if (fn && fn(ctx, chunk.data, chunk.len)) {
+			err = E_IO;
+			break;
+		}
+		i = end;
+	}
+	if (!err && fn && fn(ctx, "\"", 1))
+		err = E_IO;
+	buf_release(&chunk);
 	return err;
 }
 
@@ -378,4 +425,28 @@ jsonx_parse_prefix(const char *data, size_t len, int max_depth, json_t **out,
 	if (used)
 		*used = end;
 	return E_OK;
+}
+
+/* Text check; see jsonx.h. */
+bool
+jsonx_is_text(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = jsonx_utf8_len(p + i, len - i, &cp);
+		if (n == 0)
+			return false;
+		if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' &&
+		    cp != '\f')
+			return false;
+		i += n;
+	}
+	return true;
 }

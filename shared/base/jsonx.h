@@ -61,6 +61,19 @@ MUST_CHECK int jsonx_dump(const json_t *v, struct buf *out);
  * past the buf cap (buf unchanged).
  */
 MUST_CHECK int jsonx_escape(struct buf *out, const char *s, size_t len);
+/* Input bytes jsonx_escape_stream() escapes at a time. */
+#define JSONX_SLICE (64u * 1024)
+/* A writer for jsonx_escape_stream(): 0 on success. */
+typedef int jsonx_write_fn(void *ctx, const void *p, size_t n);
+/*
+ * The same literal as jsonx_escape() (quotes included), produced in
+ * slices of JSONX_SLICE input bytes and handed to fn, so a large value
+ * never exists escaped in memory at once.  With fn NULL nothing is
+ * written and only *total (the literal's length) is computed.  E_IO when
+ * fn fails.
+ */
+MUST_CHECK int jsonx_escape_stream(const char *s, size_t len,
+	jsonx_write_fn *fn, void *ctx, size_t *total);
 /*
  * A new JSON string value holding len bytes of s, for text from anywhere
  * (hostnames, database columns): valid UTF-8 is kept (NULs included),
@@ -68,6 +81,12 @@ MUST_CHECK int jsonx_escape(struct buf *out, const char *s, size_t len);
  * and always dumps as valid JSON.  NULL s gives JSON null.
  */
 json_t *jsonx_string(const char *s, size_t len);
+/*
+ * True when len bytes of s are text: valid UTF-8 without control
+ * characters other than tab, newline, carriage return and form feed (so
+ * no NUL, no escape sequences).
+ */
+bool jsonx_is_text(const char *s, size_t len);
 /* A usec timestamp as a JSON string in UTC with Z (utc.h's UTC_FMT_Z). */
 json_t *jsonx_utc(int64_t usec);
 /* jsonx_string() of a C string (NULL gives JSON null). */

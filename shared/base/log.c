@@ -4,6 +4,12 @@
  * Lines are formatted into a fixed stack buffer (long messages are cut
  * and marked with "...") so logging never allocates and a line is never
  * interleaved with another process's line on the same file.
+ *
+ * Messages carry values from requests (service names, hostnames, keys),
+ * so every control byte of the message (newline, ESC, DEL, ...) is
+ * written as \xHH: one call is always exactly one line, and no value can
+ * forge a line or send terminal escapes.  Callers cap each such value with
+ * LOG_CUT() so one value cannot push the rest of the line out.
  */
 #include "compat.h"
 
@@ -108,13 +114,55 @@ log_reopen(void)
 		log_errno("cannot reopen log file \"%s\", keeping the old one", path);
 }
 
+/* The length LOG_CUT() prints of s. */
+int
+log_cut_len(const char *s)
+{
+	size_t n = s ? strnlen(s, LOG_VALUE_MAX + 1) : 0;
+
+	return (int)(n > LOG_VALUE_MAX ? LOG_VALUE_MAX : n);
+}
+
+/*
+ * Copy msg (n bytes) into out (room bytes) with control bytes as \xHH;
+ * returns the bytes written, stopping before a sequence that would not
+ * fit; *used is the count of msg bytes copied.
+ */
+static size_t
+log_escape(char *out, size_t room, const char *msg, size_t n, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 4 > room)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			if (o + 1 > room)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	*used = i;
+	return o;
+}
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 {
 	char line[LOG_LINE_MAX];
+	char msg[LOG_LINE_MAX];
 	struct timeval tv;
 	struct tm tm;
-	size_t n;
+	size_t n, m = 0, k, used;
+	bool cut;
 	int r;
 
 	gettimeofday(&tv, NULL);
@@ -125,16 +173,21 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 		(long)getpid());
 	if (r > 0)
 		n += (size_t)r;
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	r = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (r > 0)
-		n += (size_t)r;
-	if (errnum && n < sizeof(line)) {
-		r = snprintf(line + n, sizeof(line) - n, ": %s", strerror(errnum));
-		if (r > 0)
-			n += (size_t)r;
+		m = (size_t)r < sizeof(msg) ? (size_t)r : sizeof(msg) - 1;
+	cut = r >= (int)sizeof(msg);
+	if (errnum && !cut) {
+		r = snprintf(msg + m, sizeof(msg) - m, ": %s", strerror(errnum));
+		if (r > 0 && (size_t)r < sizeof(msg) - m)
+			m += (size_t)r;
+		else if (r > 0)
+			cut = true;
 	}
-	if (n >= sizeof(line) - 1) {
-		n = sizeof(line) - 5;
+	/* Keep room for "...\n". */
+	k = log_escape(line + n, sizeof(line) - n - 5, msg, m, &used);
+	n += k;
+	if (cut || used < m) {
 		memcpy(line + n, "...", 3);
 		n += 3;
 	}

@@ -37,6 +37,15 @@ void log_msg(enum log_level level, const char *fmt, ...) ATTR_PRINTF(2, 3);
 /* Like log_msg(LOG_LVL_ERROR) with ": strerror(errno)" appended. */
 void log_errno(const char *fmt, ...) ATTR_PRINTF(1, 2);
 
+/*
+ * Longest part of one outside value (a service name, a hostname, a key)
+ * a log line shows: log_info("service '%.*s'", LOG_CUT(name)).  Control
+ * bytes in messages are always written as \xHH (one call, one line).
+ */
+#define LOG_VALUE_MAX 256
+#define LOG_CUT(s) log_cut_len(s), ((s) ? (s) : "")
+int log_cut_len(const char *s);
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -267,6 +267,9 @@ db_sqlstate_err(const char *sqlstate)
 		return E_INVAL;
 	if (strncmp(sqlstate, "22", 2) == 0)
 		return E_INVAL;
+	/* Program limits (an index row too large, ...): the data's fault. */
+	if (strncmp(sqlstate, "54", 2) == 0)
+		return E_TOOBIG;
 	/* Connection exceptions, resources, shutdown, conflicts worth a retry. */
 	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
 	    strncmp(sqlstate, "58", 2) == 0)
@@ -449,6 +452,8 @@ db_exec_sql(struct db *db, const char *sql, PGresult **res)
 const char *
 db_errmsg(const struct db *db)
 {
+	if (!db)
+		return "no database connection";
 	return db->errmsg;
 }
 
@@ -468,6 +473,20 @@ db_tx_begin(struct db *db)
 	return db_exec_sql(db, "BEGIN", NULL);
 }
 
+/* COMMIT. */
+int
+db_tx_commit(struct db *db)
+{
+	return db_exec_sql(db, "COMMIT", NULL);
+}
+
+/* ROLLBACK. */
+int
+db_tx_rollback(struct db *db)
+{
+	return db_exec_sql(db, "ROLLBACK", NULL);
+}
+
 /* COMMIT on success, else ROLLBACK and keep the first error. */
 int
 db_tx_end(struct db *db, int err)
@@ -478,12 +497,12 @@ db_tx_end(struct db *db, int err)
 		char keep[sizeof(db->errmsg)];
 
 		snprintf(keep, sizeof(keep), "%s", db->errmsg);
-		if (db_exec_sql(db, "ROLLBACK", NULL) != E_OK && !keep[0])
+		if (db_tx_rollback(db) != E_OK && !keep[0])
 			return err;
 		snprintf(db->errmsg, sizeof(db->errmsg), "%s", keep);
 		return err;
 	}
-	return db_exec_sql(db, "COMMIT", NULL);
+	return db_tx_commit(db);
 }
 
 /* fn inside a transaction. */

@@ -9,6 +9,8 @@
  * Errors: E_DB for connection loss / server unavailable / serialization
  * failure (retryable), E_CONFLICT for unique violations (23505), E_INVAL
  * for bad input rejected by the server (class 22, 23502/23503/23514),
+ * E_TOOBIG for input past a server limit (class 54, e.g. an index row too
+ * large): both permanent,
  * E_TIMEOUT for a cancelled statement (57014, statement_timeout), and
  * E_INTERNAL otherwise.  db_errmsg() keeps the server's text, on one line,
  * ending in "[SQLSTATE]".  A statement that fails inside a transaction is
@@ -59,6 +61,9 @@ MUST_CHECK int db_exec_sql(struct db *db, const char *sql, PGresult **res);
  */
 MUST_CHECK int db_tx_begin(struct db *db);
 MUST_CHECK int db_tx_end(struct db *db, int err);
+/* COMMIT / ROLLBACK alone, for callers that decide themselves. */
+MUST_CHECK int db_tx_commit(struct db *db);
+MUST_CHECK int db_tx_rollback(struct db *db);
 /*
  * Run fn(db, ctx) inside a transaction: begin, fn, commit or roll back
  * as db_tx_end() does.  Returns fn's error or the BEGIN/COMMIT's.
@@ -67,6 +72,7 @@ typedef int db_tx_fn(struct db *db, void *ctx);
 MUST_CHECK int db_tx(struct db *db, db_tx_fn *fn, void *ctx);
 /* Map a failed result's SQLSTATE to an enum err. */
 int db_sqlstate_err(const char *sqlstate);
+/* The last error's text; for NULL, "no database connection". */
 const char *db_errmsg(const struct db *db);
 /* The raw connection (for LISTEN/NOTIFY); NULL while disconnected. */
 PGconn *db_conn(struct db *db);

@@ -17,7 +17,7 @@
 
 #include "b64.h"
 #include "jsonx.h"
-#include "pgarr.h"
+#include "mem.h"
 #include "profile.h"
 #include "utc.h"
 
@@ -197,9 +197,12 @@ prof_html(const struct prof *p, struct buf *out)
 	return buf_add(out, p->html, p->html_len);
 }
 
-/* Split one comma-separated string into trimmed, non-empty elements. */
+/*
+ * Split one comma-separated string into trimmed, non-empty elements,
+ * appended to text NUL-terminated; *count counts them.
+ */
 static void
-perf_events_split(struct buf *out, const char *s, size_t *count)
+perf_events_split(struct buf *text, const char *s, size_t *count)
 {
 	const char *p = s;
 
@@ -215,42 +218,140 @@ perf_events_split(struct buf *out, const char *s, size_t *count)
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (b > a) {
-			pgarr_add(out, a, (size_t)(b - a));
+			buf_put(text, a, (size_t)(b - a));
+			buf_put(text, "", 1);
 			(*count)++;
 		}
 		p = *e ? e + 1 : e;
 	}
 }
 
-/* The perf events as a text[] literal (see profile.h). */
+/* The perf events as a list (see profile.h). */
 int
-prof_perf_events_pg(const struct prof *p, struct buf *out)
+prof_perf_events(const struct prof *p, const char ***out, size_t *n)
 {
-	size_t start = out->len, count = 0, i;
+	struct buf text = BUF_INIT(0);
+	size_t count = 0, i;
+	const char **v;
+	char *q;
 
+	*out = NULL;
+	*n = 0;
 	if (!p->perf_events)
 		return E_NOTFOUND;
 	if (p->perf_mode && strcmp(p->perf_mode, "disabled") == 0)
 		return E_NOTFOUND;
-	pgarr_open(out);
 	if (json_is_string(p->perf_events)) {
-		perf_events_split(out, json_string_value(p->perf_events),
+		perf_events_split(&text, json_string_value(p->perf_events),
 			&count);
 	} else if (json_is_array(p->perf_events)) {
 		for (i = 0; i < json_array_size(p->perf_events); i++) {
 			json_t *e = json_array_get(p->perf_events, i);
 
 			if (json_is_string(e))
-				perf_events_split(out, json_string_value(e),
+				perf_events_split(&text, json_string_value(e),
 					&count);
 		}
 	}
-	pgarr_close(out);
 	if (count == 0) {
-		buf_truncate(out, start);
+		buf_release(&text);
 		return E_NOTFOUND;
 	}
+	/* One block: the pointers, then the strings they point into. */
+	v = xmalloc(count * sizeof(*v) + text.len);
+	q = (char *)(v + count);
+	memcpy(q, text.data, text.len);
+	for (i = 0; i < count; i++) {
+		v[i] = q;
+		q += strlen(q) + 1;
+	}
+	buf_release(&text);
+	*out = v;
+	*n = count;
 	return E_OK;
+}
+
+/* A profile over a parsed header. */
+void
+prof_from_header(struct prof *p, json_t *header)
+{
+	memset(p, 0, sizeof(*p));
+	p->header = json_incref(header);
+	prof_extract(p);
+}
+
+/* A hostname a row and a key can hold. */
+bool
+prof_hostname_ok(const char *host)
+{
+	size_t n;
+
+	if (!host)
+		return true;
+	n = strnlen(host, PROF_HOST_MAX + 1);
+	if (n > PROF_HOST_MAX || strchr(host, '\t') || strchr(host, '\n') ||
+	    strchr(host, '\r') || strchr(host, '\f'))
+		return false;
+	/* Keys get a sanitised copy (prof_sanitize_host()); the row keeps
+	 * the name as sent, so it only has to be one line of text. */
+	return jsonx_is_text(host, n);
+}
+
+/* Fill a problem and return err. */
+static int
+problem(struct prof_problem *why, int err, const char *field, const char *msg,
+	const char *type)
+{
+	why->field = field;
+	why->msg = msg;
+	why->type = type;
+	return err;
+}
+
+/* The indexer's refusals, checked up front (see profile.h). */
+int
+prof_check(const struct prof *p, int64_t start_usec, size_t max_html,
+	struct buf *out, struct prof_problem *why)
+{
+	struct buf html = BUF_INIT(max_html);
+	char t[40];
+	int rc = E_OK;
+
+	if (!prof_hostname_ok(p->hostname))
+		return problem(why, E_INVAL, "hostname",
+			"hostname must be at most 255 bytes of text without "
+			"control characters", "value_error.hostname");
+	if (utc_format(start_usec, UTC_FMT_SQL, t, sizeof(t)) ||
+	    (p->has_duration && (p->duration > INT64_MAX / 1000000 ||
+	    start_usec > INT64_MAX - p->duration * 1000000 ||
+	    utc_format(start_usec + p->duration * 1000000, UTC_FMT_SQL, t,
+		sizeof(t)))))
+		return problem(why, E_INVAL, "start_time",
+			"start or end time out of range", "value_error.datetime");
+	if (!p->html)
+		return E_OK;
+	/* Base64 never decodes to more than 3/4 of its length. */
+	if (max_html && p->html_len / 4 * 3 > max_html + 3)
+		return problem(why, E_TOOBIG, "flamegraph_html",
+			"flamegraph_html is too large", "value_error.too_large");
+	rc = prof_html(p, &html);
+	if (rc == E_TOOBIG)
+		rc = problem(why, E_TOOBIG, "flamegraph_html",
+			"flamegraph_html is too large", "value_error.too_large");
+	else if (rc)
+		rc = problem(why, E_INVAL, "flamegraph_html",
+			"flamegraph_html cannot be read", "value_error");
+	else if (!jsonx_is_text(html.data, html.len))
+		rc = problem(why, E_INVAL, "flamegraph_html",
+			"flamegraph_html is not UTF-8 text", "value_error.text");
+	if (!rc && out) {
+		html.max = 0;
+		buf_release(out);
+		*out = html;
+		return E_OK;
+	}
+	buf_release(&html);
+	return rc;
 }
 
 /* A character of a service name. */

@@ -75,13 +75,47 @@ const char *prof_kind_name(enum prof_kind k);
 MUST_CHECK int prof_html(const struct prof *p, struct buf *out);
 
 /*
- * Append the perf events as a PostgreSQL text[] literal
- * ({"cycles","cache-misses"}): split on commas, trimmed, empties dropped.
- * Returns E_NOTFOUND (nothing appended) when there are none or perf_mode
- * is "disabled"; the row then stores NULL as upstream does.  out must
- * be uncapped (pgarr.h).
+ * The perf events ("cycles, cache-misses" or a list of such strings):
+ * split on commas, trimmed, empties dropped, in order.  *out is one
+ * allocation the caller free()s, holding *n strings.  E_NOTFOUND (*out
+ * NULL) when there are none or perf_mode is "disabled"; the row then
+ * stores NULL as upstream does.
  */
-MUST_CHECK int prof_perf_events_pg(const struct prof *p, struct buf *out);
+MUST_CHECK int prof_perf_events(const struct prof *p, const char ***out,
+	size_t *n);
+
+/*
+ * A struct prof over a header object already parsed (the upload path has
+ * it): p borrows nothing from the caller, it takes its own reference.
+ * The stack counts are 0.  prof_release() as usual.
+ */
+void prof_from_header(struct prof *p, json_t *header);
+
+/* The longest hostname a profile may carry (the metadata index's limit). */
+#define PROF_HOST_MAX 255
+
+/* Why prof_check() refused a profile, FastAPI-style. */
+struct prof_problem {
+	const char *field;	/* "hostname", "start_time", "flamegraph_html" */
+	const char *msg;
+	const char *type;	/* "value_error...." */
+};
+
+/*
+ * Everything the indexer will refuse, checked before anything is stored,
+ * by the upload handler (422) and by the worker (dead letter): the
+ * hostname (at most PROF_HOST_MAX bytes of UTF-8 text without control
+ * characters, may be empty), the start time and the end time (start + duration) within years
+ * 1..9999, and the flamegraph HTML: at most max_html bytes after base64
+ * decoding (0 = no cap), and text (jsonx_is_text()), not binary.  E_OK,
+ * or E_INVAL / E_TOOBIG with *why filled.  When html is not NULL (an
+ * uncapped, empty buf) it receives the decoded HTML on success, so the
+ * worker decodes once.
+ */
+MUST_CHECK int prof_check(const struct prof *p, int64_t start_usec,
+	size_t max_html, struct buf *html, struct prof_problem *why);
+/* True for a hostname prof_check() accepts. */
+bool prof_hostname_ok(const char *host);
 
 /* The longest service name accepted anywhere (upload, keys, admin). */
 #define PROF_SERVICE_MAX 255

@@ -235,6 +235,16 @@ store_list_page_release(struct store_list_page *page)
 	page->next_token = NULL;
 }
 
+/* Remove leftovers of interrupted writes. */
+int
+store_sweep_tmp(struct store *st, int64_t min_age_s, size_t *removed)
+{
+	*removed = 0;
+	if (!st->be->sweep_tmp)
+		return E_OK;
+	return st->be->sweep_tmp(st, min_age_s, removed);
+}
+
 /* Whether the backend keeps its objects in local files. */
 bool
 store_is_local(const struct store *st)

@@ -74,6 +74,16 @@ void store_list_page_release(struct store_list_page *page);
 MUST_CHECK int store_exists_many(struct store *st, const char *const *keys,
 	size_t n, bool *exists);
 
+/*
+ * Remove what interrupted writes left behind (the fs backend's
+ * ".ember-tmp.*" files of a killed process) that is at least min_age_s
+ * seconds old, so a write still in progress elsewhere is never touched;
+ * *removed counts them.  A no-op for backends without such leftovers.
+ * Run by the workers at start-up.
+ */
+MUST_CHECK int store_sweep_tmp(struct store *st, int64_t min_age_s,
+	size_t *removed);
+
 /* Whether objects are files on this machine (the fs backend). */
 bool store_is_local(const struct store *st);
 /*

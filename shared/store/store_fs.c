@@ -535,6 +535,59 @@ fs_local_path(struct store *st, const char *key, struct buf *path)
 	return E_OK;
 }
 
+/*
+ * Sweep one directory (dfd, owned and closed here) and those below it:
+ * unlink regular files named .ember-tmp.* older than cutoff.  Symbolic
+ * links are never followed (O_NOFOLLOW); depth is bounded.
+ */
+static int
+fs_sweep_dir(int dfd, time_t cutoff, int depth, size_t *removed)
+{
+	static const char pfx[] = FS_RESERVED "tmp.";
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int rc = E_OK, sub;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return fs_errno_err(errno);
+	}
+	while (rc == E_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(sb.st_mode) && depth < 64) {
+			sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+				O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				rc = fs_sweep_dir(sub, cutoff, depth + 1, removed);
+		} else if (S_ISREG(sb.st_mode) &&
+		    strncmp(de->d_name, pfx, sizeof(pfx) - 1) == 0 &&
+		    sb.st_mtime <= cutoff &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			(*removed)++;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Remove stale temporary files under the root. */
+static int
+fs_sweep_tmp(struct store *st, int64_t min_age_s, size_t *removed)
+{
+	struct store_fs *fs = st->ctx;
+	int dfd;
+
+	dfd = openat(fs->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fs_errno_err(errno);
+	return fs_sweep_dir(dfd, time(NULL) - (time_t)min_age_s, 0, removed);
+}
+
 /* Delete (missing is fine). */
 static int
 fs_del(struct store *st, const char *key)
@@ -760,6 +813,7 @@ static const struct store_backend store_fs_backend = {
 	.list = fs_list,
 	.exists_many = fs_exists_many,
 	.local_path = fs_local_path,
+	.sweep_tmp = fs_sweep_tmp,
 	.free = fs_free,
 };
 

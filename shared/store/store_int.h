@@ -31,6 +31,8 @@ struct store_backend {
 		bool *exists);
 	/* NULL for backends without local files; see store_local_path(). */
 	int (*local_path)(struct store *st, const char *key, struct buf *path);
+	/* NULL when writes leave nothing behind; see store_sweep_tmp(). */
+	int (*sweep_tmp)(struct store *st, int64_t min_age_s, size_t *removed);
 	void (*free)(void *ctx);
 };
 

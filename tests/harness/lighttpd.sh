@@ -60,6 +60,12 @@ mimetype.assign        = ( ".html" => "text/html; charset=utf-8",
                            ".png" => "image/png",
                            ".ico" => "image/x-icon",
                            ".txt" => "text/plain; charset=utf-8" )
+# The global response headers of conf/lighttpd.conf.
+setenv.add-response-header = (
+  "X-Content-Type-Options" => "nosniff",
+  "X-Frame-Options"        => "SAMEORIGIN",
+  "Referrer-Policy"        => "same-origin",
+)
 fastcgi.server = (
     "/api" => (( $backend )),
     "/metrics" => (( $backend )),

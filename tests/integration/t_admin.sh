@@ -87,7 +87,7 @@ h_is "service create" "$?" 0
 h_ok "... says so with its id" grep -qE '^created service web-1.prod_x \(id [0-9]+\)$' <<<"$out"
 h_is "... the row exists, visible" "$(q "SELECT hidden FROM Services WHERE name = 'web-1.prod_x'")" f
 h_is "creating it twice fails" "$(rc adm service create web-1.prod_x)" 1
-for bad in '_lead' 'a b' 'a/b' "x'y" '' "$(printf 'a%.0s' $(seq 256))"; do
+for bad in '_lead' 'a b' 'a/b' "x'y" '' "$(printf 'a%.0s' $(seq 256))" .ember-meta - ...; do
 	h_is "bad name '${bad:0:12}' is a usage error" "$(rc adm service create "$bad")" 2
 done
 h_is "no row for a bad name" "$(q "SELECT count(*) FROM Services WHERE name LIKE '%/%' OR name LIKE '% %'")" 0

@@ -112,6 +112,8 @@ h_is "html: body is the object" "$H_BODY" "$(cat "$ROOT/$FG/$F1")"
 h_is "html: content type" "$(h_header Content-Type)" "text/html; charset=utf-8"
 h_is "html: sandboxed" "$(h_header Content-Security-Policy)" "sandbox allow-scripts"
 h_is "html: nosniff" "$(h_header X-Content-Type-Options)" "nosniff"
+h_is "html: nosniff sent once (the front server adds it)" \
+	"$(grep -ci '^X-Content-Type-Options:' <<<"$H_HEADERS")" 1
 h_is "html: download name" "$(h_header Content-Disposition)" "inline; filename=\"$F1\""
 h_is "html: no X-Sendfile reaches the client" "$(h_header X-Sendfile)" ""
 if [ "$H_FRONT" = lighttpd ]; then

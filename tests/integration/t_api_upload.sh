@@ -11,7 +11,7 @@ h_init
 h_api_db
 mkdir -p "$H_RUN/objects"
 export EMBER_STORE_BACKEND=fs EMBER_STORE_FS_ROOT="$H_RUN/objects" EMBER_QUEUE_BACKEND=pg
-export EMBER_FCGI_MAX_BODY=300k EMBER_FCGI_MAX_GUNZIP=2M EMBER_FCGI_MAX_LOGS=64k
+export EMBER_FCGI_MAX_BODY=300k EMBER_FCGI_MAX_GUNZIP=2M EMBER_FCGI_MAX_LOGS=64k EMBER_FCGI_MAX_HTML=100k
 KEY=$(h_api_key checkout)
 h_fcgi_prefork_start 2
 SOCK=$H_RUN/ember-fcgi.sock
@@ -117,6 +117,40 @@ h_is "malformed body JSON: 422" "$H_STATUS" 422
 printf '{"profile": 5}' | gzip -c >"$H_RUN/missing.gz"
 up -H "GPROFILER-API-KEY: $KEY" -H 'GPROFILER-SERVICE-NAME: checkout' --data-binary "@$H_RUN/missing.gz"
 h_is "AgentData fields missing/wrong: 422 listing all three" "$(jq -c '[.detail[].loc[1]]' <<<"$H_BODY")" '["start_time","profile","gpid"]'
+
+# --- what the indexer would refuse is refused now (422), nothing stored -----
+nobj() { find "$H_RUN/objects/products" -name '*.gz' | wc -l; }
+njob() { h_sql "SELECT count(*) FROM ember_job_queue"; }
+before="$(nobj):$(njob)"
+# bad_upload NAME JQ-EDIT-OF-THE-HEADER [JQ-EDIT-OF-THE-BODY]
+bad_upload() {
+	local hdr
+	hdr=$(jq -nc '{containers: [], metadata: {hostname: "ip-10-0-1-5",
+		run_arguments: {continuous: false, duration: 60}},
+		flamegraph_html: "<html></html>"}' | jq -c "$2")
+	printf '# %s\n0;;a 1' "$hdr" >"$H_RUN/$1.txt"
+	jq -nc --rawfile p "$H_RUN/$1.txt" '{start_time: "2026-03-11T10:00:00", hostname: "ip-10-0-1-5", profile: $p, gpid: ""}' |
+		jq -c "${3:-.}" | gzip -c >"$H_RUN/$1.gz"
+	up -H "GPROFILER-API-KEY: $KEY" -H 'GPROFILER-SERVICE-NAME: checkout' --data-binary "@$H_RUN/$1.gz"
+}
+bad_upload longhost '.metadata.hostname = ("h" * 5000)'
+h_is "hostname of 5000 characters: 422 naming it" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","hostname"]'
+bad_upload ctlhost '.metadata.hostname = "evil\nhost"'
+h_is "hostname with a control character: 422" "$H_STATUS" 422
+bad_upload farstart . '.start_time = "9999-12-31T23:59:30"'
+h_is "start_time whose end does not fit: 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","start_time"]'
+# 60 KiB of "A" is valid base64 for 45 KiB of NUL bytes: binary, refused.
+bad_upload nulhtml '.flamegraph_html = ("A" * 61440)'
+h_is "flamegraph_html decoding to NUL bytes: 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","flamegraph_html"]'
+bad_upload bightml '.flamegraph_html = ("<p>" + ("x" * 200000) + "</p>")'
+h_is "flamegraph_html over fcgi.max_html: 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","flamegraph_html"]'
+h_is "refused uploads stored and queued nothing" "$(nobj):$(njob)" "$before"
+# The all-services key cannot create junk services.
+for name in .ember-meta -- ... "$(head -c 300 /dev/zero | tr '\0' s)"; do
+	up -H 'GPROFILER-API-KEY: peer-test-api-key-0123456789abcdef' -H "GPROFILER-SERVICE-NAME: $name" --data-binary "@$H_RUN/up.gz"
+	h_is "service name '${name:0:12}' refused" "$H_STATUS" 400
+done
+h_is "no junk service rows" "$(h_sql "SELECT count(*) FROM Services WHERE name !~ '^[A-Za-z0-9]'  OR length(name) > 255")" 0
 
 # --- sizes and encodings ---------------------------------------------------
 head -c 400000 /dev/urandom >"$H_RUN/big.bin"

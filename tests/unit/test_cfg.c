@@ -379,7 +379,7 @@ test_keys_and_restart(void **state)
 	size_t i;
 	size_t restart = 0;
 
-	assert_int_equal(cfg_key_count(), 60);
+	assert_int_equal(cfg_key_count(), 62);
 	assert_string_equal(cfg_key_name(0), "log.level");
 	assert_null(cfg_key_name(cfg_key_count()));
 	for (i = 0; i < cfg_key_count(); i++)
@@ -435,11 +435,12 @@ assert_same_cfg(const struct cfg *a, const struct cfg *b)
 	STR(queue.sqs.dlq_url); STR(queue.sqs.access_key); STR(queue.sqs.secret_key);
 	STR(queue.sqs.session_token); NUM(queue.sqs.timeout_ms); NUM(queue.sqs.retries);
 	STR(fcgi.socket); NUM(fcgi.children); NUM(fcgi.max_requests); NUM(fcgi.max_body);
-	NUM(fcgi.max_gunzip); NUM(fcgi.max_json); NUM(fcgi.max_logs);
+	NUM(fcgi.max_gunzip); NUM(fcgi.max_json); NUM(fcgi.max_logs); NUM(fcgi.max_html);
 	NUM(fcgi.agent_auth); NUM(fcgi.require_remote_user); NUM(fcgi.list_limit);
 	NUM(fcgi.list_max); NUM(fcgi.active_window);
 	NUM(workers.count); NUM(workers.job_timeout); NUM(workers.max_object);
-	NUM(workers.max_gunzip); NUM(workers.max_header); STR(workers.status_file);
+	NUM(workers.max_gunzip); NUM(workers.max_header); NUM(workers.max_html);
+	STR(workers.status_file);
 	NUM(workers.status_interval); NUM(workers.respawn_min);
 	NUM(workers.shutdown_timeout); NUM(workers.retry_base); NUM(workers.retry_max);
 #undef STR

@@ -28,6 +28,10 @@ test_sqlstate_bad_input(void **state)
 	assert_int_equal(db_sqlstate_err("22P02"), E_INVAL);	/* invalid_text_representation */
 	assert_int_equal(db_sqlstate_err("22001"), E_INVAL);	/* string_data_right_truncation */
 	assert_int_equal(db_sqlstate_err("22007"), E_INVAL);	/* invalid_datetime_format */
+	/* program_limit_exceeded (index row size too large): permanent */
+	assert_int_equal(db_sqlstate_err("54000"), E_TOOBIG);
+	assert_false(err_retryable(db_sqlstate_err("54000")));
+	assert_false(err_retryable(db_sqlstate_err("22008")));
 	/* Other integrity errors are not the caller's bad input. */
 	assert_int_equal(db_sqlstate_err("23000"), E_INTERNAL);
 	assert_int_equal(db_sqlstate_err("23001"), E_INTERNAL);

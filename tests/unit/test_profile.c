@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "pgarr.h"
 #include "profile.h"
 
 /* An upstream-like header (merge.py _make_profile_metadata) with parts swapped in. */
@@ -108,18 +109,27 @@ events(const char *run_args)
 	struct prof p;
 	struct buf b = BUF_INIT(0);
 	char *t = make(run_args, "", "null", "");
+	const char **v = NULL;
+	size_t n = 0, i;
 	int rc;
 
 	parse_ok(t, &p);
-	rc = prof_perf_events_pg(&p, &b);
+	rc = prof_perf_events(&p, &v, &n);
 	prof_release(&p);
 	free(t);
 	if (rc == E_NOTFOUND) {
-		assert_int_equal(b.len, 0);
-		buf_release(&b);
+		assert_null(v);
+		assert_int_equal(n, 0);
 		return NULL;
 	}
 	assert_int_equal(rc, E_OK);
+	assert_true(n > 0);
+	/* As the text[] literal the row gets (pgarr.h). */
+	pgarr_open(&b);
+	for (i = 0; i < n; i++)
+		pgarr_add(&b, v[i], strlen(v[i]));
+	pgarr_close(&b);
+	free(v);
 	return buf_detach(&b, NULL);
 }
 

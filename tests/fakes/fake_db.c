@@ -1,0 +1,196 @@
+/*
+ * fake_db.c - adhoc.h and services.h over fake_db's arrays (see fake_db.h).
+ *
+ * Only what the handlers rely on is modelled: the list filters by service,
+ * time range and hosts, orders newest first and pages; lookups match by
+ * service and file name.
+ */
+#include "compat.h"
+
+#include <string.h>
+
+#include "fake_db.h"
+
+struct fake_db fake_db;
+
+/* Forget every row and knob. */
+void
+fake_db_reset(void)
+{
+	memset(&fake_db, 0, sizeof(fake_db));
+}
+
+/* Whether row i passes the query's filters. */
+static bool
+adhoc_match(size_t i, const struct adhoc_query *q)
+{
+	const struct adhoc_row *r = &fake_db.adhoc[i];
+	size_t h;
+
+	if (strcmp(fake_db.adhoc_service[i], q->service) != 0 ||
+	    r->start_usec < q->from_usec || r->start_usec > q->to_usec)
+		return false;
+	if (!q->hosts)
+		return true;
+	for (h = 0; h < q->nhosts; h++)
+		if (strcmp(q->hosts[h], r->hostname) == 0)
+			return true;
+	return false;
+}
+
+/* The list: rows are kept newest first by the tests. */
+int
+adhoc_list(struct db *db, struct arena *a, const struct adhoc_query *q,
+	struct adhoc_row **rows, size_t *n)
+{
+	size_t i, seen = 0;
+
+	(void)db;
+	fake_db.calls++;
+	fake_db.last_query = *q;
+	*rows = arena_zalloc(a, (fake_db.nadhoc + 1) * sizeof(**rows));
+	*n = 0;
+	if (fake_db.fail)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nadhoc && *n < q->limit; i++) {
+		if (!adhoc_match(i, q) || seen++ < q->offset)
+			continue;
+		(*rows)[(*n)++] = fake_db.adhoc[i];
+	}
+	return E_OK;
+}
+
+/* The key of a file name. */
+int
+adhoc_key_of(struct db *db, struct arena *a, const char *service,
+	const char *name, const char **key)
+{
+	size_t i;
+	const char *slash;
+
+	(void)db;
+	(void)a;
+	fake_db.calls++;
+	*key = NULL;
+	if (fake_db.fail)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nadhoc; i++) {
+		slash = strrchr(fake_db.adhoc[i].s3_key, '/');
+		if (strcmp(fake_db.adhoc_service[i], service) == 0 && slash &&
+		    strcmp(slash + 1, name) == 0) {
+			*key = fake_db.adhoc[i].s3_key;
+			return E_OK;
+		}
+	}
+	return E_NOTFOUND;
+}
+
+/* Not used by the handlers. */
+int
+adhoc_lock(struct db *db, struct arena *a, const char *service,
+	const char *name_or_key, struct adhoc_row *row)
+{
+	(void)db;
+	(void)a;
+	(void)service;
+	(void)name_or_key;
+	memset(row, 0, sizeof(*row));
+	return E_INTERNAL;
+}
+
+/* Not used by the handlers. */
+int
+adhoc_delete(struct db *db, int64_t id)
+{
+	(void)db;
+	(void)id;
+	return E_INTERNAL;
+}
+
+/* Not used by the handlers. */
+int
+adhoc_upsert(struct db *db, int64_t service_id, const struct adhoc_row *row)
+{
+	(void)db;
+	(void)service_id;
+	(void)row;
+	return E_INTERNAL;
+}
+
+/* Distinct hosts of a service, in table order. */
+int
+adhoc_hosts(struct db *db, struct arena *a, const char *service,
+	int64_t from_usec, int64_t to_usec, uint64_t limit,
+	const char ***hosts, size_t *n)
+{
+	size_t i;
+
+	(void)db;
+	(void)from_usec;
+	(void)to_usec;
+	fake_db.calls++;
+	*hosts = arena_zalloc(a, (fake_db.nadhoc + 1) * sizeof(char *));
+	*n = 0;
+	if (fake_db.fail)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nadhoc && *n < limit; i++)
+		if (strcmp(fake_db.adhoc_service[i], service) == 0)
+			(*hosts)[(*n)++] = fake_db.adhoc[i].hostname;
+	return E_OK;
+}
+
+/* The services table as it is. */
+int
+services_list(struct db *db, struct arena *a, uint64_t limit,
+	struct service_row **rows, size_t *n)
+{
+	size_t i;
+
+	(void)db;
+	fake_db.calls++;
+	*rows = arena_zalloc(a, (fake_db.nservices + 1) * sizeof(**rows));
+	*n = 0;
+	if (fake_db.fail)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nservices && *n < limit; i++)
+		(*rows)[(*n)++] = fake_db.services[i];
+	return E_OK;
+}
+
+/* Find or append a service. */
+int
+services_get_or_create(struct db *db, const char *name, const char *env_type,
+	int64_t *id)
+{
+	(void)db;
+	(void)env_type;
+	fake_db.calls++;
+	if (fake_db.fail)
+		return fake_db.fail;
+	if (services_find(NULL, name, id) == E_OK)
+		return E_OK;
+	if (fake_db.nservices == FAKE_MAX)
+		return E_INTERNAL;
+	fake_db.services[fake_db.nservices].id = (int64_t)fake_db.nservices + 1;
+	fake_db.services[fake_db.nservices].name = name;
+	*id = fake_db.services[fake_db.nservices++].id;
+	return E_OK;
+}
+
+/* Find a service by name. */
+int
+services_find(struct db *db, const char *name, int64_t *id)
+{
+	size_t i;
+
+	(void)db;
+	if (fake_db.fail)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nservices; i++) {
+		if (strcmp(fake_db.services[i].name, name) == 0) {
+			*id = fake_db.services[i].id;
+			return E_OK;
+		}
+	}
+	return E_NOTFOUND;
+}
