@@ -56,6 +56,44 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION public.smp_ensure_day(d date) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+	t text;
+	lo timestamptz := d::timestamp AT TIME ZONE 'UTC';
+	hi timestamptz := (d + 1)::timestamp AT TIME ZONE 'UTC';
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtext('smp_ensure_day'));
+	FOREACH t IN ARRAY ARRAY['smp_sample', 'smp_sample_1h', 'smp_profile'] LOOP
+		IF to_regclass(t || '_p' || to_char(d, 'YYYYMMDD')) IS NULL THEN
+			EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+				t || '_p' || to_char(d, 'YYYYMMDD'), t, lo, hi);
+		END IF;
+	END LOOP;
+END;
+$$;
+
+CREATE FUNCTION public.smp_prune(raw_before date, rollup_before date) RETURNS TABLE(part text, day date)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+	r record;
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtext('smp_ensure_day'));
+	FOR r IN SELECT * FROM smp_partitions p
+		WHERE (p.parent = 'smp_sample' AND p.day < raw_before)
+		   OR (p.parent <> 'smp_sample' AND p.day < rollup_before)
+		ORDER BY p.day, p.parent
+	LOOP
+		EXECUTE format('DROP TABLE %I', r.part);
+		part := r.part;
+		day := r.day;
+		RETURN NEXT;
+	END LOOP;
+END;
+$$;
+
 CREATE TABLE public.adhocflamegraphmetadata (
     id bigint NOT NULL,
     service_id bigint NOT NULL,
@@ -300,6 +338,95 @@ CREATE SEQUENCE public.services_id_seq
 
 ALTER SEQUENCE public.services_id_seq OWNED BY public.services.id;
 
+CREATE TABLE public.smp_frame (
+    hash bigint NOT NULL,
+    name text NOT NULL
+);
+
+CREATE VIEW public.smp_partitions AS
+ SELECT (p.relname)::text AS parent,
+    (c.relname)::text AS part,
+    to_date("right"((c.relname)::text, 8), 'YYYYMMDD'::text) AS day,
+    pg_total_relation_size((c.oid)::regclass) AS bytes
+   FROM ((pg_inherits i
+     JOIN pg_class c ON ((c.oid = i.inhrelid)))
+     JOIN pg_class p ON ((p.oid = i.inhparent)))
+  WHERE ((p.relname = ANY (ARRAY['smp_sample'::name, 'smp_sample_1h'::name, 'smp_profile'::name])) AND (c.relname ~ '_p[0-9]{8}$'::text));
+
+CREATE TABLE public.smp_profile (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    service_id bigint NOT NULL,
+    host text NOT NULL,
+    instance_type text NOT NULL,
+    start_ts timestamp with time zone NOT NULL,
+    end_ts timestamp with time zone NOT NULL,
+    cores integer DEFAULT '-1'::integer NOT NULL,
+    cpu_avg double precision DEFAULT '-1'::integer NOT NULL,
+    mem_avg double precision DEFAULT '-1'::integer NOT NULL,
+    samples bigint DEFAULT 0 NOT NULL,
+    stacks integer DEFAULT 0 NOT NULL,
+    adhoc_key text,
+    indexed_at timestamp with time zone DEFAULT now() NOT NULL
+)
+PARTITION BY RANGE (start_ts);
+
+CREATE SEQUENCE public.smp_profile_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.smp_profile_id_seq OWNED BY public.smp_profile.id;
+
+CREATE TABLE public.smp_sample (
+    ts timestamp with time zone NOT NULL,
+    service_id bigint NOT NULL,
+    prof bigint NOT NULL,
+    stack bigint NOT NULL,
+    n bigint NOT NULL,
+    src integer NOT NULL
+)
+PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE public.smp_sample IS 'sample store: counts per (profile, source, stack), ts = the profile''s minute';
+
+CREATE TABLE public.smp_sample_1h (
+    ts timestamp with time zone NOT NULL,
+    service_id bigint NOT NULL,
+    stack bigint NOT NULL,
+    n bigint NOT NULL,
+    src integer NOT NULL
+)
+PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE public.smp_sample_1h IS 'sample store: smp_sample summed per hour, fed by the writer';
+
+CREATE TABLE public.smp_src (
+    id integer NOT NULL,
+    service_id bigint NOT NULL,
+    host text NOT NULL,
+    instance_type text NOT NULL,
+    container text NOT NULL,
+    container_env text NOT NULL
+);
+
+CREATE SEQUENCE public.smp_src_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.smp_src_id_seq OWNED BY public.smp_src.id;
+
+CREATE TABLE public.smp_stack (
+    hash bigint NOT NULL,
+    frames bigint[] NOT NULL
+);
+
 CREATE TABLE public.tokenassociations (
     id bigint NOT NULL,
     token bigint NOT NULL,
@@ -337,6 +464,10 @@ ALTER TABLE ONLY public.profilingexecutions ALTER COLUMN id SET DEFAULT nextval(
 ALTER TABLE ONLY public.profilingrequests ALTER COLUMN id SET DEFAULT nextval('public.profilingrequests_id_seq'::regclass);
 
 ALTER TABLE ONLY public.services ALTER COLUMN id SET DEFAULT nextval('public.services_id_seq'::regclass);
+
+ALTER TABLE ONLY public.smp_profile ALTER COLUMN id SET DEFAULT nextval('public.smp_profile_id_seq'::regclass);
+
+ALTER TABLE ONLY public.smp_src ALTER COLUMN id SET DEFAULT nextval('public.smp_src_id_seq'::regclass);
 
 ALTER TABLE ONLY public.tokenassociations ALTER COLUMN id SET DEFAULT nextval('public.tokenassociations_id_seq'::regclass);
 
@@ -387,6 +518,24 @@ ALTER TABLE ONLY public.profilingrequests
 
 ALTER TABLE ONLY public.services
     ADD CONSTRAINT services_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.smp_frame
+    ADD CONSTRAINT smp_frame_pkey PRIMARY KEY (hash);
+
+ALTER TABLE ONLY public.smp_profile
+    ADD CONSTRAINT smp_profile_pkey PRIMARY KEY (key, start_ts);
+
+ALTER TABLE ONLY public.smp_sample_1h
+    ADD CONSTRAINT smp_sample_1h_pkey PRIMARY KEY (service_id, ts, src, stack);
+
+ALTER TABLE ONLY public.smp_src
+    ADD CONSTRAINT smp_src_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.smp_src
+    ADD CONSTRAINT smp_src_service_id_host_instance_type_container_container_e_key UNIQUE (service_id, host, instance_type, container, container_env);
+
+ALTER TABLE ONLY public.smp_stack
+    ADD CONSTRAINT smp_stack_pkey PRIMARY KEY (hash);
 
 ALTER TABLE ONLY public.tokenassociations
     ADD CONSTRAINT tokenassociations_pkey PRIMARY KEY (id);
@@ -457,6 +606,12 @@ CREATE INDEX idx_profilingrequests_status ON public.profilingrequests USING btre
 
 CREATE INDEX services_hidden_idx ON public.services USING btree (hidden);
 
+CREATE INDEX smp_profile_adhoc ON ONLY public.smp_profile USING btree (adhoc_key) WHERE (adhoc_key IS NOT NULL);
+
+CREATE INDEX smp_profile_service ON ONLY public.smp_profile USING btree (service_id, start_ts);
+
+CREATE INDEX smp_sample_service ON ONLY public.smp_sample USING btree (service_id, ts, src);
+
 CREATE RULE servicesdeleteprotection AS
     ON DELETE TO public.services DO INSTEAD  UPDATE public.services SET hidden = true
   WHERE (services.id = old.id);
@@ -487,3 +642,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (1, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (2, 'add_dynamic_profiling', 'e4658ee4b2f870f5c9c84834c4015a4c31c9824455a7aa449ec5a1b2e1993732');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (3, 'api_keys', '27782dc0dd2b7ba183c2871133b749b9959d7daf36d67f122102df991f37251b');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 'job_queue', '3f85333907c7c5aa9faec8301bfec38e782d8d66c2807f4fb3fcbac92cc46cdf');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (5, 'samples', '26d05e949cfeb7f7dbb64a63dbc35e0216615805c3a26f6c3087773c04334c34');

@@ -26,6 +26,7 @@
 
 #include "gz.h"
 #include "adhoc.h"
+#include "index.h"
 #include "b64.h"
 #include "job.h"
 #include "jsonx.h"
@@ -309,6 +310,8 @@ job_run(const struct job_env *env, const char *body, size_t len,
 		fail(res, rc, PROTO_V_POISON, "bad header JSON: %s", err);
 		goto out;
 	}
+	if (index_profile(env, &jm, &p, src->data, src->len, res) != E_OK)
+		goto out;
 	buf_release(&raw);
 	buf_release(&text);
 	res->stacks = p.stacks;

@@ -25,6 +25,7 @@
 #include "db.h"
 #include "err.h"
 #include "proto.h"
+#include "samples.h"
 #include "store.h"
 
 struct job_env {
@@ -33,6 +34,8 @@ struct job_env {
 	struct db *db;
 	unsigned max_receives;	/* queue.max_receives; 0 = unknown */
 	unsigned receive_count;	/* of the message being run */
+	struct smp *smp;			/* NULL: stacks are not indexed */
+	const struct cfg_samples *samples;	/* line limits (NULL: defaults) */
 };
 
 struct job_msg {

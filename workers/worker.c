@@ -128,7 +128,16 @@ worker_main(int fd, const struct cfg *cfg)
 			store_errmsg(env.store));
 	else if (swept)
 		log_info("store: removed %zu stale temporary files", swept);
+	env.samples = &cfg->samples;
+	if (cfg->samples.index &&
+	    smp_open(cfg, &env.smp, err, sizeof(err)) != E_OK) {
+		log_error("cannot open the sample store: %s", err);
+		db_free(env.db);
+		store_free(env.store);
+		return WORKER_EXIT_INIT;
+	}
 	code = worker_loop(fd, &env);
+	smp_free(env.smp);
 	db_free(env.db);
 	store_free(env.store);
 	return code;

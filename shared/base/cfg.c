@@ -85,6 +85,9 @@ static const struct cfg_word cfg_words_store[] = {
 static const struct cfg_word cfg_words_queue[] = {
 	{ "pg", CFG_QUEUE_PG }, { "sqs", CFG_QUEUE_SQS }, { NULL, 0 }
 };
+static const struct cfg_word cfg_words_samples[] = {
+	{ "pg", CFG_SMP_PG }, { "clickhouse", CFG_SMP_CLICKHOUSE }, { NULL, 0 }
+};
 static const struct cfg_word cfg_words_auth[] = {
 	{ "required", CFG_AUTH_REQUIRED }, { "off", CFG_AUTH_OFF }, { NULL, 0 }
 };
@@ -170,6 +173,21 @@ static const struct cfg_opt cfg_opts[] = {
 	U("workers.shutdown_timeout", workers.shutdown_timeout, "30", 0, 1, 86400),
 	U("workers.retry_base", workers.retry_base, "5", 0, 1, 86400),
 	U("workers.retry_max", workers.retry_max, "300", 0, 1, 86400),
+
+	E("samples.backend", samples.backend, "pg", R, cfg_words_samples),
+	B("samples.index", samples.index, "true", 0),
+	U("samples.retention_days", samples.retention_days, "30", 0, 1, 36500),
+	U("samples.rollup_retention_days", samples.rollup_retention_days, "90", 0, 1, 36500),
+	Z("samples.max_line", samples.max_line, "1M", 0, 64),
+	U("samples.max_frames", samples.max_frames, "4096", 0, 1, 1000000),
+	U("samples.max_lines", samples.max_lines, "1000000", 0, 1, UMAX),
+
+	S("clickhouse.url", samples.clickhouse.url, "http://127.0.0.1:8123", R),
+	S("clickhouse.database", samples.clickhouse.database, "ember", R),
+	S("clickhouse.user", samples.clickhouse.user, "default", 0),
+	S("clickhouse.password", samples.clickhouse.password, "", X),
+	U("clickhouse.timeout_ms", samples.clickhouse.timeout_ms, "30000", 0, 100, 3600000),
+	U("clickhouse.retries", samples.clickhouse.retries, "4", 0, 0, 100),
 };
 
 #undef OFF
@@ -186,7 +204,8 @@ static const struct cfg_opt cfg_opts[] = {
 #define CFG_NOPTS ARRAY_SIZE(cfg_opts)
 
 static const char *const cfg_sections[] = {
-	"log", "db", "store", "s3", "queue", "sqs", "fcgi", "workers"
+	"log", "db", "store", "s3", "queue", "sqs", "fcgi", "workers",
+	"samples", "clickhouse"
 };
 
 /* The state of one load: the struct, sources, and the error text. */
@@ -853,6 +872,10 @@ cfg_validate(struct cfg_ctx *ctx)
 		return cfg_fail(ctx, "%sworkers.retry_base (%u) must not exceed workers.retry_max (%u)",
 			cfg_where(ctx, "workers.retry_base", w, sizeof(w)),
 			c->workers.retry_base, c->workers.retry_max);
+	if (c->samples.rollup_retention_days < c->samples.retention_days)
+		return cfg_fail(ctx, "%ssamples.rollup_retention_days (%u) must not be below samples.retention_days (%u)",
+			cfg_where(ctx, "samples.rollup_retention_days", w, sizeof(w)),
+			c->samples.rollup_retention_days, c->samples.retention_days);
 	if (c->workers.max_header > c->workers.max_gunzip)
 		return cfg_fail(ctx, "%sworkers.max_header must not exceed workers.max_gunzip",
 			cfg_where(ctx, "workers.max_header", w, sizeof(w)));

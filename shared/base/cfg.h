@@ -31,6 +31,7 @@
 enum cfg_store_backend { CFG_STORE_FS = 0, CFG_STORE_S3 };
 enum cfg_queue_backend { CFG_QUEUE_PG = 0, CFG_QUEUE_SQS };
 enum cfg_agent_auth { CFG_AUTH_REQUIRED = 0, CFG_AUTH_OFF };
+enum cfg_samples_backend { CFG_SMP_PG = 0, CFG_SMP_CLICKHOUSE };
 
 struct cfg_log {
 	char *level;		/* error|warn|info|debug, default info */
@@ -120,6 +121,26 @@ struct cfg_workers {
 	unsigned retry_max;	/* cap on retry delay seconds, default 300 */
 };
 
+struct cfg_clickhouse {
+	char *url;		/* HTTP interface, default http://127.0.0.1:8123 */
+	char *database;		/* default ember */
+	char *user;		/* default "default" */
+	char *password;		/* default "" */
+	unsigned timeout_ms;	/* per request, default 30000 */
+	unsigned retries;	/* default 4 */
+};
+
+struct cfg_samples {
+	enum cfg_samples_backend backend;	/* pg (default) | clickhouse */
+	bool index;		/* workers index every profile's stacks, default true */
+	unsigned retention_days;	/* raw samples, default 30 */
+	unsigned rollup_retention_days;	/* hourly rollup + profile records, default 90 */
+	size_t max_line;	/* bytes of one stack line, default 1M */
+	unsigned max_frames;	/* frames of one stack, default 4096 */
+	unsigned max_lines;	/* stack lines of one profile, default 1000000 */
+	struct cfg_clickhouse clickhouse;
+};
+
 struct cfg {
 	struct cfg_log log;
 	struct cfg_db db;
@@ -127,6 +148,7 @@ struct cfg {
 	struct cfg_queue queue;
 	struct cfg_fcgi fcgi;
 	struct cfg_workers workers;
+	struct cfg_samples samples;
 };
 
 /* Fill cfg with every default (no file, no environment). */

@@ -122,3 +122,108 @@ hash_random_token(char *out, size_t outlen)
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return E_OK;
 }
+
+/*
+ * XXH64.  The five primes and the round/merge/avalanche steps are those
+ * of the public xxHash specification; input is read little-endian
+ * whatever the host byte order.
+ */
+#define XXH_P1 UINT64_C(0x9E3779B185EBCA87)
+#define XXH_P2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define XXH_P3 UINT64_C(0x165667B19E3779F9)
+#define XXH_P4 UINT64_C(0x85EBCA77C2B2AE63)
+#define XXH_P5 UINT64_C(0x27D4EB2F165667C5)
+
+/* Rotate left. */
+static uint64_t
+xxh_rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* 8 bytes, little-endian. */
+static uint64_t
+xxh_read64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+		(uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+		(uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+		(uint64_t)p[7] << 56;
+}
+
+/* 4 bytes, little-endian. */
+static uint64_t
+xxh_read32(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+		(uint64_t)p[3] << 24;
+}
+
+/* One accumulator round. */
+static uint64_t
+xxh_round(uint64_t acc, uint64_t in)
+{
+	acc += in * XXH_P2;
+	acc = xxh_rotl(acc, 31);
+	return acc * XXH_P1;
+}
+
+/* Fold one accumulator into the hash. */
+static uint64_t
+xxh_merge(uint64_t h, uint64_t v)
+{
+	h ^= xxh_round(0, v);
+	return h * XXH_P1 + XXH_P4;
+}
+
+/* XXH64 (see hash.h). */
+uint64_t
+hash_xxh64(const void *data, size_t n, uint64_t seed)
+{
+	const unsigned char *p = data, *end = p + n;
+	uint64_t h;
+
+	if (n >= 32) {
+		const unsigned char *limit = end - 32;
+		uint64_t v1 = seed + XXH_P1 + XXH_P2, v2 = seed + XXH_P2;
+		uint64_t v3 = seed, v4 = seed - XXH_P1;
+
+		do {
+			v1 = xxh_round(v1, xxh_read64(p));
+			v2 = xxh_round(v2, xxh_read64(p + 8));
+			v3 = xxh_round(v3, xxh_read64(p + 16));
+			v4 = xxh_round(v4, xxh_read64(p + 24));
+			p += 32;
+		} while (p <= limit);
+		h = xxh_rotl(v1, 1) + xxh_rotl(v2, 7) + xxh_rotl(v3, 12) +
+			xxh_rotl(v4, 18);
+		h = xxh_merge(h, v1);
+		h = xxh_merge(h, v2);
+		h = xxh_merge(h, v3);
+		h = xxh_merge(h, v4);
+	} else {
+		h = seed + XXH_P5;
+	}
+	h += (uint64_t)n;
+	while (p + 8 <= end) {
+		h ^= xxh_round(0, xxh_read64(p));
+		h = xxh_rotl(h, 27) * XXH_P1 + XXH_P4;
+		p += 8;
+	}
+	if (p + 4 <= end) {
+		h ^= xxh_read32(p) * XXH_P1;
+		h = xxh_rotl(h, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	while (p < end) {
+		h ^= (uint64_t)*p * XXH_P5;
+		h = xxh_rotl(h, 11) * XXH_P1;
+		p++;
+	}
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}

@@ -23,5 +23,11 @@ bool hash_equal_ct(const char *a, const char *b);
  * E_TOOBIG if outlen < 44, E_INTERNAL if the random source fails.
  */
 MUST_CHECK int hash_random_token(char *out, size_t outlen);
+/*
+ * XXH64 of p[0..n) with a seed (the xxHash64 algorithm, bit-exact with
+ * the reference implementation and with ClickHouse's xxHash64).  Fast,
+ * not cryptographic: for dictionary keys, never for secrets.
+ */
+uint64_t hash_xxh64(const void *p, size_t n, uint64_t seed);
 
 #endif

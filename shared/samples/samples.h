@@ -160,11 +160,47 @@ MUST_CHECK int smp_write_profile(struct smp *s, const struct smp_profile *p,
 /* Remove every row tied to one ad hoc profile (delete of that profile). */
 MUST_CHECK int smp_delete_adhoc(struct smp *s, const char *adhoc_key);
 
+/*
+ * Remove every row of one stored profile (by its key), taking its counts
+ * out of the rollup, so that it can be written again (reindex).  Not an
+ * error when the key is not stored.
+ */
+MUST_CHECK int smp_forget_profile(struct smp *s, const char *key);
+
 /* ---------------------------------------------------------------- admin */
 
+/*
+ * Open the configured backend (cfg->samples.backend) with its own
+ * connection.  E_CONFIG for a backend this build does not have; E_DB /
+ * E_HTTP when it cannot be reached (err says why).
+ */
 MUST_CHECK int smp_open(const struct cfg *cfg, struct smp **out, char *err,
 	size_t errlen);
 void smp_free(struct smp *s);
 const char *smp_errmsg(const struct smp *s);
+/* "pg" or "clickhouse". */
+const char *smp_backend_name(const struct smp *s);
+
+/* What is stored, for ember-admin samples status. */
+struct smp_status {
+	uint64_t profiles;	/* profile records */
+	uint64_t sample_rows;	/* raw rows */
+	uint64_t rollup_rows;	/* hourly rows */
+	uint64_t frames;	/* frame dictionary entries */
+	uint64_t stacks;	/* stack dictionary entries */
+	uint64_t bytes;		/* storage used by all of it */
+	uint64_t days;		/* day partitions of raw samples */
+	int64_t oldest;		/* first raw day (unix seconds), 0 if none */
+	int64_t newest;		/* last raw day, 0 if none */
+};
+MUST_CHECK int smp_status(struct smp *s, struct smp_status *out);
+
+/*
+ * Drop whole days past retention as of `now` (unix seconds): raw samples
+ * older than samples.retention_days, the rollup and profile records older
+ * than samples.rollup_retention_days.  *dropped gets the number of day
+ * partitions dropped.
+ */
+MUST_CHECK int smp_prune(struct smp *s, int64_t now, size_t *dropped);
 
 #endif

@@ -83,6 +83,15 @@ h_ok "recent .ember-tmp file kept" test -e "$I_OBJ/products/checkout/stacks/.emb
 h_is "continuous objects (run_arguments and metadata fallback)" "$(i_count_objects continuous)" 2
 h_ok "continuous HTML stored" cmp -s <(i_html "$C") \
 	"$I_OBJ/products/checkout/stacks/flamegraph/${C%_*}_ip-10-0-1-5_continuous_flamegraph.html"
+h_is "sample store: the continuous profile is indexed (one record)" \
+	"$(h_sql "SELECT count(*) FROM smp_profile WHERE key = 'products/checkout/stacks/$C'")" 1
+h_is "sample store: ... with every sample of its 20 stack lines" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_profile p ON p.id = s.prof WHERE p.key = 'products/checkout/stacks/$C'")" 210
+h_is "sample store: ... and in the hourly rollup" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample_1h h JOIN smp_src s ON s.id = h.src WHERE s.host = 'ip-10-0-1-5' AND h.service_id = (SELECT service_id FROM smp_profile WHERE key = 'products/checkout/stacks/$C')")" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_src c ON c.id = s.src WHERE c.host = 'ip-10-0-1-5' AND s.service_id = (SELECT service_id FROM smp_profile WHERE key = 'products/checkout/stacks/$C')")"
+h_is "sample store: ad hoc profiles are tied to their metadata row" \
+	"$(h_sql "SELECT count(*) FROM smp_profile p JOIN AdhocFlamegraphMetadata m ON m.s3_key = p.adhoc_key")" 3
 h_is "no flamegraph for a profile without HTML" \
 	"$(find "$I_OBJ/products" -path "*${E%_*}*" -name '*_flamegraph.html' | wc -l)" 0
 h_is "htmlblob decoded, gunzipped and stored next to the profile" \
@@ -119,6 +128,8 @@ i_send "$(i_msg "$A")"
 h_ok "queue drained again" i_wait_idle 20
 h_is "zip bomb dead-lettered" "$(h_sql "SELECT count(*) FROM ember_job_dead_letter WHERE reason LIKE 'gunzipped profile over 204800 bytes%'")" 1
 h_is "redelivery: still 3 rows" "$(i_count_rows)" 3
+h_is "redelivery: the sample store counted nothing twice" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_profile p ON p.id = s.prof WHERE p.key = 'products/checkout/stacks/$C'")" 210
 h_is "redelivery: same object" "$(md5sum <"$I_OBJ/$KA")" "$sum"
 h_is "dead letters" "$(i_count_dead)" $((before + 1))
 i_stop

@@ -83,6 +83,22 @@ test_random_token(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* XXH64 against published vectors (short, long, seeded). */
+static void
+test_xxh64_vectors(void **state)
+{
+	const char *spam = "Nobody inspects the spammish repetition";
+
+	(void)state;
+	assert_true(hash_xxh64("", 0, 0) == UINT64_C(0xEF46DB3751D8E999));
+	assert_true(hash_xxh64("a", 1, 0) == UINT64_C(0xD24EC4F1A98C6E5B));
+	assert_true(hash_xxh64("abc", 3, 0) == UINT64_C(0x44BC2CF5AD770999));
+	assert_true(hash_xxh64(spam, strlen(spam), 0) ==
+		UINT64_C(0xFBCEA83C8A378BF1));
+	assert_true(hash_xxh64("xxhash", 6, 20141025) ==
+		UINT64_C(0xB559B98D844E0635));
+}
+
 int
 main(void)
 {
@@ -91,6 +107,7 @@ main(void)
 		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_equal_ct),
 		cmocka_unit_test(test_random_token),
+		cmocka_unit_test(test_xxh64_vectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
