@@ -23,6 +23,9 @@ app_init(struct app *app, const struct cfg *cfg)
 void
 app_release(struct app *app)
 {
+	if (app->smp)
+		smp_free(app->smp);
+	app->smp = NULL;
 	if (app->queue)
 		queue_free(app->queue);
 	if (app->store)
@@ -89,5 +92,24 @@ app_queue(struct app *app, struct queue **out)
 		}
 	}
 	*out = app->queue;
+	return E_OK;
+}
+
+/* Open the sample store on first use. */
+int
+app_smp(struct app *app, struct smp **out)
+{
+	char err[256] = "";
+	int rc;
+
+	if (!app->smp) {
+		rc = smp_open(app->cfg, &app->smp, err, sizeof(err));
+		if (rc) {
+			app->smp = NULL;
+			log_error("samples: cannot open: %s", err);
+			return rc;
+		}
+	}
+	*out = app->smp;
 	return E_OK;
 }

@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "queue.h"
+#include "samples.h"
 #include "store.h"
 
 struct app {
@@ -22,6 +23,7 @@ struct app {
 	struct db *db;		/* NULL until app_db() connects */
 	struct store *store;	/* NULL until app_store() opens it */
 	struct queue *queue;	/* NULL until app_queue() opens it */
+	struct smp *smp;	/* NULL until app_smp() opens it */
 };
 
 /* Initialise app around cfg (borrowed for the life of app); opens nothing. */
@@ -37,5 +39,7 @@ MUST_CHECK int app_db(struct app *app, struct db **out);
 MUST_CHECK int app_store(struct app *app, struct store **out);
 /* The queue, opened from cfg->queue on first use. */
 MUST_CHECK int app_queue(struct app *app, struct queue **out);
+/* The sample store, opened from cfg->samples on first use. */
+MUST_CHECK int app_smp(struct app *app, struct smp **out);
 
 #endif

@@ -32,6 +32,14 @@ static const struct route routes[] = {
 	  ROUTE_OPERATOR },
 	{ "GET", "/api/metrics/adhoc_flamegraph_content", h_adhoc_content,
 	  ROUTE_OPERATOR },
+	{ "GET", "/api/flamegraph", h_flamegraph, ROUTE_OPERATOR },
+	{ "GET", "/api/flamegraph/download_svg", h_flamegraph_svg,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/flamegraph/datetime_with_data", h_flamegraph_datetime,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/flamegraph/functions", h_flamegraph_functions,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/flamegraph/diff", h_flamegraph_diff, ROUTE_OPERATOR },
 };
 
 /* Compare a table path with a request path of length n. */

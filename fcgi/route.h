@@ -45,6 +45,11 @@ route_fn h_profiles_v2;
 route_fn h_logs;
 route_fn h_adhoc_list;
 route_fn h_adhoc_content;
+route_fn h_flamegraph;
+route_fn h_flamegraph_svg;
+route_fn h_flamegraph_datetime;
+route_fn h_flamegraph_functions;
+route_fn h_flamegraph_diff;
 
 /*
  * The route for method and path.  NULL when none; then *path_known says

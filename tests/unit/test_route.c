@@ -39,6 +39,11 @@ FAKE(h_profiles_v2)
 FAKE(h_logs)
 FAKE(h_adhoc_list)
 FAKE(h_adhoc_content)
+FAKE(h_flamegraph)
+FAKE(h_flamegraph_svg)
+FAKE(h_flamegraph_datetime)
+FAKE(h_flamegraph_functions)
+FAKE(h_flamegraph_diff)
 
 static void
 test_find(void **state)

@@ -1,0 +1,802 @@
+/*
+ * h_flamegraph.c - the continuous flamegraph, built from the sample store.
+ *
+ *   GET /api/flamegraph?serviceName&startTime&endTime[&filter]
+ *       [&stacksCount|stacks_count][&enrichment=lang][&functionName]
+ *       [&maxNodes][&format=json|html|svg|collapsed]
+ *   GET /api/flamegraph/datetime_with_data?serviceName[&filter]
+ *   GET /api/flamegraph/download_svg[/]?serviceName&startTime&endTime[&filter]
+ *   GET /api/flamegraph/functions?(as above)[&sort=self|total|name]
+ *       [&order=desc|asc][&limit][&offset][&functionName]
+ *   GET /api/flamegraph/diff?serviceName&(base|compare)StartTime,
+ *       (base|compare)EndTime[,(base|compare)Filter] | (base|compare)Profile
+ *       [&format=json|html|svg][&palette=default|cb][&maxNodes]
+ *
+ * The tree JSON is upstream's: {"name":"root","value","children",
+ * "exec_time","olap_time","percentiles"}, children in upstream's order,
+ * language/specialType with enrichment=lang.  No data: 200 with value 0
+ * (the UI shows its empty state), but 204 for the SVG download, the
+ * collapsed text and the HTML/SVG formats.  An unknown service is 406
+ * "service X doesn't exists"; missing or ill-typed parameters are 422 in
+ * FastAPI's shape; a filter that is JSON of the wrong shape is 400.
+ *
+ * Bounds (a 1-week, 1,000-host query stays bounded): the range is at most
+ * FG_MAX_RANGE_DAYS; the store hands over at most FG_QUERY_STACKS of the
+ * heaviest distinct stacks (the rest still count in the total); the tree
+ * holds at most FG_BUILD_CAP frames (else 413); stacksCount is capped at
+ * FG_STACKS_MAX; maxNodes (default FG_NODES_DEFAULT, at most
+ * FG_NODES_MAX) merges the lightest frames into one "other" frame per
+ * parent; a response body is at most FG_MAX_BODY bytes.
+ *
+ * functionName on /api/flamegraph focuses the tree on that function (its
+ * callees, every occurrence merged under one root frame).
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "flame.h"
+#include "flfunc.h"
+#include "flrender.h"
+#include "log.h"
+#include "route.h"
+#include "rql.h"
+#include "samples.h"
+#include "utc.h"
+
+#define FG_MAX_RANGE_DAYS 366
+#define FG_QUERY_STACKS 200000
+#define FG_BUILD_CAP 4000000
+#define FG_STACKS_DEFAULT 10000
+#define FG_STACKS_MAX 500000
+#define FG_NODES_DEFAULT 65536
+#define FG_NODES_MAX 1048576
+#define FG_LIMIT_DEFAULT 100
+#define FG_LIMIT_MAX 10000
+#define FG_MAX_BODY (256u * 1024 * 1024)
+#define FG_MAX_NAME 65536
+
+enum fg_format { FG_JSON = 0, FG_HTML, FG_SVG, FG_COLLAPSED };
+
+/* One side of a selection: a service's time range + filter, or a profile. */
+struct fg_side {
+	struct smp_sel sel;
+	struct rql filter;
+	int64_t start_usec, end_usec;
+};
+
+struct fgq {
+	const char *service;
+	int64_t service_id;
+	struct fg_side side;
+	size_t stacks_count;
+	size_t max_nodes;
+	bool enrich;
+	int format;
+	const char *function;
+	double t0s;		/* request start, monotonic seconds */
+};
+
+static const struct db_stmt st_fg_service = {
+	"fcgi_fg_service",
+	"SELECT id FROM Services"
+	" WHERE name = $1 AND cluster_id IS NULL AND NOT hidden LIMIT 1",
+	1,
+};
+
+static const struct db_stmt st_fg_profile = {
+	"fcgi_fg_profile",
+	"SELECT a.s3_key FROM AdhocFlamegraphMetadata a"
+	"  JOIN Services s ON s.id = a.service_id"
+	" WHERE s.name = $1 AND s.cluster_id IS NULL"
+	"   AND (a.s3_key = $2"
+	"        OR a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2)"
+	" LIMIT 1",
+	2,
+};
+
+/* The monotonic clock in seconds. */
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds since the request started. */
+static double
+since(const struct fgq *q)
+{
+	return mono_s() - q->t0s;
+}
+
+/* Answer 422 in FastAPI's shape and return E_INVAL. */
+static int
+bad(struct req *r, const char *field, const char *msg, const char *type)
+{
+	int err = req_send_422(r, "query", field, msg, type);
+
+	return err ? err : E_INVAL;
+}
+
+/* Answer a bare JSON string with status (upstream's HTTPException). */
+static int
+answer_string(struct req *r, int status, const char *msg)
+{
+	int err = req_send_string(r, status, msg);
+
+	return err ? err : E_INVAL;
+}
+
+/* A time parameter (usec); absent: 422 when required, else *present false. */
+static int
+fg_time(struct req *r, const char *name, bool required, int64_t *usec,
+	bool *present)
+{
+	const char *v = req_arg(r, name);
+
+	if (present)
+		*present = v != NULL;
+	if (!v) {
+		if (required)
+			return bad(r, name, "field required", "value_error.missing");
+		return E_OK;
+	}
+	if (utc_parse(v, usec))
+		return bad(r, name, "invalid datetime format",
+			"value_error.datetime");
+	return E_OK;
+}
+
+/*
+ * An integer parameter under any of names (the first present wins): def
+ * when absent, 422 when not a positive integer, clamped to max.
+ */
+static int
+fg_count(struct req *r, const char *const *names, size_t nnames, size_t def,
+	size_t max, size_t *out)
+{
+	const char *v = NULL, *name = names[0], *p;
+	size_t i;
+	uint64_t n = 0;
+
+	for (i = 0; i < nnames && !v; i++)
+		if ((v = req_arg(r, names[i])) != NULL)
+			name = names[i];
+	*out = def;
+	if (!v)
+		return E_OK;
+	for (p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 1000000000000ULL)
+			return bad(r, name, "value is not a valid integer",
+				"type_error.integer");
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == v)
+		return bad(r, name, "value is not a valid integer",
+			"type_error.integer");
+	if (n == 0 && max)
+		return bad(r, name, "ensure this value is greater than 0",
+			"value_error.number.not_gt");
+	*out = max && n > max ? max : (size_t)n;
+	return E_OK;
+}
+
+/* The RQL filter parameter (422 bad JSON, 400 wrong shape). */
+static int
+fg_filter(struct req *r, const char *name, struct rql *out)
+{
+	const char *v = req_arg(r, name);
+	struct buf b = BUF_INIT(0);
+	char msg[256];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!v || !*v)
+		return E_OK;
+	switch (rql_parse(v, r->arena, out, msg, sizeof(msg))) {
+	case RQL_OK:
+		return E_OK;
+	case RQL_BAD_JSON:
+		return bad(r, name, "Invalid JSON", "value_error.json");
+	default:
+		if (buf_addstr(&b, "[{\"loc\":[\"filter\"],\"msg\":") ||
+		    req_json_str(&b, msg) ||
+		    buf_addstr(&b, ",\"type\":\"value_error\"}]"))
+			abort();
+		err = req_send_json(r, 400, &b);
+		buf_release(&b);
+		return err ? err : E_INVAL;
+	}
+}
+
+/* format=json|html|svg|collapsed, limited to the allowed ones. */
+static int
+fg_format(struct req *r, unsigned allowed, int *out)
+{
+	static const char *const names[] = { "json", "html", "svg", "collapsed" };
+	const char *v = req_arg(r, "format");
+	int i;
+
+	*out = FG_JSON;
+	if (!v || !*v)
+		return E_OK;
+	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
+		if ((allowed & (1u << i)) && strcmp(v, names[i]) == 0) {
+			*out = i;
+			return E_OK;
+		}
+	return bad(r, "format", "value is not a valid enumeration member",
+		"type_error.enum");
+}
+
+/* The service id of serviceName (406 when unknown). */
+static int
+fg_service(struct req *r, struct app *app, bool required, struct fgq *q)
+{
+	const char *v = req_arg(r, "serviceName");
+	const char *params[1];
+	PGresult *res = NULL;
+	struct db *db;
+	int err;
+
+	if (!v && required)
+		return bad(r, "serviceName", "field required",
+			"value_error.missing");
+	q->service = api_clean_service(r->arena, v ? v : "");
+	if ((err = app_db(app, &db)) != E_OK)
+		return err;
+	params[0] = q->service;
+	if ((err = db_exec(db, &st_fg_service, params, &res)) != E_OK) {
+		log_error("flamegraph: service: %s", db_errmsg(db));
+		return err;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return answer_string(r, 406, arena_printf(r->arena,
+			"service %s doesn't exists", v ? v : "None"));
+	}
+	q->service_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return E_OK;
+}
+
+/* A time range with its filter; names prefixed (diff) or not. */
+static int
+fg_range(struct req *r, struct fgq *q, const char *prefix, struct fg_side *s)
+{
+	char sname[48], ename[48], fname[48];
+	int64_t span;
+	int err;
+
+	snprintf(sname, sizeof(sname), "%s%s", prefix, *prefix ? "StartTime" :
+		"startTime");
+	snprintf(ename, sizeof(ename), "%s%s", prefix, *prefix ? "EndTime" :
+		"endTime");
+	snprintf(fname, sizeof(fname), "%s%s", prefix, *prefix ? "Filter" :
+		"filter");
+	if ((err = fg_time(r, sname, true, &s->start_usec, NULL)) != E_OK ||
+	    (err = fg_time(r, ename, true, &s->end_usec, NULL)) != E_OK ||
+	    (err = fg_filter(r, fname, &s->filter)) != E_OK)
+		return err;
+	span = s->end_usec - s->start_usec;
+	if (span > (int64_t)FG_MAX_RANGE_DAYS * 86400 * 1000000)
+		return bad(r, ename, arena_printf(r->arena,
+			"the range is longer than %d days", FG_MAX_RANGE_DAYS),
+			"value_error.range");
+	s->sel.service_id = q->service_id;
+	s->sel.from = s->start_usec / 1000000;
+	/* inclusive end second, as upstream's BETWEEN */
+	s->sel.to = s->end_usec / 1000000 + 1;
+	if (s->sel.to < s->sel.from)
+		s->sel.to = s->sel.from;
+	s->sel.filter = &s->filter;
+	return E_OK;
+}
+
+/* The parameters every tree endpoint shares. */
+static int
+fg_params(struct req *r, struct app *app, unsigned formats, struct fgq *q)
+{
+	static const char *const stacks[] = { "stacksCount", "stacks_count" };
+	static const char *const nodes[] = { "maxNodes", "max_nodes" };
+	const char **enr;
+	size_t i, n;
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	q->t0s = mono_s();
+	if ((err = fg_service(r, app, true, q)) != E_OK ||
+	    (err = fg_range(r, q, "", &q->side)) != E_OK ||
+	    (err = fg_count(r, stacks, 2, FG_STACKS_DEFAULT, FG_STACKS_MAX,
+		&q->stacks_count)) != E_OK ||
+	    (err = fg_count(r, nodes, 2, FG_NODES_DEFAULT, FG_NODES_MAX,
+		&q->max_nodes)) != E_OK ||
+	    (err = fg_format(r, formats, &q->format)) != E_OK)
+		return err;
+	enr = req_args(r, "enrichment", &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(enr[i], "lang") == 0)
+			q->enrich = true;
+	q->function = req_arg(r, "functionName");
+	if (q->function && strlen(q->function) > FG_MAX_NAME)
+		return bad(r, "functionName", "ensure this value has at most "
+			"65536 characters", "value_error.any_str.max_length");
+	return E_OK;
+}
+
+/* Fill t from one selection.  Answers on failure. */
+static int
+fg_fetch(struct req *r, struct app *app, const struct smp_sel *sel,
+	struct fl_tree *t)
+{
+	struct smp_info info;
+	struct smp *s;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	if ((err = app_smp(app, &s)) != E_OK)
+		return answer_string(r, 502, "Failed getting data");
+	err = smp_stacks(s, sel, FG_QUERY_STACKS, r->arena, fl_tree_stack_cb,
+		t, &info);
+	if (err == E_TOOBIG)
+		return answer_string(r, 413, "too many frames: narrow the "
+			"time range or the filter");
+	if (err) {
+		log_error("flamegraph: stacks: %s", smp_errmsg(s));
+		return answer_string(r, 502, "Failed getting data");
+	}
+	return E_OK;
+}
+
+static void
+sandbox_headers(struct req *r)
+{
+	req_add_header(r, "Content-Security-Policy", "sandbox allow-scripts");
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+/* Send b (a body of the given type) and release it. */
+static int
+send_body(struct req *r, int status, const char *type, struct buf *b)
+{
+	int err = req_send(r, status, type, b->data, b->len);
+
+	buf_release(b);
+	return err;
+}
+
+/* Answer a rendering that failed on the body cap. */
+static int
+too_big(struct req *r, struct buf *b)
+{
+	buf_release(b);
+	return answer_string(r, 413, "the answer is too big: narrow the "
+		"time range or lower maxNodes");
+}
+
+/* Replace t by the callees of q->function (empty when not found). */
+static int
+fg_focus(struct req *r, struct fgq *q, struct fl_tree *t)
+{
+	struct fl_tree up, down;
+	int err;
+
+	fl_tree_finish(t, q->enrich);
+	fl_tree_init(&up, r->arena, FG_BUILD_CAP);
+	fl_tree_init(&down, r->arena, FG_BUILD_CAP);
+	err = fl_sandwich(t, q->function, strlen(q->function), &up, &down);
+	fl_tree_release(&up);
+	fl_tree_release(t);
+	if (err && err != E_NOTFOUND) {
+		fl_tree_release(&down);
+		return answer_string(r, 413, "too many frames");
+	}
+	*t = down;
+	return E_OK;
+}
+
+/* GET /api/flamegraph. */
+int
+h_flamegraph(struct req *r, struct app *app)
+{
+	struct fgq q;
+	struct fl_tree t;
+	struct fl_render_opts ro = { .inverted = true };
+	struct buf b = BUF_INIT(FG_MAX_BODY);
+	int64_t pct[100];
+	bool have_pct;
+	double olap;
+	int err;
+
+	if ((err = fg_params(r, app, 0xf, &q)) != E_OK)
+		return err;
+	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
+	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
+		goto out;
+	if (q.function && (err = fg_focus(r, &q, &t)) != E_OK)
+		goto out;
+	if (q.format != FG_JSON && t.nodes == 0) {
+		err = req_send(r, 204, NULL, "", 0);
+		goto out;
+	}
+	fl_tree_cut(&t, q.stacks_count);
+	have_pct = fl_percentiles(&t, pct);
+	fl_tree_finish(&t, q.enrich);
+	fl_tree_cap(&t, q.max_nodes);
+	olap = since(&q);
+	switch (q.format) {
+	case FG_HTML:
+		ro.title = arena_printf(r->arena, "%s flamegraph", q.service);
+		if (fl_render_html(&t, &ro, &b)) {
+			err = too_big(r, &b);
+			goto out;
+		}
+		sandbox_headers(r);
+		err = send_body(r, 200, "text/html; charset=utf-8", &b);
+		break;
+	case FG_SVG:
+		if (fl_render_svg(&t, &ro, &b)) {
+			err = too_big(r, &b);
+			goto out;
+		}
+		sandbox_headers(r);
+		err = send_body(r, 200, "image/svg+xml", &b);
+		break;
+	case FG_COLLAPSED:
+		if (fl_folded_write(&t, &b)) {
+			err = too_big(r, &b);
+			goto out;
+		}
+		err = send_body(r, 200, "text/plain; charset=utf-8", &b);
+		break;
+	default:
+		if (fl_json_tree(&t, false, &b) ||
+		    fl_json_end(&b, since(&q), olap, have_pct ? pct : NULL)) {
+			err = too_big(r, &b);
+			goto out;
+		}
+		err = send_body(r, 200, NULL, &b);
+		break;
+	}
+out:
+	fl_tree_release(&t);
+	return err;
+}
+
+/* The file name upstream gives the SVG: {service}_{range}.svg. */
+static const char *
+svg_name(struct req *r, const struct fgq *q)
+{
+	static const struct {
+		int64_t secs;
+		const char *name;
+	} ranges[] = {
+		{ 86400, "daily" }, { 604800, "weekly" }, { 21600, "6hour" },
+		{ 3600, "hourly" }, { 1800, "30min" }, { 900, "15min" },
+	};
+	int64_t secs = q->side.end_usec / 1000000 - q->side.start_usec / 1000000;
+	const char *range = "custom";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ranges); i++)
+		if (ranges[i].secs == secs)
+			range = ranges[i].name;
+	return arena_printf(r->arena, "%s_%s.svg", q->service, range);
+}
+
+/* GET /api/flamegraph/download_svg[/]. */
+int
+h_flamegraph_svg(struct req *r, struct app *app)
+{
+	struct fgq q;
+	struct fl_tree t;
+	struct fl_render_opts ro = { .inverted = true };
+	struct buf b = BUF_INIT(FG_MAX_BODY);
+	int err;
+
+	if ((err = fg_params(r, app, 1u << FG_JSON, &q)) != E_OK)
+		return err;
+	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
+	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
+		goto out;
+	if (t.nodes == 0) {
+		err = req_send(r, 204, NULL, "", 0);
+		goto out;
+	}
+	fl_tree_cut(&t, q.stacks_count);
+	fl_tree_finish(&t, false);
+	fl_tree_cap(&t, q.max_nodes);
+	if (fl_render_svg(&t, &ro, &b)) {
+		err = too_big(r, &b);
+		goto out;
+	}
+	req_add_header(r, "Content-Disposition", arena_printf(r->arena,
+		"attachment; filename=\"%s\"", svg_name(r, &q)));
+	req_add_header(r, "X-Content-Type-Options", "nosniff");
+	err = send_body(r, 200, "application/octet-stream", &b);
+out:
+	fl_tree_release(&t);
+	return err;
+}
+
+/* Append {"firstDateTime":..,"lastDateTime":..} for two unix seconds. */
+static int
+dt_json(struct buf *b, int64_t first, int64_t last)
+{
+	char s1[40], s2[40];
+
+	if (utc_format(first * 1000000, UTC_FMT_NAIVE, s1, sizeof(s1)) ||
+	    utc_format(last * 1000000, UTC_FMT_NAIVE, s2, sizeof(s2)))
+		return E_INVAL;
+	return buf_addf(b, "{\"firstDateTime\":\"%s+00:00\","
+		"\"lastDateTime\":\"%s+00:00\"}", s1, s2);
+}
+
+/*
+ * GET /api/flamegraph/datetime_with_data: the first and the last minute
+ * with samples in the last year, the last one + 1 minute.  With no data,
+ * upstream's database answers its defaults: 1970-01-01T00:00 / 00:01.
+ */
+int
+h_flamegraph_datetime(struct req *r, struct app *app)
+{
+	struct fgq q;
+	struct smp_bucket *bk;
+	struct smp *s;
+	struct buf b = BUF_INIT(0);
+	int64_t now = utc_now_usec() / 1000000, first = 0, last = 0;
+	size_t n;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	if ((err = fg_service(r, app, false, &q)) != E_OK ||
+	    (err = fg_filter(r, "filter", &q.side.filter)) != E_OK)
+		return err;
+	if ((err = app_smp(app, &s)) != E_OK)
+		return answer_string(r, 502, "Failed getting data");
+	q.side.sel.service_id = q.service_id;
+	q.side.sel.filter = &q.side.filter;
+	q.side.sel.from = now - 366 * 86400;
+	q.side.sel.to = now + 1;
+	/* days first (at most 367 rows), then the minutes of the two ends */
+	err = smp_buckets(s, &q.side.sel, 86400, 400, r->arena, &bk, &n);
+	if (!err && n) {
+		int64_t lastday = bk[n - 1].ts;
+
+		q.side.sel.from = bk[0].ts;
+		q.side.sel.to = bk[0].ts + 86400;
+		err = smp_buckets(s, &q.side.sel, 60, 1, r->arena, &bk, &n);
+		if (!err && n)
+			first = bk[0].ts;
+		q.side.sel.from = lastday;
+		q.side.sel.to = lastday + 86400;
+		if (!err)
+			err = smp_buckets(s, &q.side.sel, 60, 1440, r->arena,
+				&bk, &n);
+		if (!err && n)
+			last = bk[n - 1].ts;
+	}
+	if (err) {
+		log_error("flamegraph: datetime: %s", smp_errmsg(s));
+		return answer_string(r, 502, "Failed getting data");
+	}
+	if ((err = dt_json(&b, first, last + 60)) != E_OK) {
+		buf_release(&b);
+		return err;
+	}
+	return send_body(r, 200, NULL, &b);
+}
+
+/* The sandwich of q->function as JSON. */
+static int
+sandwich_json(struct req *r, struct fgq *q, struct fl_tree *t,
+	struct buf *b)
+{
+	struct fl_tree up, down;
+	int err;
+
+	fl_tree_init(&up, r->arena, FG_BUILD_CAP);
+	fl_tree_init(&down, r->arena, FG_BUILD_CAP);
+	err = fl_sandwich(t, q->function, strlen(q->function), &up, &down);
+	if (err == E_NOTFOUND) {
+		err = req_send_message(r, 404, "function not found");
+		err = err ? err : E_NOTFOUND;
+		goto out;
+	}
+	if (err) {
+		err = answer_string(r, 413, "too many frames");
+		goto out;
+	}
+	fl_tree_finish(&up, q->enrich);
+	fl_tree_finish(&down, q->enrich);
+	fl_tree_cap(&up, q->max_nodes);
+	fl_tree_cap(&down, q->max_nodes);
+	if (buf_addstr(b, "{\"function\":") ||
+	    req_json_str(b, q->function) ||
+	    buf_addf(b, ",\"total\":%llu,\"samples\":%llu,\"callers\":",
+		(unsigned long long)up.root.value,
+		(unsigned long long)t->root.value) ||
+	    fl_json_tree(&up, false, b) || buf_addstr(b, "},\"callees\":") ||
+	    fl_json_tree(&down, false, b) || buf_addstr(b, "}}")) {
+		err = too_big(r, b);
+		goto out;
+	}
+	err = send_body(r, 200, NULL, b);
+out:
+	fl_tree_release(&up);
+	fl_tree_release(&down);
+	return err;
+}
+
+/* GET /api/flamegraph/functions. */
+int
+h_flamegraph_functions(struct req *r, struct app *app)
+{
+	static const char *const lim[] = { "limit" };
+	static const char *const off[] = { "offset" };
+	struct fgq q;
+	struct fl_tree t;
+	struct fl_func *fn;
+	struct buf b = BUF_INIT(FG_MAX_BODY);
+	const char *sort = req_arg(r, "sort");
+	const char *order = req_arg(r, "order");
+	size_t n, limit, offset;
+	int key = FL_SORT_SELF, err;
+	bool reverse;
+
+	if ((err = fg_params(r, app, 1u << FG_JSON, &q)) != E_OK ||
+	    (err = fg_count(r, lim, 1, FG_LIMIT_DEFAULT, FG_LIMIT_MAX,
+		&limit)) != E_OK ||
+	    (err = fg_count(r, off, 1, 0, 0, &offset)) != E_OK)
+		return err;
+	if (sort && strcmp(sort, "total") == 0)
+		key = FL_SORT_TOTAL;
+	else if (sort && strcmp(sort, "name") == 0)
+		key = FL_SORT_NAME;
+	else if (sort && strcmp(sort, "self") != 0)
+		return bad(r, "sort", "value is not a valid enumeration member",
+			"type_error.enum");
+	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+		return bad(r, "order", "value is not a valid enumeration member",
+			"type_error.enum");
+	/* names sort ascending by default, counts descending */
+	reverse = order && strcmp(order, key == FL_SORT_NAME ? "desc" :
+		"asc") == 0;
+	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
+	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
+		goto out;
+	fl_tree_finish(&t, q.enrich);
+	if (q.function) {
+		err = sandwich_json(r, &q, &t, &b);
+		goto out;
+	}
+	fl_functions(&t, r->arena, &fn, &n);
+	fl_functions_sort(fn, n, key, reverse);
+	if (fl_functions_json(&t, fn, n, offset, limit, &b)) {
+		err = too_big(r, &b);
+		goto out;
+	}
+	err = send_body(r, 200, NULL, &b);
+out:
+	fl_tree_release(&t);
+	return err;
+}
+
+/* One side of a diff: {prefix}Profile, or a range + filter. */
+static int
+diff_side(struct req *r, struct app *app, struct fgq *q, const char *prefix,
+	struct fg_side *s)
+{
+	char pname[48];
+	const char *v, *params[2];
+	PGresult *res = NULL;
+	struct db *db;
+	int err;
+
+	snprintf(pname, sizeof(pname), "%sProfile", prefix);
+	v = req_arg(r, pname);
+	if (!v)
+		return fg_range(r, q, prefix, s);
+	if (!*v || strlen(v) > 1024)
+		return bad(r, pname, "not a profile name", "value_error");
+	if ((err = app_db(app, &db)) != E_OK)
+		return err;
+	params[0] = q->service;
+	params[1] = v;
+	if ((err = db_exec(db, &st_fg_profile, params, &res)) != E_OK) {
+		log_error("flamegraph: profile: %s", db_errmsg(db));
+		return err;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		err = req_send_message(r, 404, arena_printf(r->arena,
+			"%s not found", pname));
+		return err ? err : E_NOTFOUND;
+	}
+	s->sel.adhoc_key = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	s->sel.service_id = q->service_id;
+	PQclear(res);
+	return E_OK;
+}
+
+/* GET /api/flamegraph/diff. */
+int
+h_flamegraph_diff(struct req *r, struct app *app)
+{
+	static const char *const nodes[] = { "maxNodes", "max_nodes" };
+	struct fgq q;
+	struct fg_side base, cmp;
+	struct fl_tree t;
+	struct fl_render_opts ro = { .inverted = true, .diff = true };
+	struct buf b = BUF_INIT(FG_MAX_BODY);
+	const char *pal = req_arg(r, "palette");
+	const char **enr;
+	size_t i, n;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	memset(&base, 0, sizeof(base));
+	memset(&cmp, 0, sizeof(cmp));
+	q.t0s = mono_s();
+	if ((err = fg_service(r, app, true, &q)) != E_OK ||
+	    (err = diff_side(r, app, &q, "base", &base)) != E_OK ||
+	    (err = diff_side(r, app, &q, "compare", &cmp)) != E_OK ||
+	    (err = fg_count(r, nodes, 2, FG_NODES_DEFAULT, FG_NODES_MAX,
+		&q.max_nodes)) != E_OK ||
+	    (err = fg_format(r, (1u << FG_JSON) | (1u << FG_HTML) |
+		(1u << FG_SVG), &q.format)) != E_OK)
+		return err;
+	if (pal && strcmp(pal, "cb") == 0)
+		ro.palette = FL_PAL_CB;
+	else if (pal && *pal && strcmp(pal, "default") != 0)
+		return bad(r, "palette", "value is not a valid enumeration "
+			"member", "type_error.enum");
+	enr = req_args(r, "enrichment", &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(enr[i], "lang") == 0)
+			q.enrich = true;
+	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
+	if ((err = fg_fetch(r, app, &base.sel, &t)) != E_OK)
+		goto out;
+	t.side = 1;
+	if ((err = fg_fetch(r, app, &cmp.sel, &t)) != E_OK)
+		goto out;
+	if (q.format != FG_JSON && t.nodes == 0) {
+		err = req_send(r, 204, NULL, "", 0);
+		goto out;
+	}
+	fl_tree_finish(&t, q.enrich);
+	fl_tree_cap(&t, q.max_nodes);
+	if (q.format == FG_HTML || q.format == FG_SVG) {
+		ro.title = arena_printf(r->arena, "%s: differential flamegraph",
+			q.service);
+		ro.subtitle = "red: share grew, blue: share shrank";
+		if (ro.palette == FL_PAL_CB)
+			ro.subtitle = "orange: share grew, blue: share shrank";
+		if (q.format == FG_HTML ? fl_render_html(&t, &ro, &b) :
+		    fl_render_svg(&t, &ro, &b)) {
+			err = too_big(r, &b);
+			goto out;
+		}
+		sandbox_headers(r);
+		err = send_body(r, 200, q.format == FG_HTML ?
+			"text/html; charset=utf-8" : "image/svg+xml", &b);
+		goto out;
+	}
+	if (fl_diff_json(&t, false, &b) || buf_addstr(&b, ",\"exec_time\":") ||
+	    buf_addf(&b, "%.6f}", since(&q))) {
+		err = too_big(r, &b);
+		goto out;
+	}
+	err = send_body(r, 200, NULL, &b);
+out:
+	fl_tree_release(&t);
+	return err;
+}
