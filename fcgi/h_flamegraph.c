@@ -43,6 +43,7 @@
 #include "flfunc.h"
 #include "flrender.h"
 #include "log.h"
+#include "profile.h"
 #include "route.h"
 #include "rql.h"
 #include "samples.h"
@@ -249,7 +250,7 @@ fg_service(struct req *r, struct app *app, bool required, struct fgq *q)
 	if (!v && required)
 		return bad(r, "serviceName", "field required",
 			"value_error.missing");
-	q->service = api_clean_service(r->arena, v ? v : "");
+	q->service = prof_service_clean(r->arena, v ? v : "");
 	if ((err = app_db(app, &db)) != E_OK)
 		return err;
 	params[0] = q->service;

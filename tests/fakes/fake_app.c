@@ -63,3 +63,12 @@ app_queue(struct app *app, struct queue **out)
 	*out = NULL;
 	return E_INTERNAL;
 }
+
+/* No sample store in these tests. */
+int
+app_smp(struct app *app, struct smp **out)
+{
+	(void)app;
+	*out = NULL;
+	return E_INTERNAL;
+}
