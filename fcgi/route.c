@@ -40,6 +40,17 @@ static const struct route routes[] = {
 	{ "GET", "/api/flamegraph/functions", h_flamegraph_functions,
 	  ROUTE_OPERATOR },
 	{ "GET", "/api/flamegraph/diff", h_flamegraph_diff, ROUTE_OPERATOR },
+	{ "POST", "/api/profiles/import", h_import,
+	  ROUTE_OPERATOR | ROUTE_UPLOAD },
+	{ "POST", "/api/metrics/adhoc_flamegraph/delete", h_adhoc_delete,
+	  ROUTE_OPERATOR },
+	{ "POST", "/api/metrics/adhoc_flamegraph/pin", h_adhoc_pin,
+	  ROUTE_OPERATOR },
+	{ "POST", "/api/metrics/adhoc_flamegraph/note", h_adhoc_note,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/audit", h_audit, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/profile_request/", h_request_flamegraphs,
+	  ROUTE_OPERATOR | ROUTE_PREFIX },
 };
 
 /* Compare a table path with a request path of length n. */
@@ -69,7 +80,9 @@ route_find(const char *method, const char *path, bool *path_known)
 				continue;
 			tp += 4;
 		}
-		if (!path_eq(tp, path, n))
+		if ((routes[i].flags & ROUTE_PREFIX) ?
+		    !(n > strlen(tp) && strncmp(tp, path, strlen(tp)) == 0) :
+		    !path_eq(tp, path, n))
 			continue;
 		if (strcmp(routes[i].method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 &&
@@ -114,19 +127,30 @@ answer_error(struct req *r, int err)
  * not declared JSON (415), an Origin other than our own Host, including
  * "null" (403), and a Sec-Fetch-Site that is neither same-origin nor none
  * (403).  Agents and scripts send JSON and no Origin, so they pass.
+ *
+ * A file upload (ROUTE_UPLOAD) cannot be declared JSON; it must carry
+ * "X-Ember-Request: import" instead (403 without): a form cannot send a
+ * custom header, and a script on another origin (or in the sandboxed
+ * frame) that adds one triggers a CORS preflight, which is never
+ * answered with permission.  The Origin and Sec-Fetch-Site checks stay.
  */
 static int
-same_origin_json(struct req *r)
+same_origin(struct req *r, bool upload)
 {
 	const char *ctype = req_header(r, "Content-Type");
 	const char *origin = req_header(r, "Origin");
 	const char *site = req_header(r, "Sec-Fetch-Site");
 	const char *host = req_header(r, "Host");
+	const char *xreq = req_header(r, "X-Ember-Request");
 	const char *p;
 
-	if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
-	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' '))
+	if (upload) {
+		if (!xreq || strcmp(xreq, "import") != 0)
+			return 403;
+	} else if (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')) {
 		return 415;
+	}
 	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
 		return 403;
 	if (!origin)
@@ -168,7 +192,7 @@ route_dispatch(struct req *r, struct app *app)
 		}
 	}
 	if ((rt->flags & ROUTE_OPERATOR) && strcmp(r->method, "POST") == 0) {
-		int refuse = same_origin_json(r);
+		int refuse = same_origin(r, rt->flags & ROUTE_UPLOAD);
 
 		if (refuse) {
 			err = req_send_message(r, refuse, refuse == 415 ?

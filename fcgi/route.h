@@ -23,6 +23,11 @@ typedef int route_fn(struct req *r, struct app *app);
 
 enum route_flags {
 	ROUTE_OPERATOR = 1 << 0,	/* needs REMOTE_USER when configured */
+	ROUTE_UPLOAD = 1 << 1,		/* an operator POST of a file: needs
+					 * X-Ember-Request: import instead of
+					 * a JSON Content-Type */
+	ROUTE_PREFIX = 1 << 2,		/* path is a prefix ending in '/'; the
+					 * handler reads the rest */
 };
 
 struct route {
@@ -50,6 +55,12 @@ route_fn h_flamegraph_svg;
 route_fn h_flamegraph_datetime;
 route_fn h_flamegraph_functions;
 route_fn h_flamegraph_diff;
+route_fn h_import;
+route_fn h_adhoc_delete;
+route_fn h_adhoc_pin;
+route_fn h_adhoc_note;
+route_fn h_audit;
+route_fn h_request_flamegraphs;
 
 /*
  * The route for method and path.  NULL when none; then *path_known says
