@@ -36,6 +36,7 @@ struct job_env {
 	unsigned receive_count;	/* of the message being run */
 	struct smp *smp;			/* NULL: stacks are not indexed */
 	const struct cfg_samples *samples;	/* line limits (NULL: defaults) */
+	const struct cfg_adhoc *adhoc;	/* retention (NULL: none) */
 };
 
 struct job_msg {

@@ -68,6 +68,7 @@
 #include "proc.h"
 #include "proto.h"
 #include "utc.h"
+#include "retention.h"
 #include "worker.h"
 
 #define FETCH_GRACE_S 120	/* a FETCH may take wait + this before a kill */
@@ -714,6 +715,9 @@ write_status(struct sup *s, int64_t now, const char *state)
 		log_error("status: cannot build the JSON");
 		return;
 	}
+	/* the workers' retention counts (workers/retention.h) */
+	snprintf(tmp, sizeof(tmp), "%s" RETENTION_STATUS_SUFFIX, path);
+	json_object_set_new(root, "retention", json_load_file(tmp, 0, NULL));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	rc = json_dump_file(root, tmp, JSON_COMPACT);
 	json_decref(root);
