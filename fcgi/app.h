@@ -18,12 +18,22 @@
 #include "samples.h"
 #include "store.h"
 
+/* Most keys whose last use a process remembers (auth_touch()). */
+#define APP_KEYS_SEEN 32
+
+/* A key this process noted as used, and when (monotonic ms). */
+struct app_key_seen {
+	char hash[65];		/* keys_hash() of the key, "" = free slot */
+	int64_t at_ms;
+};
+
 struct app {
 	const struct cfg *cfg;
 	struct db *db;		/* NULL until app_db() connects */
 	struct store *store;	/* NULL until app_store() opens it */
 	struct queue *queue;	/* NULL until app_queue() opens it */
 	struct smp *smp;	/* NULL until app_smp() opens it */
+	struct app_key_seen keys_seen[APP_KEYS_SEEN];	/* auth_touch() */
 };
 
 /* Initialise app around cfg (borrowed for the life of app); opens nothing. */

@@ -1,9 +1,12 @@
 /*
- * auth.c - API key checks, one database round trip each.
+ * auth.c - API key checks for the agent endpoints, over keys.h.
  *
- * The key itself is never stored or compared in the clear for ember keys:
- * we hash it and let the unique index on key_hash find the row.  The
- * ProfilerTokens fallback compares the token as upstream does.
+ * Noting a key's use (last_used_at) must stay off the heartbeat's cost:
+ * each process remembers, per key hash, when it last wrote it, and writes
+ * again only a minute later.  The table is small and replaced oldest
+ * first, so a process serving more live keys than it holds merely writes
+ * a little more often (and the UPDATE itself skips rows written within
+ * the minute).
  */
 #include "compat.h"
 
@@ -11,40 +14,19 @@
 #include <strings.h>
 
 #include "auth.h"
-#include "db.h"
-#include "hash.h"
+#include "keys.h"
 #include "log.h"
+#include "utc.h"
 
-/*
- * 'ok' (AUTH_ALLOWED_SQL holds), 'other' (a live ember key for another
- * service) or 'bad'.
- */
-static const struct db_stmt st_auth = {
-	"fcgi_auth_check",
-	"SELECT CASE WHEN " AUTH_ALLOWED_SQL " THEN 'ok'"
-	"  WHEN EXISTS (SELECT 1 FROM ember_api_keys k"
-	"                WHERE k.key_hash = $1 AND k.revoked_at IS NULL)"
-	"       THEN 'other' ELSE 'bad' END",
-	3,
-};
+/* How often one process writes one key's last_used_at, at most. */
+#define AUTH_TOUCH_MS 60000
 
-/* Map the SQL verdict onto the enum; anything unexpected is a bad key. */
-static enum auth_result
-auth_verdict(const char *v)
-{
-	if (strcmp(v, "ok") == 0)
-		return AUTH_OK;
-	return strcmp(v, "other") == 0 ? AUTH_OTHER_SERVICE : AUTH_BAD;
-}
-
-/* Look the key up and classify it for the service. */
+/* Look key up, classify it, and note its use when accepted. */
 int
 auth_check(struct app *app, const char *key, const char *service,
 	enum auth_result *res)
 {
-	char hex[65];
-	const char *params[3];
-	PGresult *pr = NULL;
+	enum keys_verdict v;
 	struct db *db;
 	int err;
 
@@ -54,15 +36,44 @@ auth_check(struct app *app, const char *key, const char *service,
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	auth_params(key, service, hex, params);
-	err = db_exec(db, &st_auth, params, &pr);
+	err = keys_check(db, key, service, &v);
 	if (err) {
 		log_error("auth: %s", db_errmsg(db));
 		return err;
 	}
-	*res = auth_verdict(PQgetvalue(pr, 0, 0));
-	PQclear(pr);
+	*res = v == KEYS_OK ? AUTH_OK :
+		v == KEYS_OTHER_SERVICE ? AUTH_OTHER_SERVICE : AUTH_BAD;
+	if (*res == AUTH_OK)
+		auth_touch(app, key);
 	return E_OK;
+}
+
+/* Write last_used_at unless this process did so within the minute. */
+void
+auth_touch(struct app *app, const char *key)
+{
+	struct app_key_seen *slot = NULL, *s;
+	int64_t now = utc_mono_ms();
+	char hex[65];
+	struct db *db;
+	size_t i;
+
+	keys_hash(key, hex);
+	for (i = 0; i < APP_KEYS_SEEN; i++) {
+		s = &app->keys_seen[i];
+		if (strcmp(s->hash, hex) == 0) {
+			if (now - s->at_ms < AUTH_TOUCH_MS)
+				return;
+			slot = s;
+			break;
+		}
+		if (!slot || s->at_ms < slot->at_ms)
+			slot = s;
+	}
+	memcpy(slot->hash, hex, sizeof(hex));
+	slot->at_ms = now;
+	if (app_db(app, &db) == E_OK && keys_touch(db, hex) != E_OK)
+		log_warn("auth: noting a key's use: %s, ignoring", db_errmsg(db));
 }
 
 /* Extract the bearer token from the Authorization header. */
@@ -77,17 +88,6 @@ auth_bearer(struct req *r)
 	while (*h == ' ')
 		h++;
 	return *h ? arena_strdup(r->arena, h) : NULL;
-}
-
-/* Hash the key and lay out AUTH_ALLOWED_SQL's three parameters. */
-void
-auth_params(const char *key, const char *service, char hex[65],
-	const char **params)
-{
-	hash_sha256_hex(key, strlen(key), hex);
-	params[0] = hex;
-	params[1] = service;
-	params[2] = key;
 }
 
 /* Send the 401/403 for a refused key. */

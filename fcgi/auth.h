@@ -1,12 +1,10 @@
 /*
  * auth.h - API key checks for agent endpoints.
  *
- * Keys live in ember_api_keys (key_hash = sha256 hex of the key,
- * service_name NULL = every service, revoked_at NULL = live).  Upstream's
- * ProfilerTokens (token, disabled IS NULL) are accepted too, as keys for
- * every service, so an upstream database works as it is.  Every check goes
- * to the database: there is no cache, so a revocation takes effect on the
- * next request.
+ * The keys themselves and the check are the data layer's (keys.h): every
+ * check goes to the database, so a revocation takes effect on the next
+ * request.  This module maps the verdict onto HTTP (401/403) and notes
+ * each key's use (auth_touch()).
  */
 #ifndef EMBER_FCGI_AUTH_H
 #define EMBER_FCGI_AUTH_H
@@ -24,24 +22,9 @@ enum auth_result {
 };
 
 /*
- * The key check as one SQL condition, for statements that fold it in (the
- * heartbeat does, to stay one round trip): with $1 the key's
- * hash_sha256_hex, $2 the service (NULL = any) and $3 the key itself, it
- * is true for a live ember key covering the service or a live upstream
- * token.  Statements embedding it number their own parameters from $4;
- * when it is false, auth_agent() tells 401 from 403.
- */
-#define AUTH_ALLOWED_SQL \
-	"(EXISTS (SELECT 1 FROM ember_api_keys k" \
-	"          WHERE k.key_hash = $1 AND k.revoked_at IS NULL" \
-	"            AND (k.service_name IS NULL OR $2::text IS NULL" \
-	"                 OR k.service_name = $2))" \
-	" OR EXISTS (SELECT 1 FROM ProfilerTokens t" \
-	"             WHERE t.token = $3 AND t.disabled IS NULL))"
-
-/*
  * Check key (may be NULL or "") against service (NULL = any service
- * accepted) and set *res.  E_DB when the database cannot answer.
+ * accepted) and set *res.  E_DB when the database cannot answer.  An
+ * accepted key's use is noted (auth_touch()).
  */
 MUST_CHECK int auth_check(struct app *app, const char *key,
 	const char *service, enum auth_result *res);
@@ -51,11 +34,14 @@ MUST_CHECK int auth_check(struct app *app, const char *key,
  */
 const char *auth_bearer(struct req *r);
 /*
- * Lay out AUTH_ALLOWED_SQL's parameters $1..$3 in params[0..2] for key
- * (not NULL) and service; hex (65 bytes) receives the key's hash.
+ * Note that key was just accepted, so that
+ * ember_api_keys.last_used_at tells operators which keys are alive: the
+ * first use per key in a minute (per process) writes it, with one cheap
+ * UPDATE that itself skips rows written less than a minute ago; every
+ * other use costs a lookup in a small table.  A failure is logged and
+ * otherwise ignored.
  */
-void auth_params(const char *key, const char *service, char hex[65],
-	const char **params);
+void auth_touch(struct app *app, const char *key);
 /*
  * Answer a refused agent: 401 with WWW-Authenticate for AUTH_MISSING and
  * AUTH_BAD, 403 for AUTH_OTHER_SERVICE.  Returns E_AUTH / E_FORBIDDEN (or

@@ -14,101 +14,28 @@
  * fcgi.active_window seconds.  At most fcgi.list_max hosts are returned.
  * heartbeat_timestamp goes out as UTC with a Z.
  *
- * All filters are parameters of one prepared statement (NULL = no filter),
- * so no SQL is ever built from the request.
+ * The query is the data layer's (hosts.h); this file reads the query
+ * parameters and writes the JSON.
  */
 #include "compat.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "api.h"
+#include "hosts.h"
+#include "jsonx.h"
 #include "log.h"
+#include "num.h"
 #include "route.h"
-#include "utc.h"
 
-static const struct db_stmt st_host_status = {
-	"fcgi_host_status",
-	"WITH cur AS ("
-	" SELECT DISTINCT ON (hostname, service_name) hostname, service_name,"
-	"        command_type, status, combined_config"
-	"   FROM ProfilingCommands"
-	"  ORDER BY hostname, service_name, created_at DESC)"
-	"SELECT h.id, h.hostname, host(h.ip_address), h.service_name,"
-	"       (extract(epoch FROM h.heartbeat_timestamp) * 1000000)::bigint,"
-	"       c.command_type, c.status,"
-	"       CASE WHEN jsonb_typeof(c.combined_config -> 'pids') = 'array'"
-	"            THEN (SELECT string_agg(p, ',') FROM"
-	"                  jsonb_array_elements_text(c.combined_config -> 'pids') p"
-	"                  WHERE p ~ '^[0-9]+$') END,"
-	"       h.updated_at > CURRENT_TIMESTAMP"
-	"                      - make_interval(secs => $8::integer)"
-	"  FROM HostHeartbeats h LEFT JOIN cur c"
-	"    ON h.hostname = c.hostname AND h.service_name = c.service_name"
-	" WHERE ($1::text[] IS NULL"
-	"        OR ($2::boolean AND h.service_name = ANY ($1::text[]))"
-	"        OR (NOT $2::boolean AND EXISTS (SELECT 1 FROM unnest($1::text[]) s"
-	"            WHERE h.service_name ILIKE '%' || s || '%')))"
-	"   AND ($3::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($3::text[]) s"
-	"            WHERE h.hostname ILIKE '%' || s || '%'))"
-	"   AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($4::text[]) s"
-	"            WHERE host(h.ip_address) LIKE '%' || s || '%'))"
-	"   AND ($5::text[] IS NULL OR lower(c.status::text) = ANY ($5::text[])"
-	"        OR ('stopped' = ANY ($5::text[]) AND c.status IS NULL))"
-	"   AND ($6::text[] IS NULL OR lower(c.command_type) = ANY ($6::text[])"
-	"        OR ('n/a' = ANY ($6::text[]) AND c.command_type IS NULL))"
-	"   AND ($7::text[] IS NULL OR (jsonb_typeof(c.combined_config -> 'pids')"
-	"        = 'array' AND EXISTS (SELECT 1 FROM"
-	"        jsonb_array_elements_text(c.combined_config -> 'pids') p"
-	"        WHERE p = ANY ($7::text[]))))"
-	" ORDER BY h.heartbeat_timestamp DESC, h.id"
-	" LIMIT $9::integer",
-	9,
-};
-
-/* Escape LIKE wildcards so the value matches literally. */
-static const char *
-like_escape(struct arena *a, const char *s)
+/* Every value of query parameter name as a filter list. */
+static struct hosts_list
+list_arg(struct req *r, const char *name)
 {
-	char *out = arena_alloc(a, 2 * strlen(s) + 1);
-	size_t o = 0;
+	struct hosts_list l;
 
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/*
- * The array parameter for query parameter name: NULL when absent or
- * all-empty; values lower-cased when lower, LIKE-escaped when like.
- */
-static const char *
-list_param(struct req *r, const char *name, bool lower, bool like)
-{
-	const char **v, **keep;
-	size_t i, n, k = 0;
-
-	v = req_args(r, name, &n);
-	keep = arena_alloc(r->arena, (n + 1) * sizeof(*keep));
-	for (i = 0; i < n; i++) {
-		char *s;
-		size_t j;
-
-		if (!*v[i])
-			continue;
-		s = arena_strdup(r->arena, v[i]);
-		if (lower)
-			for (j = 0; s[j]; j++)
-				if (s[j] >= 'A' && s[j] <= 'Z')
-					s[j] = (char)(s[j] - 'A' + 'a');
-		keep[k++] = like ? like_escape(r->arena, s) : s;
-	}
-	return k ? api_pg_array(r->arena, keep, k) : NULL;
+	l.v = req_args(r, name, &l.n);
+	return l;
 }
 
 /* Parse a pydantic-style bool query value. */
@@ -132,113 +59,79 @@ parse_bool(const char *s, bool *out)
 	return false;
 }
 
-/* Append one host object from row i. */
-static int
-host_json(struct buf *b, PGresult *res, int i)
+/* One host as upstream's JSON object. */
+static json_t *
+host_json(const struct hosts_row *h)
 {
-	const char *pids = PQgetvalue(res, i, 7);
-	int64_t usec = strtoll(PQgetvalue(res, i, 4), NULL, 10);
-	int err;
+	json_t *pids = json_array();
+	size_t i;
 
-	err = buf_addf(b, "{\"id\":%s", PQgetvalue(res, i, 0));
-	if (!err)
-		err = api_key(b, "service_name", false);
-	if (!err)
-		err = req_json_str(b, PQgetvalue(res, i, 3));
-	if (!err)
-		err = api_key(b, "hostname", false);
-	if (!err)
-		err = req_json_str(b, PQgetvalue(res, i, 1));
-	if (!err)
-		err = api_key(b, "ip_address", false);
-	if (!err)
-		err = req_json_str(b, PQgetvalue(res, i, 2));
-	if (!err)
-		err = buf_addf(b, ",\"pids\":[%s]", pids);
-	if (!err)
-		err = api_key(b, "command_type", false);
-	if (!err)
-		err = req_json_str(b, PQgetisnull(res, i, 5) ? "N/A" :
-			PQgetvalue(res, i, 5));
-	if (!err)
-		err = api_key(b, "profiling_status", false);
-	if (!err)
-		err = req_json_str(b, PQgetisnull(res, i, 6) ? "stopped" :
-			PQgetvalue(res, i, 6));
-	if (!err)
-		err = api_key(b, "heartbeat_timestamp", false);
-	if (!err)
-		err = api_time(b, usec);
-	if (!err)
-		err = buf_addch(b, '}');
-	return err;
+	for (i = 0; i < h->npids; i++)
+		json_array_append_new(pids, json_integer(h->pids[i]));
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"id", (json_int_t)h->id,
+		"service_name", jsonx_cstr(h->service),
+		"hostname", jsonx_cstr(h->hostname),
+		"ip_address", jsonx_cstr(h->ip),
+		"pids", pids,
+		"command_type", jsonx_cstr(h->command_type ?
+			h->command_type : "N/A"),
+		"profiling_status", jsonx_cstr(h->status ?
+			h->status : "stopped"),
+		"heartbeat_timestamp", jsonx_utc(h->heartbeat_usec));
 }
 
 /* GET /api/metrics/profiling/host_status. */
 int
 h_host_status(struct req *r, struct app *app)
 {
-	const char *params[9], *em, *fmt, **pv;
-	struct buf b = BUF_INIT(0);
-	PGresult *res = NULL;
+	struct hosts_filter f;
+	struct hosts_row *rows;
+	const char *em, *fmt;
+	json_t *list;
 	struct db *db;
-	bool exact = false, object;
-	size_t npids, i;
-	int n, k, active = 0, err;
+	int64_t pid;
+	size_t n, i, active = 0;
+	int err;
 
+	memset(&f, 0, sizeof(f));
 	em = req_arg(r, "exact_match");
-	if (em && *em && !parse_bool(em, &exact))
+	if (em && *em && !parse_bool(em, &f.exact_service))
 		return req_send_422(r, "query", "exact_match",
 			"value could not be parsed to a boolean",
 			"type_error.bool");
-	pv = req_args(r, "pids", &npids);
-	for (i = 0; i < npids; i++) {
-		const char *p = pv[i];
-
-		if (!*p)
-			continue;
-		for (; *p; p++)
-			if (*p < '0' || *p > '9' || p - pv[i] > 9)
-				return req_send_422(r, "query", "pids",
-					"value is not a valid integer",
-					"type_error.integer");
-	}
+	f.pids = list_arg(r, "pids");
+	for (i = 0; i < f.pids.n; i++)
+		if (*f.pids.v[i] &&
+		    num_i64(f.pids.v[i], 0, INT32_MAX, &pid) != E_OK)
+			return req_send_422(r, "query", "pids",
+				"value is not a valid integer",
+				"type_error.integer");
 	fmt = req_arg(r, "format");
-	object = fmt && strcmp(fmt, "object") == 0;
-	params[0] = list_param(r, "service_name", false, !exact);
-	params[1] = exact ? "true" : "false";
-	params[2] = list_param(r, "hostname", false, true);
-	params[3] = list_param(r, "ip_address", false, true);
-	params[4] = list_param(r, "profiling_status", true, false);
-	params[5] = list_param(r, "command_type", true, false);
-	params[6] = list_param(r, "pids", false, false);
-	params[7] = arena_printf(r->arena, "%u", app->cfg->fcgi.active_window);
-	params[8] = arena_printf(r->arena, "%u",
-		app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000);
+	f.services = list_arg(r, "service_name");
+	f.hostnames = list_arg(r, "hostname");
+	f.ips = list_arg(r, "ip_address");
+	f.statuses = list_arg(r, "profiling_status");
+	f.types = list_arg(r, "command_type");
+	f.active_window = app->cfg->fcgi.active_window;
+	f.limit = app->cfg->fcgi.list_max ? app->cfg->fcgi.list_max : 5000;
 	err = app_db(app, &db);
 	if (err)
 		return err;
-	err = db_exec(db, &st_host_status, params, &res);
+	err = hosts_status(db, r->arena, &f, &rows, &n);
 	if (err) {
 		log_error("host status: %s", db_errmsg(db));
 		return err;
 	}
-	n = PQntuples(res);
-	err = buf_addstr(&b, object ? "{\"hosts\":[" : "[");
-	for (k = 0; !err && k < n; k++) {
-		if (k)
-			err = buf_addch(&b, ',');
-		if (!err)
-			err = host_json(&b, res, k);
-		if (PQgetvalue(res, k, 8)[0] == 't')
-			active++;
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(list, host_json(&rows[i]));
+		active += rows[i].active;
 	}
-	if (!err)
-		err = object ? buf_addf(&b, "],\"active_count\":%d,"
-			"\"total_count\":%d}", active, n) : buf_addch(&b, ']');
-	if (!err)
-		err = req_send_json(r, 200, &b);
-	PQclear(res);
-	buf_release(&b);
-	return err;
+	if (!fmt || strcmp(fmt, "object") != 0)
+		return req_send_take(r, 200, list);
+	return req_send_take(r, 200, json_pack("{s:o,s:I,s:I}",
+		"hosts", list,
+		"active_count", (json_int_t)active,
+		"total_count", (json_int_t)n));
 }

@@ -2,8 +2,8 @@
  * admin_keys.c - `ember-admin service ...` and `ember-admin key ...`.
  *
  * Services are upstream's Services rows (hidden = soft-deleted).  API keys
- * live in ember_api_keys: a key is shown once at creation and only its
- * SHA-256 hex is stored, with its first 8 characters for display.
+ * are the data layer's (keys.h): a key is shown once at creation and only
+ * its SHA-256 hex is stored, with its first 8 characters for display.
  */
 #include "compat.h"
 
@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "err.h"
 #include "hash.h"
+#include "keys.h"
 
 #define ADMIN_DESC_MAX 1000
 #define ADMIN_TS(col) \
@@ -41,31 +42,6 @@ static const struct db_stmt st_svc_list = {
 static const struct db_stmt st_svc_hide = {
 	"admin_svc_hide",
 	"UPDATE Services SET hidden = true WHERE name = $1 AND NOT hidden RETURNING id",
-	1,
-};
-static const struct db_stmt st_key_insert = {
-	"admin_key_insert",
-	"INSERT INTO ember_api_keys (key_hash, key_prefix, service_name, description)"
-	" VALUES ($1, $2, $3, $4) RETURNING id",
-	4,
-};
-static const struct db_stmt st_key_list = {
-	"admin_key_list",
-	"SELECT id, key_prefix, coalesce(service_name, '*'), " ADMIN_TS("created_at") ","
-	" coalesce(" ADMIN_TS("revoked_at") ", '-'),"
-	" coalesce(" ADMIN_TS("last_used_at") ", '-'), coalesce(description, '')"
-	" FROM ember_api_keys ORDER BY id",
-	0,
-};
-static const struct db_stmt st_key_revoke = {
-	"admin_key_revoke",
-	"UPDATE ember_api_keys SET revoked_at = now()"
-	" WHERE id = $1::bigint AND revoked_at IS NULL RETURNING id",
-	1,
-};
-static const struct db_stmt st_key_get = {
-	"admin_key_get",
-	"SELECT " ADMIN_TS("revoked_at") " FROM ember_api_keys WHERE id = $1::bigint",
 	1,
 };
 
@@ -192,6 +168,7 @@ admin_key_create(struct admin_ctx *ctx, int argc, char **argv)
 	char token[64];
 	char hex[65];
 	char prefix[9];
+	int64_t id;
 	bool all = false;
 	struct db *db;
 	int c;
@@ -240,21 +217,16 @@ admin_key_create(struct admin_ctx *ctx, int argc, char **argv)
 	}
 	if (hash_random_token(token, sizeof(token)) != E_OK)
 		return admin_fail("cannot get random bytes for a key");
-	hash_sha256_hex(token, strlen(token), hex);
+	keys_hash(token, hex);
 	memcpy(prefix, token, 8);
 	prefix[8] = '\0';
-	params[0] = hex;
-	params[1] = prefix;
-	params[2] = service;
-	params[3] = desc;
-	rc = db_exec(db, &st_key_insert, params, &res);
+	rc = keys_create(db, hex, prefix, service, desc, &id);
 	if (rc != E_OK)
 		return admin_db_fail(ctx, "storing the key", rc);
-	fprintf(stderr, "ember-admin: created key %s (prefix %s) for %s%s; it is shown "
-		"only now\n", PQgetvalue(res, 0, 0), prefix, service ? "service " : "",
+	fprintf(stderr, "ember-admin: created key %lld (prefix %s) for %s%s; it is shown "
+		"only now\n", (long long)id, prefix, service ? "service " : "",
 		service ? service : "all services");
 	printf("%s\n", token);
-	PQclear(res);
 	return ADMIN_OK;
 }
 
@@ -262,10 +234,11 @@ admin_key_create(struct admin_ctx *ctx, int argc, char **argv)
 int
 admin_key_list(struct admin_ctx *ctx, int argc, char **argv)
 {
-	PGresult *res = NULL;
+	struct keys_row *rows;
+	struct arena a;
 	struct db *db;
+	size_t i, n;
 	int rc;
-	int i;
 
 	rc = admin_no_args(ctx, argc, argv);
 	if (rc != ADMIN_OK)
@@ -273,16 +246,22 @@ admin_key_list(struct admin_ctx *ctx, int argc, char **argv)
 	db = admin_db(ctx);
 	if (!db)
 		return ADMIN_FAIL;
-	rc = db_exec(db, &st_key_list, NULL, &res);
-	if (rc != E_OK)
+	arena_init(&a, 0);
+	rc = keys_list(db, &a, &rows, &n);
+	if (rc != E_OK) {
+		arena_release(&a);
 		return admin_db_fail(ctx, "listing keys", rc);
+	}
 	printf("%-6s  %-8s  %-24s  %-20s  %-20s  %-20s  %s\n", "ID", "PREFIX", "SERVICE",
 		"CREATED", "REVOKED", "LAST_USED", "DESCRIPTION");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%-6s  %-8s  %-24s  %-20s  %-20s  %-20s  %s\n", PQgetvalue(res, i, 0),
-			PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-			PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
-	PQclear(res);
+	for (i = 0; i < n; i++)
+		printf("%-6lld  %-8s  %-24s  %-20s  %-20s  %-20s  %s\n",
+			(long long)rows[i].id, rows[i].prefix,
+			rows[i].service ? rows[i].service : "*", rows[i].created,
+			rows[i].revoked ? rows[i].revoked : "-",
+			rows[i].last_used ? rows[i].last_used : "-",
+			rows[i].description ? rows[i].description : "");
+	arena_release(&a);
 	return ADMIN_OK;
 }
 
@@ -291,9 +270,9 @@ int
 admin_key_revoke(struct admin_ctx *ctx, int argc, char **argv)
 {
 	const char *id = NULL;
-	const char *params[1];
-	PGresult *res = NULL;
+	const char *when = NULL;
 	unsigned long v;
+	struct arena a;
 	struct db *db;
 	int rc;
 
@@ -305,25 +284,19 @@ admin_key_revoke(struct admin_ctx *ctx, int argc, char **argv)
 	db = admin_db(ctx);
 	if (!db)
 		return ADMIN_FAIL;
-	params[0] = id;
-	rc = db_exec(db, &st_key_revoke, params, &res);
-	if (rc != E_OK)
-		return admin_db_fail(ctx, "revoking the key", rc);
-	if (PQntuples(res) == 1) {
-		printf("revoked key %s\n", id);
-		PQclear(res);
-		return ADMIN_OK;
-	}
-	PQclear(res);
-	rc = db_exec(db, &st_key_get, params, &res);
-	if (rc != E_OK)
-		return admin_db_fail(ctx, "looking the key up", rc);
-	if (PQntuples(res) == 0) {
+	arena_init(&a, 0);
+	rc = keys_revoke(db, &a, (int64_t)v, &when);
+	if (rc == E_NOTFOUND) {
 		rc = admin_fail("no key with id %s", id);
+	} else if (rc != E_OK) {
+		rc = admin_db_fail(ctx, "revoking the key", rc);
 	} else {
-		printf("key %s was already revoked at %s\n", id, PQgetvalue(res, 0, 0));
+		if (when)
+			printf("key %s was already revoked at %s\n", id, when);
+		else
+			printf("revoked key %s\n", id);
 		rc = ADMIN_OK;
 	}
-	PQclear(res);
+	arena_release(&a);
 	return rc;
 }

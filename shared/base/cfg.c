@@ -160,6 +160,7 @@ static const struct cfg_opt cfg_opts[] = {
 	U("fcgi.list_limit", fcgi.list_limit, "500", 0, 1, UMAX),
 	U("fcgi.list_max", fcgi.list_max, "5000", 0, 1, UMAX),
 	U("fcgi.active_window", fcgi.active_window, "600", 0, 1, UMAX),
+	B("fcgi.heartbeat_synchronous_commit", fcgi.heartbeat_sync, "off", 0),
 
 	U("workers.count", workers.count, "2", 0, 1, 1024),
 	U("workers.job_timeout", workers.job_timeout, "120", 0, 1, 86400),

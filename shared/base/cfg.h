@@ -104,6 +104,7 @@ struct cfg_fcgi {
 	unsigned list_limit;	/* default page size of the ad hoc list, 500 */
 	unsigned list_max;	/* largest page, 5000 */
 	unsigned active_window;	/* seconds a heartbeat keeps a host active, 600 */
+	bool heartbeat_sync;	/* heartbeats wait for the WAL flush, default off */
 };
 
 struct cfg_workers {

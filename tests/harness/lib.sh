@@ -121,11 +121,14 @@ h_pg_start() {
 }
 
 # h_pg_ctl start|stop|restart: control the test cluster (fault tests use it).
+# The cluster trades durability for speed (fsync, synchronous_commit and
+# full_page_writes off); H_PG_OPTS, when set, is appended to its options
+# (later -c settings win), e.g. "-c fsync=on -c synchronous_commit=on".
 h_pg_ctl() {
 	case "$1" in
 	start)
 		h_as_pg "$H_PGBIN/pg_ctl" -D "$H_PGDIR/data" -l "$H_PGDIR/server.log" -w -t 60 \
-			-o "-c listen_addresses=127.0.0.1 -p $H_PGPORT -k $H_PGDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+			-o "-c listen_addresses=127.0.0.1 -p $H_PGPORT -k $H_PGDIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${H_PG_OPTS:-}" \
 			start >/dev/null 2>&1
 		;;
 	stop)

@@ -62,6 +62,8 @@ H_GOLDEN=$H_RUN h_golden 06-command-completion-again.http "${AUTH[@]}"
 same_as_golden "06 completion again"
 H_GOLDEN=$H_RUN h_golden 07-heartbeat-after-completion.http "${AUTH[@]}"
 same_as_golden "07 heartbeat after completion"
+h_is "07 executed ids read back" "$(h_sql "SELECT last_command_id, received_command_ids, executed_command_ids FROM HostHeartbeats WHERE hostname = 'ip-10-0-1-5'")" \
+	"$CMD1|{$CMD1}|{$CMD1}"
 
 h_golden 08-host-status.http
 h_is "08 host status: status" "$H_STATUS" 200
@@ -95,19 +97,65 @@ h_is "22 malformed JSON: detail" "$(jq -c '.detail[0] | [.loc[0], (.loc[1] | typ
 	'["body","number","value_error.jsondecode","string"]'
 h_golden 23-profile-request-stop-no-pids.http
 same_as_golden "23 stop without pids"
+NREQ=$(h_sql "SELECT count(*) FROM ProfilingRequests")
 h_golden 24-profile-request-start-no-hosts.http
-h_is "24 start without hosts: active hosts started (fix)" "$H_STATUS" 200
+h_is "24 start without hosts: 422, a start names its hosts (fix)" "$H_STATUS" 422
+h_is "24 the 422 names target_hosts and all_hosts" \
+	"$(jq -c '[.detail[0].loc, (.detail[0].msg | test("all_hosts")), .detail[0].type]' <<<"$H_BODY")" \
+	'[["body","target_hosts"],true,"value_error.missing"]'
+h_req POST /api/metrics/profile_request -H 'Content-Type: application/json' \
+	--data '{"service_name": "checkout", "request_type": "start", "target_hostnames": ["ip-10-0-1-5"]}'
+h_is "24 misspelled target list: 422 naming the field" \
+	"$(jq -c '[.detail[] | [.loc[1], .type]]' <<<"$H_BODY")" '[["target_hostnames","value_error.extra"]]'
+h_is "24 refused starts wrote nothing" "$(h_sql "SELECT count(*) FROM ProfilingRequests")" "$NREQ"
+h_req POST /api/metrics/profile_request -H 'Content-Type: application/json' \
+	--data '{"service_name": "checkout", "request_type": "start", "duration": 60, "all_hosts": true}'
+h_is "24 all_hosts: active hosts started" "$H_STATUS" 200
 h_is "24 commands for the active hosts" "$(jq -c '.command_ids | length' <<<"$H_BODY")" 2
 h_is "24 target_hostnames recorded" "$(h_sql "SELECT target_hostnames FROM ProfilingRequests WHERE request_id = '$(jq -r .request_id <<<"$H_BODY")'")" \
 	"{ip-10-0-1-5,ip-10-0-1-7}"
 h_req POST /api/metrics/profile_request -H 'Content-Type: application/json' \
-	--data '{"service_name": "nobody-here", "request_type": "start"}'
+	--data '{"service_name": "nobody-here", "request_type": "start", "all_hosts": true}'
 h_is "24b no active host: 400" "$H_STATUS" 400
 h_is "24b no active host: message" "$(jq -r '.message | test("No active hosts")' <<<"$H_BODY")" true
 h_golden 25-command-completion-bad-status.http "${AUTH[@]}"
 same_as_golden "25 bad status"
 h_golden 26-command-completion-unknown.http "${AUTH[@]}"
 same_as_golden "26 unknown command"
+
+# --- one host's command is never another's ----------------------------------
+ANY=(-H "Authorization: Bearer $(h_api_key '')")
+h_sql "INSERT INTO ProfilingCommands (command_id, hostname, service_name, command_type, request_ids, combined_config)
+	VALUES ('00000000-0000-4000-8000-0000000000b1', 'only-b1', 'svc-two', 'start', '{}', '{\"duration\": 5}')" >/dev/null
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' "${ANY[@]}" \
+	--data '{"ip_address":"10.0.5.2","hostname":"b2","service_name":"svc-two"}'
+h_is "second host of the service: no command" "$H_STATUS $(jq -c '[.profiling_command, .command_id]' <<<"$H_BODY")" "200 [null,null]"
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' "${ANY[@]}" \
+	--data '{"ip_address":"10.0.5.3","hostname":"only-b1","service_name":"svc-other"}'
+h_is "same hostname, other service: no command" "$H_STATUS $(jq -c '.command_id' <<<"$H_BODY")" "200 null"
+h_is "the first host's command still pending" "$(h_sql "SELECT status FROM ProfilingCommands WHERE hostname = 'only-b1'")" pending
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' "${ANY[@]}" \
+	--data '{"ip_address":"10.0.5.1","hostname":"only-b1","service_name":"svc-two"}'
+h_is "the first host gets it" "$(jq -r '.command_id' <<<"$H_BODY")" 00000000-0000-4000-8000-0000000000b1
+h_sql "DELETE FROM ProfilingCommands WHERE hostname = 'only-b1'; DELETE FROM ProfilingExecutions WHERE hostname = 'only-b1';
+	DELETE FROM HostHeartbeats WHERE service_name IN ('svc-two', 'svc-other')" >/dev/null
+
+# --- last_used_at: written on use, at most once a minute ---------------------
+K3=$(h_api_key checkout)
+K3HASH=$(printf %s "$K3" | sha256sum | cut -d' ' -f1)
+h_is "new key: never used" "$(h_sql "SELECT last_used_at IS NULL FROM ember_api_keys WHERE key_hash = '$K3HASH'")" t
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $K3" \
+	--data '{"ip_address":"10.0.6.1","hostname":"lu-1","service_name":"checkout"}'
+h_is "heartbeat with the key: 200" "$H_STATUS" 200
+h_is "last_used_at written" "$(h_sql "SELECT last_used_at > now() - interval '1 minute' FROM ember_api_keys WHERE key_hash = '$K3HASH'")" t
+h_sql "UPDATE ember_api_keys SET last_used_at = now() - interval '30 seconds' WHERE key_hash = '$K3HASH'" >/dev/null
+T30=$(h_sql "SELECT last_used_at FROM ember_api_keys WHERE key_hash = '$K3HASH'")
+for _ in 1 2 3 4 5 6; do
+	h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $K3" \
+		--data '{"ip_address":"10.0.6.1","hostname":"lu-1","service_name":"checkout"}'
+done
+h_is "within the minute: not written again" "$(h_sql "SELECT last_used_at FROM ember_api_keys WHERE key_hash = '$K3HASH'")" "$T30"
+h_sql "DELETE FROM HostHeartbeats WHERE hostname = 'lu-1'" >/dev/null
 
 # --- agent auth -----------------------------------------------------------
 HB='{"ip_address":"10.0.2.1","hostname":"h-auth","service_name":"checkout"}'
@@ -245,7 +293,19 @@ h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Author
 h_is "NUL inside a JSON string 422" "$H_STATUS" 422
 h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
 	--data '{"ip_address":"not-an-ip","hostname":"h-ip","service_name":"checkout"}'
-h_is "invalid ip: 200 (upstream semantics)" "$(jq -r .message <<<"$H_BODY")" "Heartbeat received, but failed to check for commands."
+h_is "invalid ip: 422 before the database (fix)" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","ip_address"]'
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+	--data '{"ip_address":"10.0.9.1","hostname":"h-ip","service_name":"checkout","status":"sleepy"}'
+h_is "invalid status: 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","status"]'
+h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+	--data '{"ip_address":"10.0.9.1","hostname":"","service_name":"checkout"}'
+h_is "empty hostname: 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","hostname"]'
+h_is "invalid heartbeats stored nothing" "$(h_sql "SELECT count(*) FROM HostHeartbeats WHERE hostname IN ('h-ip', '')")" 0
+for cid in '' 'not-a-uuid' '12345678-1234-1234-1234-12345678901'; do
+	h_req POST /api/metrics/command_completion -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
+		--data "{\"command_id\":\"$cid\",\"hostname\":\"ip-10-0-1-5\",\"status\":\"completed\"}"
+	h_is "completion with command_id '$cid': 422" "$H_STATUS $(jq -c '.detail[0].loc' <<<"$H_BODY")" '422 ["body","command_id"]'
+done
 h_req POST /api/metrics/heartbeat -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
 	--data '{"ip_address":"1.2.3.4","hostname":"h-ts","service_name":"checkout","timestamp":"2026-13-45T99:00:00"}'
 h_is "invalid timestamp 422" "$H_STATUS" 422

@@ -121,12 +121,26 @@ test_completion_and_request_validation(void **state)
 	char *json[] = { "CONTENT_TYPE=application/json", NULL };
 	const char *b;
 
+	cfg.fcgi.max_json = 4096;
 	assert_int_equal(run("POST", "/api/metrics/command_completion",
-		"{\"command_id\":\"x\",\"hostname\":\"h\",\"status\":\"running\"}",
-		NULL, &b), 422);
+		"{\"command_id\":\"00000000-0000-0000-0000-000000000000\","
+		"\"hostname\":\"h\",\"status\":\"running\"}", NULL, &b), 422);
 	assert_string_equal(b, "{\"detail\":[{\"loc\":[\"body\",\"status\"],"
 		"\"msg\":\"invalid status: running. Must be 'completed' or "
 		"'failed'.\",\"type\":\"value_error\"}]}");
+	/* an empty or malformed command_id is a 422, each error listed */
+	assert_int_equal(run("POST", "/api/metrics/command_completion",
+		"{\"command_id\":\"x\",\"hostname\":\"h\",\"status\":\"running\"}",
+		NULL, &b), 422);
+	assert_string_equal(b, "{\"detail\":[{\"loc\":[\"body\",\"command_id\"],"
+		"\"msg\":\"value is not a valid uuid\",\"type\":\"type_error.uuid\"},"
+		"{\"loc\":[\"body\",\"status\"],"
+		"\"msg\":\"invalid status: running. Must be 'completed' or "
+		"'failed'.\",\"type\":\"value_error\"}]}");
+	assert_int_equal(run("POST", "/api/metrics/command_completion",
+		"{\"command_id\":\"\",\"hostname\":\"h\",\"status\":\"failed\"}",
+		NULL, &b), 422);
+	assert_non_null(strstr(b, "\"command_id\"],\"msg\":\"value is not a valid uuid"));
 	cfg.fcgi.max_json = 4096;
 	assert_int_equal(run("POST", "/api/metrics/profile_request",
 		"{\"service_name\":\"s\",\"request_type\":\"stop\","
@@ -191,6 +205,95 @@ test_profile_request_csrf(void **state)
 	/* the seed's /metrics spelling is the same endpoint */
 	assert_int_equal(run("POST", "/metrics/profile_request", body, plain,
 		&b), 415);
+	cfg.fcgi.max_json = 64;
+}
+
+/*
+ * Heartbeat values are checked before the database: an invalid address,
+ * status or hostname is a 422 listing each (auth off here, so no key
+ * check stands in front).  A valid heartbeat with the database down is a
+ * 503, whatever the auth mode.
+ */
+static void
+test_heartbeat_values(void **state)
+{
+	const char *b;
+
+	cfg.fcgi.max_json = 4096;
+	cfg.fcgi.agent_auth = CFG_AUTH_OFF;
+	assert_int_equal(run("POST", "/api/metrics/heartbeat",
+		"{\"ip_address\":\"not-an-ip\",\"hostname\":\"h\","
+		"\"service_name\":\"s\"}", NULL, &b), 422);
+	assert_string_equal(b, "{\"detail\":[{\"loc\":[\"body\",\"ip_address\"],"
+		"\"msg\":\"value is not a valid IPv4 or IPv6 address\","
+		"\"type\":\"value_error.ipvanyaddress\"}]}");
+	assert_int_equal(run("POST", "/api/metrics/heartbeat",
+		"{\"ip_address\":\"10.0.0.1/8\",\"hostname\":\"h\","
+		"\"service_name\":\"s\"}", NULL, &b), 422);
+	assert_int_equal(run("POST", "/api/metrics/heartbeat",
+		"{\"ip_address\":\"::1\",\"hostname\":\"\","
+		"\"service_name\":\"s\",\"status\":\"busy\"}", NULL, &b), 422);
+	assert_string_equal(b, "{\"detail\":[{\"loc\":[\"body\",\"hostname\"],"
+		"\"msg\":\"ensure this value has at least 1 characters\","
+		"\"type\":\"value_error.any_str.min_length\"},"
+		"{\"loc\":[\"body\",\"status\"],\"msg\":\"value is not a valid "
+		"enumeration member; permitted: 'active', 'idle', 'error', "
+		"'offline'\",\"type\":\"type_error.enum\"}]}");
+	assert_int_equal(run("POST", "/api/metrics/heartbeat",
+		"{\"ip_address\":\"1.2.3.4\",\"hostname\":\"a\\nb\","
+		"\"service_name\":\"s\"}", NULL, &b), 422);
+	assert_non_null(strstr(b, "control character"));
+	/* valid, auth off, database down: 503, not 200 */
+	assert_int_equal(run("POST", "/api/metrics/heartbeat",
+		"{\"ip_address\":\"1.2.3.4\",\"hostname\":\"h\","
+		"\"service_name\":\"s\",\"status\":\"idle\"}", NULL, &b), 503);
+	cfg.fcgi.agent_auth = CFG_AUTH_REQUIRED;
+	cfg.fcgi.max_json = 64;
+}
+
+/*
+ * A start names its hosts, or says "all_hosts": true; unknown fields are
+ * named in a 422.  All before the database.
+ */
+static void
+test_profile_request_targets(void **state)
+{
+	char *json[] = { "CONTENT_TYPE=application/json", NULL };
+	const char *b;
+
+	cfg.fcgi.max_json = 4096;
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\"}", json,
+		&b), 422);
+	assert_non_null(strstr(b, "{\"loc\":[\"body\",\"target_hosts\"],"
+		"\"msg\":\"field required: name the hosts, or send \\\"all_hosts"
+		"\\\": true"));
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"target_hosts\":{}}", json, &b), 422);
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"target_hostnames\":[\"h\"],\"colour\":1}", json, &b), 422);
+	assert_string_equal(b, "{\"detail\":[{\"loc\":[\"body\","
+		"\"target_hostnames\"],\"msg\":\"extra fields not permitted\","
+		"\"type\":\"value_error.extra\"},{\"loc\":[\"body\",\"colour\"],"
+		"\"msg\":\"extra fields not permitted\","
+		"\"type\":\"value_error.extra\"}]}");
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"all_hosts\":true,\"target_hosts\":{\"h\":null}}", json, &b),
+		422);
+	assert_non_null(strstr(b, "\"all_hosts\"]"));
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"stop\","
+		"\"stop_level\":\"host\",\"all_hosts\":true}", json, &b), 422);
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"all_hosts\":\"yes\"}", json, &b), 422);
+	/* well-formed: reaches the database, down here */
+	assert_int_equal(run("POST", "/api/metrics/profile_request",
+		"{\"service_name\":\"s\",\"request_type\":\"start\","
+		"\"all_hosts\":true}", json, &b), 503);
 	cfg.fcgi.max_json = 64;
 }
 
@@ -273,6 +376,8 @@ main(void)
 		cmocka_unit_test(test_heartbeat_validation),
 		cmocka_unit_test(test_completion_and_request_validation),
 		cmocka_unit_test(test_profile_request_csrf),
+		cmocka_unit_test(test_heartbeat_values),
+		cmocka_unit_test(test_profile_request_targets),
 		cmocka_unit_test(test_upload_checks),
 		cmocka_unit_test(test_adhoc_checks),
 		cmocka_unit_test(test_host_status_checks),
