@@ -144,6 +144,8 @@ row_events(struct arena *a, const char *text, struct adhoc_row *row)
 
 	row->perf_events = NULL;
 	row->nperf_events = 0;
+	if (strcmp(text, "[]") == 0)
+		return;
 	if (jsonx_parse(text, strlen(text), &v, NULL, 0) || !json_is_array(v))
 		goto out;
 	n = json_array_size(v);

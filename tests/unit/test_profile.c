@@ -419,6 +419,53 @@ test_start_time(void **state)
 	assert_int_equal(prof_start_time("", &us), E_INVAL);
 }
 
+/* prof_check() over a header built here; returns the field or "ok". */
+static const char *
+check(const char *host, json_int_t duration, const char *html,
+	int64_t start, size_t max_html)
+{
+	static char field[32];
+	struct prof_problem why;
+	struct prof p;
+	json_t *h;
+	int rc;
+
+	h = json_pack("{s:{s:s,s:{s:I}},s:s}", "metadata", "hostname", host,
+		"run_arguments", "duration", duration, "flamegraph_html", html);
+	assert_non_null(h);
+	prof_from_header(&p, h);
+	json_decref(h);
+	rc = prof_check(&p, start, max_html, NULL, &why);
+	prof_release(&p);
+	snprintf(field, sizeof(field), "%s", rc ? why.field : "ok");
+	return field;
+}
+
+static void
+test_check(void **state)
+{
+	char big[5001], a64[8001];
+	int64_t t = INT64_C(1773223200000000);	/* 2026-03-11 */
+	int64_t y9999 = INT64_C(253402300770000000);	/* 9999-12-31T23:59:30 */
+
+	memset(big, 'h', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(a64, 'A', sizeof(a64) - 1);
+	a64[sizeof(a64) - 1] = '\0';
+	assert_string_equal(check("ip-10-0-1-5", 60, "<p>\xc3\xa9</p>", t, 0),
+		"ok");
+	assert_string_equal(check("host_with/odd chars", 60, "<p/>", t, 0), "ok");
+	assert_string_equal(check(big, 60, "<p/>", t, 0), "hostname");
+	assert_string_equal(check("evil\nhost", 60, "<p/>", t, 0), "hostname");
+	assert_string_equal(check("h", 60, "<p/>", y9999, 0), "start_time");
+	assert_string_equal(check("h", 1, "<p/>", y9999, 0), "ok");
+	/* Valid base64 of NUL bytes is binary, not HTML. */
+	assert_string_equal(check("h", 60, a64, t, 0), "flamegraph_html");
+	assert_string_equal(check("h", 60, "<p>0123456789</p>", t, 8),
+		"flamegraph_html");
+	assert_string_equal(check("h", 60, "<p>0123456789</p>", t, 64), "ok");
+}
+
 int
 main(void)
 {
@@ -433,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_stack_lines),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_start_time),
+		cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
