@@ -88,6 +88,20 @@ static const struct admin_cmd admin_cmds[] = {
 	  "that, the UI lists it as removed and running the command again\n"
 	  "finishes.  --dry-run only shows what would be deleted.",
 	  admin_flamegraph_delete },
+	{ "samples", "status", "",
+	  "Show what the sample store holds: profiles, raw and hourly rows,\n"
+	  "frame and stack dictionary sizes, bytes and the days stored.",
+	  admin_samples_status },
+	{ "samples", "prune", "",
+	  "Drop whole days past retention: raw samples older than\n"
+	  "samples.retention_days, the hourly rollup and profile records older\n"
+	  "than samples.rollup_retention_days.",
+	  admin_samples_prune },
+	{ "samples", "reindex", "--since TIME [--service NAME]",
+	  "Index again the stored raw profiles whose start time is at or after\n"
+	  "TIME (ISO 8601): each one's rows are removed and rewritten, so the\n"
+	  "command can be repeated.",
+	  admin_samples_reindex },
 };
 
 /* Print the top-level usage on f. */

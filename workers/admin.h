@@ -81,6 +81,10 @@ int admin_service_hide(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_create(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_list(struct admin_ctx *ctx, int argc, char **argv);
 int admin_key_revoke(struct admin_ctx *ctx, int argc, char **argv);
+/* Commands (admin_samples.c). */
+int admin_samples_status(struct admin_ctx *ctx, int argc, char **argv);
+int admin_samples_prune(struct admin_ctx *ctx, int argc, char **argv);
+int admin_samples_reindex(struct admin_ctx *ctx, int argc, char **argv);
 /* Commands (admin_ops.c). */
 int admin_queue_status(struct admin_ctx *ctx, int argc, char **argv);
 int admin_dlq_list(struct admin_ctx *ctx, int argc, char **argv);

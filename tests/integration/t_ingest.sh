@@ -130,6 +130,14 @@ h_is "zip bomb dead-lettered" "$(h_sql "SELECT count(*) FROM ember_job_dead_lett
 h_is "redelivery: still 3 rows" "$(i_count_rows)" 3
 h_is "redelivery: the sample store counted nothing twice" \
 	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_profile p ON p.id = s.prof WHERE p.key = 'products/checkout/stacks/$C'")" 210
+ADM="$EMBER_BUILD/workers/ember-admin"
+h_ok "ember-admin samples status" bash -c "EMBER_CONFIG=/dev/null '$ADM' samples status | grep -q '^backend *pg'"
+h_ok "ember-admin samples reindex --since --service" \
+	bash -c "EMBER_CONFIG=/dev/null '$ADM' samples reindex --since 2000-01-01T00:00:00 --service checkout >'$H_RUN/reindex.out'"
+h_is "reindex: same samples afterwards (rows rewritten, not added)" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample s JOIN smp_profile p ON p.id = s.prof WHERE p.key = 'products/checkout/stacks/$C'")" 210
+h_is "reindex: the rollup holds each sample once" \
+	"$(h_sql "SELECT sum(n) FROM smp_sample_1h")" "$(h_sql "SELECT sum(n) FROM smp_sample")"
 h_is "redelivery: same object" "$(md5sum <"$I_OBJ/$KA")" "$sum"
 h_is "dead letters" "$(i_count_dead)" $((before + 1))
 i_stop
