@@ -42,7 +42,9 @@
 #include <string.h>
 
 #include "adhoc.h"
+#include "adlib.h"
 #include "body.h"
+#include "cdn.h"
 #include "jsonx.h"
 #include "log.h"
 #include "num.h"
@@ -184,6 +186,43 @@ put_item(struct buf *b, const struct adhoc_row *row, bool exists)
 	buf_putf(b, ",\"exists\":%s}", exists ? "true" : "false");
 }
 
+/* Append s, or null for "", as a JSON string. */
+static void
+put_str_or_null(struct buf *b, const char *s)
+{
+	int err = *s ? jsonx_escape(b, s, strlen(s)) : buf_add(b, "null", 4);
+
+	ASSERT(err == E_OK);
+}
+
+/*
+ * The library's fields of an item (source, pin, notes, lineage), after
+ * put_item() with its closing brace taken back.
+ */
+static void
+put_library(struct buf *b, const struct adlib_info *in)
+{
+	b->len--;	/* the '}' of put_item() */
+	buf_puts(b, ",\"source\":");
+	put_str(b, in->source[0] ? in->source : "agent");
+	buf_puts(b, ",\"importer\":");
+	put_str_or_null(b, in->importer);
+	buf_putf(b, ",\"pinned\":%s,\"title\":", in->pinned ? "true" : "false");
+	put_str(b, in->title);
+	buf_puts(b, ",\"note\":");
+	put_str(b, in->note);
+	buf_puts(b, ",\"command_id\":");
+	put_str_or_null(b, in->command_id);
+	buf_puts(b, ",\"request_id\":");
+	put_str_or_null(b, in->request_id);
+	buf_puts(b, ",\"requester\":");
+	put_str_or_null(b, in->requester);
+	buf_puts(b, ",\"lineage\":");
+	put_str_or_null(b, !in->command_id[0] ? "" : in->by_window ?
+		"window" : "command_id");
+	buf_putc(b, '}');
+}
+
 /* Look up which keys of the page still exist (all false on failure). */
 static void
 check_exists(struct app *app, struct arena *a, const struct adhoc_row *rows,
@@ -216,6 +255,8 @@ h_adhoc_list(struct req *r, struct app *app)
 {
 	struct adhoc_query q = { 0 };
 	struct adhoc_row *rows = NULL;
+	struct adlib_info *info;
+	int64_t *ids;
 	struct buf out = BUF_INIT(0);
 	bool *exists;
 	struct rql f;
@@ -246,6 +287,12 @@ h_adhoc_list(struct req *r, struct app *app)
 	    (err = opt_uint(r, "offset", 0, 1000000000ULL, &q.offset)))
 		return err;
 	q.hosts = rql_eq_values(&f, r->arena, "HostName", &q.nhosts);
+	q.q = req_arg(r, "q");
+	if (q.q && strlen(q.q) > 200) {
+		err = req_send_422(r, "query", "q", "at most 200 bytes",
+			"value_error.any_str.max_length");
+		return err ? err : E_INVAL;
+	}
 	err = app_db(app, &db);
 	if (err)
 		return err;
@@ -257,11 +304,18 @@ h_adhoc_list(struct req *r, struct app *app)
 	}
 	exists = arena_zalloc(r->arena, (n + 1) * sizeof(*exists));
 	check_exists(app, r->arena, rows, n, exists);
+	ids = arena_zalloc(r->arena, (n + 1) * sizeof(*ids));
+	info = arena_zalloc(r->arena, (n + 1) * sizeof(*info));
+	for (i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	if (adlib_info(db, r->arena, ids, n, info) != E_OK)
+		log_warn("adhoc list: library fields: %s", db_errmsg(db));
 	buf_putc(&out, '[');
 	for (i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&out, ',');
 		put_item(&out, &rows[i], exists[i]);
+		put_library(&out, &info[i]);
 	}
 	buf_putc(&out, ']');
 	err = req_send_json(r, 200, &out);
@@ -280,19 +334,60 @@ name_ok(const char *name)
 		strcmp(name, "..") != 0;
 }
 
-/* The headers of the raw variant: sandboxed and named. */
+/*
+ * The origin of this server as the request names it ("https://host:port"),
+ * or NULL when the Host header is not a plain host[:port].
+ */
+static const char *
+self_origin(struct req *r)
+{
+	const char *host = req_header(r, "Host");
+	const char *https = req_env(r, "HTTPS");
+	const char *scheme = req_env(r, "REQUEST_SCHEME");
+	const char *p;
+
+	if (!host || !*host || strlen(host) > 255)
+		return NULL;
+	for (p = host; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+		    *p == ':' || *p == '[' || *p == ']'))
+			return NULL;
+	if (!scheme || (strcmp(scheme, "http") != 0 &&
+	    strcmp(scheme, "https") != 0))
+		scheme = https && (strcmp(https, "on") == 0 ||
+			strcmp(https, "1") == 0) ? "https" : "http";
+	return arena_printf(r->arena, "%s://%s", scheme, host);
+}
+
+/*
+ * The headers of the raw variant: named, and a policy that lets the page
+ * run its inline script and style and the agents' libraries from this
+ * server's CDN_LOCAL_DIR, and nothing else: no fetch, image or form to
+ * anywhere, no plugin, no base rewrite, no framing by another site, and
+ * a sandbox (an opaque origin: no cookies or API of the UI; no top-level
+ * navigation or popups).  The sandboxed page's own origin is opaque, so
+ * 'self' would match nothing: the local path is named with this server's
+ * origin from the request (its Host checked).
+ */
 static void
 html_headers(struct req *r, const char *name)
 {
 	struct buf cd = BUF_INIT(0);
-	const char *p;
+	const char *p, *origin = self_origin(r), *src;
 
 	buf_puts(&cd, "inline; filename=\"");
 	for (p = name; *p; p++)
 		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			buf_putc(&cd, *p);
 	buf_putc(&cd, '"');
-	req_add_header(r, "Content-Security-Policy", "sandbox allow-scripts");
+	src = origin ? arena_printf(r->arena, " %s%s", origin, CDN_LOCAL_DIR) : "";
+	req_add_header(r, "Content-Security-Policy", arena_printf(r->arena,
+		"default-src 'none'; script-src 'unsafe-inline'%s; "
+		"style-src 'unsafe-inline'%s; img-src data:; font-src data:%s; "
+		"connect-src 'none'; form-action 'none'; base-uri 'none'; "
+		"object-src 'none'; frame-src 'none'; worker-src 'none'; "
+		"frame-ancestors 'self'; sandbox allow-scripts", src, src, src));
 	req_add_header(r, "Content-Disposition", arena_strdup(r->arena, cd.data));
 	buf_release(&cd);
 }
@@ -378,6 +473,28 @@ out:
 	return err;
 }
 
+/*
+ * Send the page with the agents' CDN URLs pointing at this server's
+ * copies (root-relative, so the page works under any host name).
+ */
+static int
+send_rewritten(struct req *r, const struct buf *html)
+{
+	struct buf out = BUF_INIT(0);
+	size_t count = 0;
+	int err;
+
+	if (!cdn_refers(html->data, html->len))
+		return req_send(r, 200, "text/html; charset=utf-8", html->data,
+			html->len);
+	err = cdn_rewrite(html->data, html->len, "", &out, &count);
+	if (!err)
+		err = req_send(r, 200, "text/html; charset=utf-8", out.data,
+			out.len);
+	buf_release(&out);
+	return err;
+}
+
 /* GET /api/metrics/adhoc_flamegraph_content. */
 int
 h_adhoc_content(struct req *r, struct app *app)
@@ -387,7 +504,7 @@ h_adhoc_content(struct req *r, struct app *app)
 	size_t cap = app->cfg->fcgi.max_html;
 	struct store *st;
 	struct db *db;
-	bool html_fmt, sent = false;
+	bool html_fmt, sent = false, cdn = false;
 	int err;
 
 	if ((err = need_arg(r, "serviceName", &svc)) ||
@@ -408,7 +525,11 @@ h_adhoc_content(struct req *r, struct app *app)
 	fmt = req_arg(r, "format");
 	html_fmt = fmt && strcmp(fmt, "html") == 0;
 	err = app_store(app, &st);
-	if (!err && html_fmt) {
+	if (!err && html_fmt && adlib_refers_cdn(db, key, &cdn) != E_OK) {
+		log_warn("adhoc content: %s", db_errmsg(db));
+		cdn = true;	/* read it and rewrite: always correct */
+	}
+	if (!err && html_fmt && !cdn) {
 		err = send_html_file(r, app, st, key, name, &sent);
 		if (sent)
 			goto out;
@@ -432,8 +553,7 @@ h_adhoc_content(struct req *r, struct app *app)
 	}
 	if (html_fmt) {
 		html_headers(r, name);
-		err = req_send(r, 200, "text/html; charset=utf-8", html.data,
-			html.len);
+		err = send_rewritten(r, &html);
 		goto out;
 	}
 	err = send_content_json(r, &html, name);

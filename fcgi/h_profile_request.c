@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adlib.h"
 #include "body.h"
 #include "cmdcfg.h"
 #include "commands.h"
@@ -303,6 +304,10 @@ preq_write(struct db *db, void *ctx)
 		if (!err)
 			t->cids[t->ncmd++] = arena_strdup(t->r->arena, cid);
 	}
+	if (!err)	/* who asked (shared/db/adlib.h) */
+		err = adlib_audit(db, req_env(t->r, "REMOTE_USER"),
+			strcmp(q->type, "stop") == 0 ? "stop" : "profile_request",
+			q->service, q->request_id, NULL);
 	return err;
 }
 

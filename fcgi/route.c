@@ -67,17 +67,31 @@ static const struct route routes[] = {
 	{ "GET", "/api/flamegraph/functions", h_flamegraph_functions,
 	  ROUTE_OPERATOR },
 	{ "GET", "/api/flamegraph/diff", h_flamegraph_diff, ROUTE_OPERATOR },
+	{ "POST", "/api/profiles/import", h_import,
+	  ROUTE_OPERATOR | ROUTE_UPLOAD },
+	{ "POST", "/api/metrics/adhoc_flamegraph/delete", h_adhoc_delete,
+	  ROUTE_OPERATOR },
+	{ "POST", "/api/metrics/adhoc_flamegraph/pin", h_adhoc_pin,
+	  ROUTE_OPERATOR },
+	{ "POST", "/api/metrics/adhoc_flamegraph/note", h_adhoc_note,
+	  ROUTE_OPERATOR },
+	{ "GET", "/api/audit", h_audit, ROUTE_OPERATOR },
+	{ "GET", "/api/metrics/profile_request/", h_request_flamegraphs,
+	  ROUTE_OPERATOR | ROUTE_SUBTREE },
 };
 
 /*
- * Compare a table path with a request path of length n: exactly, or for a
- * prefix entry, the prefix followed by one non-empty segment.
+ * Compare a table path with a request path of length n: exactly, for a
+ * prefix entry the prefix followed by one non-empty segment, for a
+ * subtree entry the prefix followed by anything non-empty.
  */
 static bool
 path_eq(const char *tpath, unsigned flags, const char *path, size_t n)
 {
 	size_t tn = strlen(tpath);
 
+	if (flags & ROUTE_SUBTREE)
+		return n > tn && memcmp(tpath, path, tn) == 0;
 	if (!(flags & ROUTE_PREFIX))
 		return tn == n && memcmp(tpath, path, n) == 0;
 	return n > tn && memcmp(tpath, path, tn) == 0 &&
@@ -195,17 +209,27 @@ route_origin_listed(const char *list, const char *origin)
  * listed in fcgi.allowed_origins passes both origin checks: that is a
  * front end the operator serves from another origin.  Agents and scripts
  * send JSON and no Origin, so they pass.
+ *
+ * A file upload (upload) cannot be declared JSON; it must carry
+ * "X-Ember-Request: import" instead (403 without): a form cannot send a
+ * custom header, and a script on another origin (or in the sandboxed
+ * frame) that adds one triggers a CORS preflight, which is never
+ * answered with permission.  The Origin and Sec-Fetch-Site checks stay.
  */
 static int
-same_origin_json(struct req *r, const char *allowed_origins)
+same_origin_json(struct req *r, const char *allowed_origins, bool upload)
 {
+	const char *xreq = req_header(r, "X-Ember-Request");
 	const char *ctype = req_header(r, "Content-Type");
 	const char *origin = req_header(r, "Origin");
 	const char *site = req_header(r, "Sec-Fetch-Site");
 	const char *host = req_header(r, "Host");
 	const char *p;
 
-	if (strcmp(r->method, "DELETE") != 0 &&
+	if (upload) {
+		if (!xreq || strcmp(xreq, "import") != 0)
+			return 403;
+	} else if (strcmp(r->method, "DELETE") != 0 &&
 	    (!ctype || strncasecmp(ctype, "application/json", 16) != 0 ||
 	     (ctype[16] && ctype[16] != ';' && ctype[16] != ' ')))
 		return 415;
@@ -254,7 +278,8 @@ route_dispatch(struct req *r, struct app *app)
 	}
 	if ((rt->flags & ROUTE_OPERATOR) && strcmp(r->method, "GET") != 0 &&
 	    strcmp(r->method, "HEAD") != 0) {
-		int refuse = same_origin_json(r, app->cfg->fcgi.allowed_origins);
+		int refuse = same_origin_json(r, app->cfg->fcgi.allowed_origins,
+			rt->flags & ROUTE_UPLOAD);
 
 		if (refuse) {
 			err = req_send_message(r, refuse, refuse == 415 ?

@@ -27,6 +27,11 @@ enum route_flags {
 	ROUTE_OPERATOR = 1 << 0,	/* needs REMOTE_USER when configured;
 					 * writes need our origin and JSON */
 	ROUTE_PREFIX = 1 << 1,		/* path ends in '/', one segment follows */
+	ROUTE_SUBTREE = 1 << 2,		/* path ends in '/', any path follows;
+					 * the handler reads the rest */
+	ROUTE_UPLOAD = 1 << 3,		/* an operator POST of a file: needs
+					 * X-Ember-Request: import instead of
+					 * a JSON Content-Type */
 };
 
 struct route {
@@ -72,6 +77,12 @@ route_fn h_flamegraph_svg;
 route_fn h_flamegraph_datetime;
 route_fn h_flamegraph_functions;
 route_fn h_flamegraph_diff;
+route_fn h_import;
+route_fn h_adhoc_delete;
+route_fn h_adhoc_pin;
+route_fn h_adhoc_note;
+route_fn h_audit;
+route_fn h_request_flamegraphs;
 
 /*
  * The route for method and path.  NULL when none; then *path_known says

@@ -103,8 +103,23 @@ CREATE TABLE public.adhocflamegraphmetadata (
     start_time timestamp without time zone NOT NULL,
     end_time timestamp without time zone NOT NULL,
     file_size bigint,
-    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    source text DEFAULT 'agent'::text NOT NULL,
+    importer text,
+    raw_key text,
+    refers_cdn boolean DEFAULT false NOT NULL,
+    pinned boolean DEFAULT false NOT NULL,
+    title text DEFAULT ''::text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    command_id uuid,
+    CONSTRAINT adhocflamegraphmetadata_note_check CHECK ((length(note) <= 4000)),
+    CONSTRAINT adhocflamegraphmetadata_source_check CHECK ((source = ANY (ARRAY['agent'::text, 'import'::text]))),
+    CONSTRAINT adhocflamegraphmetadata_title_check CHECK ((length(title) <= 200))
 );
+
+COMMENT ON COLUMN public.adhocflamegraphmetadata.refers_cdn IS 'the page loads the agents'' CDN assets (cdn_refers at ingestion)';
+
+COMMENT ON COLUMN public.adhocflamegraphmetadata.command_id IS 'the ProfilingCommands.command_id the upload named, if any';
 
 CREATE SEQUENCE public.adhocflamegraphmetadata_id_seq
     START WITH 1
@@ -141,6 +156,30 @@ CREATE SEQUENCE public.ember_api_keys_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.ember_api_keys_id_seq OWNED BY public.ember_api_keys.id;
+
+CREATE TABLE public.ember_audit (
+    id bigint NOT NULL,
+    done_at timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text) NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    service_name text NOT NULL,
+    target text DEFAULT ''::text NOT NULL,
+    detail jsonb,
+    CONSTRAINT ember_audit_action_check CHECK ((action = ANY (ARRAY['profile_request'::text, 'stop'::text, 'delete'::text, 'pin'::text, 'unpin'::text, 'note'::text, 'import'::text, 'retention'::text])))
+);
+
+COMMENT ON TABLE public.ember_audit IS 'who did what: actor is REMOTE_USER, or anonymous';
+
+COMMENT ON COLUMN public.ember_audit.target IS 'a request id, or the flamegraph file name';
+
+CREATE SEQUENCE public.ember_audit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ember_audit_id_seq OWNED BY public.ember_audit.id;
 
 CREATE TABLE public.ember_job_dead_letter (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -488,6 +527,8 @@ ALTER TABLE ONLY public.adhocflamegraphmetadata ALTER COLUMN id SET DEFAULT next
 
 ALTER TABLE ONLY public.ember_api_keys ALTER COLUMN id SET DEFAULT nextval('public.ember_api_keys_id_seq'::regclass);
 
+ALTER TABLE ONLY public.ember_audit ALTER COLUMN id SET DEFAULT nextval('public.ember_audit_id_seq'::regclass);
+
 ALTER TABLE ONLY public.ember_job_queue ALTER COLUMN seq SET DEFAULT nextval('public.ember_job_queue_seq_seq'::regclass);
 
 ALTER TABLE ONLY public.ember_snapshots ALTER COLUMN id SET DEFAULT nextval('public.ember_snapshots_id_seq'::regclass);
@@ -523,6 +564,9 @@ ALTER TABLE ONLY public.ember_api_keys
 
 ALTER TABLE ONLY public.ember_api_keys
     ADD CONSTRAINT ember_api_keys_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.ember_audit
+    ADD CONSTRAINT ember_audit_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.ember_job_dead_letter
     ADD CONSTRAINT ember_job_dead_letter_pkey PRIMARY KEY (id);
@@ -605,11 +649,17 @@ ALTER TABLE ONLY public.profilingcommands
 ALTER TABLE ONLY public.profilingexecutions
     ADD CONSTRAINT unique_profiling_execution UNIQUE (command_id, hostname);
 
+CREATE INDEX ember_audit_service_at ON public.ember_audit USING btree (service_name, done_at DESC);
+
+CREATE INDEX ember_audit_target ON public.ember_audit USING btree (target) WHERE (target <> ''::text);
+
 CREATE INDEX ember_job_dead_letter_queue ON public.ember_job_dead_letter USING btree (queue, failed_at);
 
 CREATE INDEX ember_job_queue_ready ON public.ember_job_queue USING btree (queue, visible_at, seq);
 
 CREATE INDEX idx_adhoc_metadata_hostname ON public.adhocflamegraphmetadata USING btree (hostname);
+
+CREATE INDEX idx_adhoc_metadata_retention ON public.adhocflamegraphmetadata USING btree (created_at) WHERE (NOT pinned);
 
 CREATE INDEX idx_adhoc_metadata_s3_key ON public.adhocflamegraphmetadata USING btree (s3_key);
 
@@ -699,3 +749,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (3, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 'job_queue', '3f85333907c7c5aa9faec8301bfec38e782d8d66c2807f4fb3fcbac92cc46cdf');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (5, 'samples', '26d05e949cfeb7f7dbb64a63dbc35e0216615805c3a26f6c3087773c04334c34');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', '849589a351be8318dff5586e16fcc0be9a73ea6e8ea40dd59c0e92c59337c2d5');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (7, 'adhoc_library', 'ecd1ae8585b5a854039d72e6e64f4ed2c739a8bb64b68398ce9060fb630bf811');

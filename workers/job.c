@@ -25,8 +25,10 @@
 #include <string.h>
 
 #include "gz.h"
-#include "index.h"
 #include "adhoc.h"
+#include "adlib.h"
+#include "cdn.h"
+#include "index.h"
 #include "b64.h"
 #include "flrender.h"
 #include "job.h"
@@ -192,6 +194,28 @@ job_upsert(const struct job_env *env, const struct job_msg *jm,
 	return E_OK;
 }
 
+/*
+ * What the ad hoc library records at ingestion: whether the page loads
+ * the agents' CDN assets (the raw variant then rewrites it instead of
+ * sending the file by X-Sendfile), and the command the upload names.
+ */
+static int
+job_library(const struct job_env *env, const struct prof *p, const char *key,
+	const struct buf *html, struct job_result *res)
+{
+	const char *cmd = NULL;
+	int rc;
+
+	if (p->header && !(cmd = jsonx_str(p->header, "command_id")))
+		cmd = jsonx_str(p->header, "metadata.run_arguments.command_id");
+	rc = adlib_mark(env->db, key, NULL, NULL,
+		cdn_refers(html->data, html->len), cmd);
+	if (rc && rc != E_NOTFOUND)
+		return fail(res, rc, PROTO_V_RETRY, "library columns: %s",
+			db_errmsg(env->db));
+	return E_OK;
+}
+
 /* Whether a failure now turns the message into a dead letter. */
 static bool
 dead_letter(const struct job_env *env, const struct job_result *res)
@@ -226,6 +250,8 @@ job_flamegraph(const struct job_env *env, const struct job_msg *jm,
 	res->html = html->len;
 	if (kind == PROF_ADHOC) {
 		rc = job_upsert(env, jm, p, key.data, html->len, res);
+		if (!rc)
+			rc = job_library(env, p, key.data, html, res);
 		if (rc) {
 			/* Note that a retry rewrites the same key, so only a
 			 * dead letter leaves an orphan to remove. */

@@ -36,6 +36,7 @@ struct job_env {
 	const struct cfg_samples *samples;	/* line limits (NULL: defaults) */
 	unsigned max_receives;	/* queue.max_receives; 0 = unknown */
 	unsigned receive_count;	/* of the message being run */
+	const struct cfg_adhoc *adhoc;	/* retention (NULL: none) */
 };
 
 struct job_msg {

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "report.h"
+#include "retention.h"
 #include "utc.h"
 #include "wstatus.h"
 
@@ -94,7 +95,8 @@ report_status_file(struct sup *s, int64_t now, const char *state)
 	const char *path = s->cfg.workers.status_file;
 	struct wstatus_worker rows[1024];
 	struct wstatus st;
-	char ts[40];
+	char ts[40], rpath[4096];
+	int rc;
 
 	if (!path || !*path)
 		return;
@@ -102,7 +104,12 @@ report_status_file(struct sup *s, int64_t now, const char *state)
 	ASSERT(s->pools[SUP_WORKER].cfg.n <= ARRAY_SIZE(rows));
 	st.workers = rows;
 	fill(s, now, state, &st, ts, sizeof(ts));
-	if (wstatus_write(path, &st) != E_OK) {
+	/* the workers' ad hoc retention counts (workers/retention.h) */
+	snprintf(rpath, sizeof(rpath), "%s" RETENTION_STATUS_SUFFIX, path);
+	st.retention = json_load_file(rpath, 0, NULL);
+	rc = wstatus_write(path, &st);
+	json_decref(st.retention);
+	if (rc != E_OK) {
 		if (!s->status_failing)
 			log_errno("cannot write status file \"%s\", "
 				"retrying quietly", path);

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "chan.h"
 #include "log.h"
+#include "retention.h"
 #include "utc.h"
 #include "worker.h"
 
@@ -41,9 +42,11 @@ worker_loop(int fd, const struct job_env *env)
 	struct msg m = { .type = PROTO_READY, .pid = getpid() };
 	struct job_result res;
 	struct job_env je;
+	struct retention rt;
 	int code = WORKER_EXIT_OK, err;
 
 	arena_init(&a, 0);
+	retention_init(&rt);
 	err = chan_send_msg(fd, &m, 0);
 	if (err) {
 		code = err == E_STOP ? WORKER_EXIT_OK : WORKER_EXIT_IO;
@@ -53,6 +56,7 @@ worker_loop(int fd, const struct job_env *env)
 		int64_t t0;
 
 		arena_reset(&a);
+		retention_wait(&rt, env, fd);
 		err = chan_recv_msg(fd, &a, &m, 0);
 		if (err == E_STOP)
 			break;
@@ -122,6 +126,7 @@ worker_main(int fd, const struct cfg *cfg)
 		return WORKER_EXIT_INIT;
 	}
 	env.samples = &cfg->samples;
+	env.adhoc = &cfg->adhoc;
 	if (cfg->samples.index &&
 	    smp_open(cfg, &env.smp, err, sizeof(err)) != E_OK) {
 		log_error("cannot open the sample store: %s", err);

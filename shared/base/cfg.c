@@ -157,6 +157,14 @@ const struct cfg_opt cfg_opts[] = {
 	U("samples.max_frames", samples.max_frames, "4096", 0, 1, 1000000),
 	U("samples.max_lines", samples.max_lines, "1000000", 0, 1, UMAX),
 
+	Z("adhoc.import_max_body", adhoc.import_max_body, "32M", 0, 1),
+	Z("adhoc.import_max_gunzip", adhoc.import_max_gunzip, "128M", 0, 1),
+	U("adhoc.import_max_frames", adhoc.import_max_frames, "4096", 0, 1, 1000000),
+	U("adhoc.import_max_stacks", adhoc.import_max_stacks, "500000", 0, 1, UMAX),
+	U("adhoc.retention_days", adhoc.retention_days, "0", 0, 0, 36500),
+	U("adhoc.retention_batch", adhoc.retention_batch, "50", 0, 1, 100000),
+	U("adhoc.retention_interval", adhoc.retention_interval, "3600", 0, 1, 604800),
+
 	S("clickhouse.url", samples.clickhouse.url, "http://127.0.0.1:8123", R),
 	S("clickhouse.database", samples.clickhouse.database, "ember", R),
 	S("clickhouse.user", samples.clickhouse.user, "default", 0),

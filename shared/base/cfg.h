@@ -149,6 +149,17 @@ struct cfg_samples {
 	struct cfg_clickhouse clickhouse;
 };
 
+/* The ad hoc library: imports and retention. */
+struct cfg_adhoc {
+	size_t import_max_body;		/* bytes of one imported file, default 32M */
+	size_t import_max_gunzip;	/* bytes after gunzip, default 128M */
+	unsigned import_max_frames;	/* frames of one stack, default 4096 */
+	unsigned import_max_stacks;	/* stacks of one profile, default 500000 */
+	unsigned retention_days;	/* 0 = keep forever (default) */
+	unsigned retention_batch;	/* profiles removed per batch, default 50 */
+	unsigned retention_interval;	/* seconds between passes, default 3600 */
+};
+
 struct cfg {
 	struct cfg_log log;
 	struct cfg_db db;
@@ -157,6 +168,7 @@ struct cfg {
 	struct cfg_fcgi fcgi;
 	struct cfg_workers workers;
 	struct cfg_samples samples;
+	struct cfg_adhoc adhoc;
 };
 
 /* Fill cfg with every default (no file, no environment). */

@@ -16,7 +16,7 @@
 
 static const char *const cfg_sections[] = {
 	"log", "db", "store", "s3", "queue", "sqs", "fcgi", "workers",
-	"samples", "clickhouse"
+	"samples", "clickhouse", "adhoc"
 };
 
 /* True when c may appear in a key or section name. */

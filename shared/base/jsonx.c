@@ -22,13 +22,14 @@
 #include "utc.h"
 
 /*
- * True when data nests arrays/objects no deeper than JSONX_MAX_DEPTH.
- * Brackets inside strings do not count, and a stray closing bracket
+ * Scan data for nesting deeper than max_depth: (size_t)-1 when it is, else
+ * the length scanned (with first_value, the end of the first top-level
+ * array or object).  Brackets inside strings do not count, and a stray closing bracket
  * cannot buy extra depth (the count never goes below zero); the scan does
  * not otherwise validate, jansson does that.
  */
-static bool
-jsonx_depth_ok(const char *data, size_t len)
+static size_t
+jsonx_depth_scan(const char *data, size_t len, int max_depth, bool first_value)
 {
 	size_t i;
 	int depth = 0;
@@ -50,13 +51,21 @@ jsonx_depth_ok(const char *data, size_t len)
 		if (c == '"') {
 			in_str = true;
 		} else if (c == '[' || c == '{') {
-			if (++depth > JSONX_MAX_DEPTH)
-				return false;
+			if (++depth > max_depth)
+				return (size_t)-1;
 		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
+			if (--depth == 0 && first_value)
+				return i + 1;
 		}
 	}
-	return true;
+	return len;
+}
+
+/* True when data nests no deeper than JSONX_MAX_DEPTH. */
+static bool
+jsonx_depth_ok(const char *data, size_t len)
+{
+	return jsonx_depth_scan(data, len, JSONX_MAX_DEPTH, false) != (size_t)-1;
 }
 
 /* Parse untrusted JSON; see jsonx.h. */
@@ -380,6 +389,42 @@ jsonx_utc(int64_t usec)
 	if (utc_format(usec, UTC_FMT_Z, t, sizeof(t)))
 		return json_null();
 	return json_string(t);
+}
+
+/* Parse the first array or object of data, deeper nesting allowed; see jsonx.h. */
+int
+jsonx_parse_prefix(const char *data, size_t len, int max_depth, json_t **out,
+	size_t *used, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	size_t end;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (max_depth > JSONX_MAX_DEPTH_PREFIX)
+		max_depth = JSONX_MAX_DEPTH_PREFIX;
+	end = jsonx_depth_scan(data, len, max_depth, true);
+	if (end == (size_t)-1) {
+		if (err && errlen)
+			snprintf(err, errlen, "JSON nested deeper than %d levels", max_depth);
+		return E_TOOBIG;
+	}
+	if (memchr(data, '\0', end) != NULL) {
+		if (err && errlen)
+			snprintf(err, errlen, "NUL byte in JSON text");
+		return E_INVAL;
+	}
+	*out = json_loadb(data, end, JSON_DECODE_ANY, &jerr);
+	if (*out == NULL) {
+		if (err && errlen)
+			snprintf(err, errlen, "line %d column %d: %s",
+				jerr.line, jerr.column, jerr.text);
+		return E_INVAL;
+	}
+	if (used)
+		*used = end;
+	return E_OK;
 }
 
 /* Text check; see jsonx.h. */

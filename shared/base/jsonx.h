@@ -29,6 +29,17 @@
  */
 MUST_CHECK int jsonx_parse(const char *data, size_t len, json_t **out,
 	char *err, size_t errlen);
+/* The deepest nesting jsonx_parse_prefix() accepts (jansson's own limit). */
+#define JSONX_MAX_DEPTH_PREFIX 2048
+/*
+ * Parse the JSON array or object that data starts with (after optional
+ * whitespace), ignoring whatever follows its closing bracket, with
+ * nesting up to max_depth levels (at most JSONX_MAX_DEPTH_PREFIX): for
+ * deep trees such as flamegraphs embedded in a page.  *used gets the
+ * bytes consumed.  E_TOOBIG when nested deeper, E_INVAL on bad JSON.
+ */
+MUST_CHECK int jsonx_parse_prefix(const char *data, size_t len, int max_depth,
+	json_t **out, size_t *used, char *err, size_t errlen);
 /* The value at a dotted path (borrowed reference), NULL if absent. */
 json_t *jsonx_path(json_t *root, const char *dotted);
 /* The string at a dotted path (borrowed), NULL if absent or not a string. */

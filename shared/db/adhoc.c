@@ -18,10 +18,6 @@
 #include "pgarr.h"
 #include "utc.h"
 
-/* The row's key is that of file name $2 of the joined service s. */
-#define ADHOC_KEY_IS_NAME \
-	"a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2"
-
 /* The columns row_of() reads, in its order (the key first: bench/bare). */
 #define ADHOC_COLS \
 	"a.s3_key, a.hostname," \
@@ -49,9 +45,13 @@ static const struct db_stmt st_list = {
 	 */
 	"   AND a.start_time >= $2::timestamp AND a.start_time <= $3::timestamp"
 	"   AND ($4::text[] IS NULL OR a.hostname = ANY ($4::text[]))"
+	/* q: a case-insensitive substring of the title, note or importer */
+	"   AND ($7::text IS NULL OR strpos(lower(a.title), lower($7)) > 0"
+	"        OR strpos(lower(a.note), lower($7)) > 0"
+	"        OR strpos(lower(COALESCE(a.importer, '')), lower($7)) > 0)"
 	" ORDER BY a.start_time DESC, a.id DESC"
 	" LIMIT $5::bigint OFFSET $6::bigint",
-	6,
+	7,
 };
 
 static const struct db_stmt st_key_of = {
@@ -179,7 +179,7 @@ int
 adhoc_list(struct db *db, struct arena *a, const struct adhoc_query *q,
 	struct adhoc_row **rows, size_t *n)
 {
-	const char *params[6];
+	const char *params[7];
 	PGresult *res = NULL;
 	int i, count, err;
 
@@ -193,6 +193,7 @@ adhoc_list(struct db *db, struct arena *a, const struct adhoc_query *q,
 	params[3] = q->hosts ? pgarr_strv(a, q->hosts, q->nhosts) : NULL;
 	params[4] = arena_printf(a, "%llu", (unsigned long long)q->limit);
 	params[5] = arena_printf(a, "%llu", (unsigned long long)q->offset);
+	params[6] = q->q && *q->q ? q->q : NULL;
 	err = db_exec(db, &st_list, params, &res);
 	if (err)
 		return err;

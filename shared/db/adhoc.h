@@ -21,6 +21,13 @@
 #include "arena.h"
 #include "db.h"
 
+/*
+ * SQL: the row a's key is that of file name $2 of the joined service s
+ * (the one "file name -> key" rule).
+ */
+#define ADHOC_KEY_IS_NAME \
+	"a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2"
+
 /* One metadata row. */
 struct adhoc_row {
 	int64_t id;
@@ -42,6 +49,7 @@ struct adhoc_query {
 	size_t nhosts;
 	uint64_t limit;
 	uint64_t offset;
+	const char *q;	/* text in the title, note or importer; NULL = all */
 };
 
 /*

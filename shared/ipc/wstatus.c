@@ -82,7 +82,7 @@ to_json(const struct wstatus *st)
 		json_object_set_new(counters, counter_names[i],
 			json_integer((json_int_t)st->counters[i]));
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:o, s:o,"
-		" s:o, s:I, s:o, s:o}",
+		" s:o, s:I, s:o, s:o, s:o}",
 		"pid", (json_int_t)st->pid,
 		"state", st->state ? st->state : "?",
 		"updated_at", st->updated_at ? st->updated_at : "",
@@ -96,7 +96,8 @@ to_json(const struct wstatus *st)
 		"acker", child_json(&st->acker),
 		"acks_pending", (json_int_t)st->acks_pending,
 		"queue", q,
-		"counters", counters);
+		"counters", counters,
+		"retention", st->retention ? json_incref(st->retention) : json_null());
 }
 
 /* Write atomically: temporary file in the same directory, then rename. */

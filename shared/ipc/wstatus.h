@@ -99,6 +99,7 @@ struct wstatus {
 	int64_t q_dead;
 	int64_t q_lag_s;
 	uint64_t counters[WSTATUS_NCOUNTERS];
+	json_t *retention;	/* the ad hoc retention counts (borrowed), or NULL */
 	bool have_counter[WSTATUS_NCOUNTERS];
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adlib.h"
 #include "app.h"
 #include "fake_ctl.h"
 #include "jsonx.h"
@@ -226,4 +227,17 @@ hosts_status(struct db *db, struct arena *a, const struct hosts_filter *f,
 	*rows = fake_ctl.hosts;
 	*n = fake_ctl.nhosts;
 	return fake_ctl.fail;
+}
+
+/* The audit entry of a profile_request: counted, not stored. */
+unsigned fake_ctl_audits;
+
+int
+adlib_audit(struct db *db, const char *actor, const char *action,
+	const char *service, const char *target, const char *detail)
+{
+	(void)db, (void)actor, (void)action, (void)service, (void)target;
+	(void)detail;
+	fake_ctl_audits++;
+	return E_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * fake_db.c - adhoc.h and services.h over fake_db's arrays (see fake_db.h).
+ * fake_db.c - adhoc.h, adlib.h and services.h over fake_db's arrays (see fake_db.h).
  *
  * Only what the handlers rely on is modelled: the list filters by service,
  * time range and hosts, orders newest first and pages; lookups match by
@@ -7,8 +7,10 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "adlib.h"
 #include "fake_db.h"
 
 struct fake_db fake_db;
@@ -193,4 +195,126 @@ services_find(struct db *db, const char *name, int64_t *id)
 		}
 	}
 	return E_NOTFOUND;
+}
+
+/* ------------------------------------------------------------ adlib.h */
+/*
+ * The library's statements: every row is an agent's, unpinned, without
+ * notes or lineage; the writes succeed and change nothing.
+ */
+int
+adlib_info(struct db *db, struct arena *a, const int64_t *ids, size_t n,
+	struct adlib_info *out)
+{
+	size_t i;
+
+	(void)db;
+	(void)a;
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < n; i++) {
+		out[i].id = ids[i];
+		out[i].source = "agent";
+		out[i].importer = out[i].title = out[i].note = "";
+		out[i].command_id = out[i].request_id = out[i].requester = "";
+	}
+	return E_OK;
+}
+
+int
+adlib_refers_cdn(struct db *db, const char *key, bool *out)
+{
+	(void)db;
+	(void)key;
+	*out = false;
+	return E_OK;
+}
+
+int
+adlib_mark(struct db *db, const char *key, const char *importer,
+	const char *raw_key, bool refers_cdn, const char *command_id)
+{
+	(void)db, (void)key, (void)importer, (void)raw_key, (void)refers_cdn;
+	(void)command_id;
+	return E_OK;
+}
+
+int
+adlib_pin(struct db *db, const char *service, const char *name_or_key,
+	bool pinned)
+{
+	(void)db, (void)service, (void)name_or_key, (void)pinned;
+	return E_NOTFOUND;
+}
+
+int
+adlib_note(struct db *db, const char *service, const char *name_or_key,
+	const char *title, const char *note)
+{
+	(void)db, (void)service, (void)name_or_key, (void)title, (void)note;
+	return E_NOTFOUND;
+}
+
+int
+adlib_delete(struct db *db, struct store *st, struct smp *smp,
+	struct arena *a, const char *service, const char *name_or_key,
+	struct adhoc_row *row, char *err, size_t errlen)
+{
+	(void)db, (void)st, (void)smp, (void)a, (void)service;
+	(void)name_or_key, (void)row;
+	snprintf(err, errlen, "fake");
+	return E_NOTFOUND;
+}
+
+int
+adlib_audit(struct db *db, const char *actor, const char *action,
+	const char *service, const char *target, const char *detail)
+{
+	(void)db, (void)actor, (void)action, (void)service, (void)target;
+	(void)detail;
+	return E_OK;
+}
+
+int
+adlib_audit_list(struct db *db, struct arena *a, const char *service,
+	uint64_t limit, struct adlib_audit **out, size_t *n)
+{
+	(void)db, (void)a, (void)service, (void)limit;
+	*out = NULL;
+	*n = 0;
+	return E_OK;
+}
+
+int
+adlib_products(struct db *db, struct arena *a, const char *request_id,
+	struct adlib_product **out, size_t *n)
+{
+	(void)db, (void)a, (void)request_id;
+	*out = NULL;
+	*n = 0;
+	return E_OK;
+}
+
+int
+adlib_expired(struct db *db, struct arena *a, unsigned days, uint64_t limit,
+	struct adlib_expired **out, size_t *n)
+{
+	(void)db, (void)a, (void)days, (void)limit;
+	*out = NULL;
+	*n = 0;
+	return E_OK;
+}
+
+int
+adlib_retention_lock(struct db *db, bool *got)
+{
+	(void)db;
+	*got = false;
+	return E_OK;
+}
+
+int
+adlib_retention_unlock(struct db *db)
+{
+	(void)db;
+	return E_OK;
 }

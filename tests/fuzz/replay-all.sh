@@ -1,9 +1,12 @@
 #!/bin/sh
-# Replay every committed fuzz corpus through its target (run by make check).
+# Replay every committed fuzz corpus through its target (run by make check):
+# every tests/fuzz/fuzz_X.c has its corpus in tests/fuzz/corpus/X.
 # A target that crashes, or a corpus that is missing, fails the test.
 srcdir=${srcdir:-.}
 status=0
-for t in b64 gz jsonx cfg utc rql profile proto collapsed folded; do
+for src in "$srcdir"/tests/fuzz/fuzz_*.c; do
+	t=${src##*/fuzz_}
+	t=${t%.c}
 	if [ ! -d "$srcdir/tests/fuzz/corpus/$t" ]; then
 		echo "not ok - corpus for $t missing"
 		status=1

@@ -379,7 +379,7 @@ test_keys_and_restart(void **state)
 	size_t i;
 	size_t restart = 0;
 
-	assert_int_equal(cfg_key_count(), 81);
+	assert_int_equal(cfg_key_count(), 88);
 	assert_string_equal(cfg_key_name(0), "log.level");
 	assert_null(cfg_key_name(cfg_key_count()));
 	for (i = 0; i < cfg_key_count(); i++)

@@ -21,6 +21,11 @@
 #include <jansson.h>
 
 #include "fake_db.h"
+
+/* The library's fields of an agent's row without notes or lineage. */
+#define LIBF "\"source\":\"agent\",\"importer\":null,\"pinned\":false," \
+	"\"title\":\"\",\"note\":\"\",\"command_id\":null," \
+	"\"request_id\":null,\"requester\":null,\"lineage\":null"
 #include "jsonx.h"
 #include "route.h"
 #include "store.h"
@@ -135,12 +140,14 @@ test_list_items(void **state)
 		"\"hostname\":\"h2\",\"size\":null,\"s3_path\":\"" FG F2 "\","
 		"\"perf_events\":[],\"removed\":true,\"s3_key\":\"" FG F2 "\","
 		"\"start_time\":\"2026-03-11T11:00:00Z\","
-		"\"end_time\":\"2026-03-11T11:00:00Z\",\"exists\":false},"
+		"\"end_time\":\"2026-03-11T11:00:00Z\",\"exists\":false,"
+		LIBF "},"
 		"{\"filename\":\"" F1 "\",\"timestamp\":\"2026-03-11T10:00:00Z\","
 		"\"hostname\":\"h1\",\"size\":138,\"s3_path\":\"" FG F1 "\","
 		"\"perf_events\":[\"cycles\",\"cache-misses\"],\"removed\":false,"
 		"\"s3_key\":\"" FG F1 "\",\"start_time\":\"2026-03-11T10:00:00Z\","
-		"\"end_time\":\"2026-03-11T10:01:00Z\",\"exists\":true}]");
+		"\"end_time\":\"2026-03-11T10:01:00Z\",\"exists\":true,"
+		LIBF "}]");
 	/* Defaults and caps reach the data layer. */
 	assert_int_equal(fake_db.last_query.limit, 2);
 	assert_int_equal(fake_db.last_query.offset, 0);

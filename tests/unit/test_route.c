@@ -62,6 +62,12 @@ FAKE(h_flamegraph_svg)
 FAKE(h_flamegraph_datetime)
 FAKE(h_flamegraph_functions)
 FAKE(h_flamegraph_diff)
+FAKE(h_import)
+FAKE(h_adhoc_delete)
+FAKE(h_adhoc_pin)
+FAKE(h_adhoc_note)
+FAKE(h_audit)
+FAKE(h_request_flamegraphs)
 
 static void
 test_find(void **state)

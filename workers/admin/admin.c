@@ -82,7 +82,7 @@ static const struct admin_cmd admin_cmds[] = {
 	  "the supervisor is stopped or gone.",
 	  admin_workers_status },
 	{ "flamegraph", "delete", "SERVICE FILENAME [--dry-run]",
-	  "Delete an ad hoc flamegraph: its HTML object and its metadata row.\n"
+	  "Delete an ad hoc flamegraph: its objects, stack rows and metadata row.\n"
 	  "FILENAME is the name the UI lists (or the full object key).  The object\n"
 	  "goes first, with the row locked; if the row cannot be deleted after\n"
 	  "that, the UI lists it as removed and running the command again\n"

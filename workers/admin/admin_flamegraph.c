@@ -1,22 +1,12 @@
 /*
  * admin_flamegraph.c - `ember-admin flamegraph delete`.
  *
- * Deleting a flamegraph removes two things that live in different
- * systems, the HTML object and its AdhocFlamegraphMetadata row, and no
- * order makes that atomic.  We lock the row (SELECT ... FOR UPDATE in a
- * transaction), delete the object, then delete the row and commit:
- *
- *   - if the object delete fails, we roll back and nothing changed;
- *   - if the row delete or the commit fails after the object is gone, the
- *     row stays, and the list endpoint checks every listed row against
- *     the store, so it shows removed=true (exists=false); running the
- *     command again finishes the job, since deleting a missing object is
- *     not an error.
- *
- * The other order (row first) would, on a failed object delete, leave an
- * object no row points at: invisible to the UI and to this tool, so it
- * could never be cleaned up by name.  The row lock makes a worker that
- * re-indexes the same profile meanwhile wait for our commit.
+ * Deleting a flamegraph goes through adlib_delete() (shared/db/adlib.h),
+ * the one delete of the API and of retention: with the row locked, the
+ * stack rows, the objects (page, and an import's raw file), then the row
+ * and commit.  A failure before the row goes leaves the row, listed as
+ * removed while its object is gone; running the command again finishes
+ * the job, since deleting a missing object is not an error.
  */
 #include "compat.h"
 
@@ -26,8 +16,10 @@
 #include <string.h>
 
 #include "adhoc.h"
+#include "adlib.h"
 #include "admin.h"
 #include "arena.h"
+#include "samples.h"
 #include "services.h"
 #include "store.h"
 #include "utc.h"
@@ -45,6 +37,7 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 	const char *file;
 	struct adhoc_row row;
 	struct store *st = NULL;
+	struct smp *smp = NULL;
 	struct arena a;
 	struct db *db;
 	char err[512], started[48];
@@ -108,28 +101,31 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 		rc = ADMIN_OK;
 		goto out;
 	}
-	rc = store_delete(st, row.s3_key);
-	if (rc != E_OK) {
-		rc = admin_fail("deleting the object %s: %s (%s); nothing was changed",
-			row.s3_key, store_errmsg(st), err_str(rc));
+	/* the one delete (shared/db/adlib.h): stack rows, objects, row */
+	rc = db_tx_rollback(db);
+	in_tx = false;
+	if (rc == E_OK && cfg->samples.index &&
+	    smp_open(cfg, &smp, err, sizeof(err)) != E_OK) {
+		rc = admin_fail("sample store: %s", err);
 		goto out;
 	}
-	rc = adhoc_delete(db, row.id);
-	if (rc == E_OK) {
-		in_tx = false;
-		rc = db_tx_commit(db);
-	}
+	if (rc == E_OK)
+		rc = adlib_delete(db, st, smp, &a, service, file, NULL, err,
+			sizeof(err));
+	if (rc == E_OK && adlib_audit(db, getenv("USER"), "delete", service,
+		strrchr(row.s3_key, '/') + 1, "{\"via\":\"ember-admin\"}") != E_OK)
+		fprintf(stderr, "ember-admin: audit: %s\n", db_errmsg(db));
 	if (rc != E_OK) {
-		rc = admin_db_fail(ctx, "the object is gone but deleting its row failed"
-			" (it is listed as removed; run the command again)", rc);
+		rc = admin_fail("delete failed: %s (%s)", err, err_str(rc));
 		goto out;
 	}
-	printf("deleted the object and its metadata row\n");
+	printf("deleted the objects, stack rows and metadata row\n");
 	rc = ADMIN_OK;
 out:
 	if (in_tx && db_tx_rollback(db) != E_OK)
 		fprintf(stderr, "ember-admin: rollback failed: %s\n", db_errmsg(db));
 	arena_release(&a);
+	smp_free(smp);
 	store_free(st);
 	return rc;
 }

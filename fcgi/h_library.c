@@ -1,0 +1,756 @@
+/*
+ * h_library.c - the ad hoc library: import, delete, pin, note, audit,
+ * and the flamegraphs a profile_request produced.
+ *
+ *   POST /api/profiles/import?serviceName&hostname[&format][&sample_type]
+ *        [&title]                      body: one file (see import.h)
+ *   POST /api/metrics/adhoc_flamegraph/delete  {serviceName, filename}
+ *   POST /api/metrics/adhoc_flamegraph/pin     {serviceName, filename, pinned}
+ *   POST /api/metrics/adhoc_flamegraph/note    {serviceName, filename,
+ *                                               title?, note?}
+ *   GET  /api/audit?serviceName[&limit]
+ *   GET  /api/metrics/profile_request/{request_id}/flamegraphs
+ *
+ * All are operator routes.  The JSON POSTs pass the same-origin JSON rule
+ * of every operator POST; the import cannot (its body is a file), so its
+ * route needs the header "X-Ember-Request: import" instead of a JSON
+ * Content-Type (route.c): a cross-site form cannot send a custom header,
+ * and a cross-site script that tries must pass a CORS preflight, which
+ * nothing here answers.  The Origin/Sec-Fetch-Site checks apply as well.
+ *
+ * An import is parsed completely first (every stack collected in the
+ * request's arena, limits of [adhoc] enforced: 413 past a size, 422 for
+ * a malformed file), then stored: the raw file, the page (ember's
+ * renderer, or for format html the page itself), the metadata row with
+ * source = import and the importer, the stack rows.  A failure part-way
+ * removes what was written, so no half entry is left.  Every action here
+ * writes an audit entry with REMOTE_USER (or "anonymous").
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adlib.h"
+#include "body.h"
+#include "cdn.h"
+#include "collapsed.h"
+#include "flame.h"
+#include "flrender.h"
+#include "gz.h"
+#include "import.h"
+#include "jsonx.h"
+#include "log.h"
+#include "num.h"
+#include "profile.h"
+#include "route.h"
+#include "services.h"
+#include "utc.h"
+#include "uuidx.h"
+
+/* Most audit entries one GET returns. */
+#define AUDIT_MAX 1000
+
+/* The acting user: REMOTE_USER, or "anonymous". */
+static const char *
+actor_of(struct req *r)
+{
+	const char *u = req_env(r, "REMOTE_USER");
+
+	return u && *u ? u : "anonymous";
+}
+
+/* A 422 with FastAPI's shape; returns the error to return. */
+static int
+refuse(struct req *r, const char *where, const char *field, const char *msg,
+	const char *type)
+{
+	int err = req_send_422(r, where, field, msg, type);
+
+	return err ? err : E_INVAL;
+}
+
+/* A {"detail": msg} answer with status; returns the error to return. */
+static int
+answer(struct req *r, int status, const char *msg, int e)
+{
+	int err = req_send_take(r, status, json_pack("{s:s}", "detail", msg));
+
+	return err ? err : e;
+}
+
+/* ------------------------------------------------------------- import */
+
+/* The stacks of a file, collected before anything is stored. */
+struct stacks {
+	struct arena *a;
+	struct smp_line *lines;
+	size_t n, cap, max;
+};
+
+/* imp_stack_fn: copy one stack into the collection. */
+static int
+collect(void *ctx, const char *const *frames, size_t nframes, uint64_t count)
+{
+	struct stacks *s = ctx;
+	const char **f;
+	size_t i;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct smp_line *l = arena_alloc(s->a, cap * sizeof(*l));
+
+		if (s->n)
+			memcpy(l, s->lines, s->n * sizeof(*l));
+		s->lines = l;
+		s->cap = cap;
+	}
+	f = arena_alloc(s->a, (nframes ? nframes : 1) * sizeof(*f));
+	for (i = 0; i < nframes; i++)
+		f[i] = arena_strdup(s->a, frames[i]);
+	s->lines[s->n].container = "";
+	s->lines[s->n].frames = f;
+	s->lines[s->n].nframes = nframes;
+	s->lines[s->n].count = count;
+	s->n++;
+	return E_OK;
+}
+
+/*
+ * Folded and collapsed text through the agents' collapsed-line parser
+ * (folded = its v1 layout: no index or container fields).
+ */
+static int
+parse_lines(struct req *r, const struct cfg_adhoc *c, enum imp_format fmt,
+	const char *text, size_t len, struct stacks *st, struct imp_result *res)
+{
+	struct coll_limits lim = { 0 };
+	struct coll_result cr;
+	json_t *hdr = NULL;
+	const char *nl;
+	int err = E_OK;
+
+	lim.max_frames = c->import_max_frames;
+	lim.max_lines = c->import_max_stacks;
+	if (fmt == IMP_FOLDED) {
+		hdr = json_pack("{s:{s:{s:s}}}", "metadata", "run_arguments",
+			"profile_api_version", "v1");
+	} else {
+		const char *p = text;
+
+		while (p < text + len && (*p == ' ' || *p == '\n' || *p == '\r'))
+			p++;
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (p + 1 < text + len && p[0] == '#' &&
+		    jsonx_parse(p + 1, (size_t)((nl ? nl : text + len) - p - 1),
+		    &hdr, NULL, 0) != E_OK) {
+			return refuse(r, "body", "header",
+				"the collapsed file's header line is not JSON",
+				"value_error.jsondecode");
+		}
+	}
+	coll_parse(text, len, hdr, &lim, st->a, &cr);
+	json_decref(hdr);
+	if (cr.truncated)
+		return answer(r, 413, "more stacks than adhoc.import_max_stacks",
+			E_TOOBIG);
+	st->lines = cr.lines;
+	st->n = cr.n;
+	res->stacks = cr.n;
+	res->samples = cr.samples;
+	res->skipped = cr.bad + cr.dropped;
+	snprintf(res->detail, sizeof(res->detail), "%llu bad lines",
+		(unsigned long long)cr.bad);
+	return err;
+}
+
+/* Parse the file into st; answers 413/422 itself. */
+static int
+parse_file(struct req *r, const struct cfg_adhoc *c, enum imp_format fmt,
+	const char *sample_type, const struct buf *data, struct stacks *st,
+	struct imp_result *res)
+{
+	struct imp_limits lim = {
+		.max_input = c->import_max_gunzip,
+		.max_frames = c->import_max_frames,
+		.max_stacks = c->import_max_stacks,
+		.max_name = 64 * 1024,
+	};
+	char msg[256] = "";
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	switch (fmt) {
+	case IMP_FOLDED:
+	case IMP_COLLAPSED:
+		return parse_lines(r, c, fmt, data->data, data->len, st, res);
+	case IMP_PERF:
+		err = imp_perf(data->data, data->len, &lim, st->a, collect, st,
+			res, msg, sizeof(msg));
+		break;
+	case IMP_PPROF:
+		err = imp_pprof(data->data, data->len, sample_type, &lim, st->a,
+			collect, st, res, msg, sizeof(msg));
+		break;
+	case IMP_HTML:
+		err = imp_html(data->data, data->len, &lim, st->a, collect, st,
+			res, msg, sizeof(msg));
+		/* a page without the embedded tree is kept as it is */
+		if (err == E_INVAL && st->n == 0)
+			err = E_OK;
+		break;
+	default:
+		err = E_INVAL;
+		snprintf(msg, sizeof(msg), "unknown format");
+	}
+	if (err == E_TOOBIG)
+		return answer(r, 413, msg[0] ? msg : "over an import limit",
+			E_TOOBIG);
+	if (err)
+		return refuse(r, "body", imp_format_name(fmt) ?
+			imp_format_name(fmt) : "file", msg[0] ? msg :
+			"malformed file", "value_error");
+	return E_OK;
+}
+
+/* The page ember renders for the stacks. */
+static int
+render(const struct stacks *st, const char *title, struct buf *out)
+{
+	struct fl_render_opts o = { 0 };
+	struct fl_tree t;
+	struct arena a;
+	size_t i;
+	int err = E_OK;
+
+	arena_init(&a, 0);
+	fl_tree_init(&t, &a, 0);
+	for (i = 0; i < st->n && !err; i++)
+		err = fl_tree_add(&t, st->lines[i].frames, NULL,
+			st->lines[i].nframes, st->lines[i].count);
+	if (!err) {
+		fl_tree_finish(&t, true);
+		o.title = title;
+		err = fl_render_html(&t, &o, out);
+	}
+	fl_tree_release(&t);
+	arena_release(&a);
+	return err;
+}
+
+/* What an import wrote, for the clean-up of a failure. */
+struct written {
+	const char *service, *raw_key, *key;
+	bool raw, html, row, stacks;
+};
+
+/* Remove what an import wrote before it failed. */
+static void
+undo(struct db *db, struct store *st, struct smp *smp, const struct written *w)
+{
+	if (w->stacks && smp && smp_delete_adhoc(smp, w->key) != E_OK)
+		log_error("import: removing stack rows of '%s': %s", w->key,
+			smp_errmsg(smp));
+	if (w->html && store_delete(st, w->key) != E_OK)
+		log_error("import: removing '%s': %s", w->key, store_errmsg(st));
+	if (w->raw && store_delete(st, w->raw_key) != E_OK)
+		log_error("import: removing '%s': %s", w->raw_key,
+			store_errmsg(st));
+	if (w->row) {
+		struct arena a;
+		struct adhoc_row row;
+
+		arena_init(&a, 0);
+		if (db_tx_begin(db) == E_OK) {
+			int rc = adhoc_lock(db, &a, w->service, w->key, &row);
+
+			if (!rc)
+				rc = adhoc_delete(db, row.id);
+			if (db_tx_end(db, rc) != E_OK || rc)
+				log_error("import: removing the row of '%s': %s",
+					w->key, db_errmsg(db));
+		}
+		arena_release(&a);
+	}
+}
+
+/* The query parameters of an import, checked. */
+struct import_args {
+	const char *service, *host, *title, *sample_type;
+	enum imp_format fmt;
+};
+
+static int
+import_args(struct req *r, struct import_args *ia)
+{
+	const char *v;
+
+	memset(ia, 0, sizeof(*ia));
+	v = req_arg(r, "serviceName");
+	if (!v)
+		return refuse(r, "query", "serviceName", "field required",
+			"value_error.missing");
+	ia->service = prof_service_clean(r->arena, v);
+	if (!prof_service_ok(ia->service))
+		return refuse(r, "query", "serviceName",
+			"not a valid service name", "value_error");
+	ia->host = req_arg(r, "hostname");
+	if (!ia->host)
+		return refuse(r, "query", "hostname", "field required",
+			"value_error.missing");
+	if (!prof_hostname_ok(ia->host))
+		return refuse(r, "query", "hostname", "not a valid hostname",
+			"value_error");
+	v = req_arg(r, "format");
+	if (v && *v && (ia->fmt = imp_format_parse(v)) == IMP_UNKNOWN)
+		return refuse(r, "query", "format", "one of folded, collapsed, "
+			"perf, pprof, html", "value_error");
+	ia->sample_type = req_arg(r, "sample_type");
+	if (ia->sample_type && (!*ia->sample_type ||
+	    strlen(ia->sample_type) > 128))
+		ia->sample_type = NULL;
+	ia->title = req_arg(r, "title");
+	if (ia->title && (strlen(ia->title) > ADLIB_MAX_TITLE * 4 ||
+	    !jsonx_is_text(ia->title, strlen(ia->title))))
+		return refuse(r, "query", "title", "at most 200 characters of "
+			"text", "value_error");
+	return E_OK;
+}
+
+/* Store everything of a parsed import; on failure remove it again. */
+static int
+import_store(struct req *r, struct app *app, const struct import_args *ia,
+	const struct buf *raw, const char *ext, const struct buf *html,
+	const struct stacks *st, json_t **out)
+{
+	struct buf key = BUF_INIT(0), rawkey = BUF_INIT(0);
+	struct store_put_opts hopts = { .content_type = "text/html; charset=utf-8" };
+	struct store_put_opts ropts = { .content_type = "application/octet-stream" };
+	struct written w = { 0 };
+	struct adhoc_row row;
+	struct smp_profile sp;
+	struct store *store;
+	struct smp *smp = NULL;
+	struct db *db;
+	char now[40], hex[33], base[128];
+	int64_t sid, t = utc_now_usec() / 1000000 * 1000000;
+	bool dup;
+	int err;
+
+	if ((err = app_db(app, &db)) || (err = app_store(app, &store)))
+		return err;
+	if (st->n && app->cfg->samples.index && (err = app_smp(app, &smp)))
+		return err;
+	if ((err = utc_format(t, UTC_FMT_NAIVE, now, sizeof(now))))
+		return err;
+	uuidx_new_hex(hex);
+	snprintf(base, sizeof(base), "%s_%s_import", now, hex);
+	if ((err = prof_flamegraph_key(ia->service, base, ia->host, PROF_ADHOC,
+		&key)))
+		goto out;
+	err = buf_addf(&rawkey, "products/%s/stacks/import/%s.%s",
+		ia->service, base, ext);
+	if (err)
+		goto out;
+	w.service = ia->service;
+	w.key = key.data;
+	w.raw_key = rawkey.data;
+	err = services_get_or_create(db, ia->service, "instances", &sid);
+	if (err) {
+		log_error("import: service: %s", db_errmsg(db));
+		goto out;
+	}
+	if ((err = store_put(store, rawkey.data, raw->data, raw->len, &ropts)))
+		goto store_fail;
+	w.raw = true;
+	if ((err = store_put(store, key.data, html->data, html->len, &hopts)))
+		goto store_fail;
+	w.html = true;
+	memset(&row, 0, sizeof(row));
+	row.s3_key = key.data;
+	row.hostname = ia->host;
+	row.start_usec = row.end_usec = t;
+	row.file_size = (int64_t)html->len;
+	if ((err = adhoc_upsert(db, sid, &row)))
+		goto db_fail;
+	w.row = true;
+	if ((err = adlib_mark(db, key.data, actor_of(r), rawkey.data,
+		cdn_refers(html->data, html->len), NULL)))
+		goto db_fail;
+	if (ia->title && (err = adlib_note(db, ia->service, key.data,
+		ia->title, NULL)))
+		goto db_fail;
+	if (smp) {
+		memset(&sp, 0, sizeof(sp));
+		sp.key = rawkey.data;
+		sp.service_id = sid;
+		sp.hostname = ia->host;
+		sp.instance_type = "";
+		sp.start = t / 1000000;
+		sp.end = sp.start + 60;
+		sp.cpu_avg = sp.mem_avg = -1;
+		sp.cores = -1;
+		sp.adhoc_key = key.data;
+		w.stacks = true;
+		err = smp_write_profile(smp, &sp, st->lines, st->n, &dup);
+		if (err) {
+			log_error("import: sample store: %s", smp_errmsg(smp));
+			goto out;
+		}
+	}
+	if ((err = adlib_audit(db, actor_of(r), "import", ia->service,
+		strrchr(key.data, '/') + 1, NULL)))
+		goto db_fail;
+	*out = json_pack("{s:s,s:s,s:s,s:I}", "filename",
+		strrchr(key.data, '/') + 1, "s3_key", key.data, "raw_key",
+		rawkey.data, "size", (json_int_t)html->len);
+	goto out;
+store_fail:
+	log_error("import: store: %s", store_errmsg(store));
+	goto out;
+db_fail:
+	log_error("import: %s", db_errmsg(db));
+out:
+	if (err)
+		undo(db, store, smp, &w);
+	buf_release(&key);
+	buf_release(&rawkey);
+	return err;
+}
+
+/* POST /api/profiles/import. */
+int
+h_import(struct req *r, struct app *app)
+{
+	const struct cfg_adhoc *c = &app->cfg->adhoc;
+	struct buf body = BUF_INIT(0), text = BUF_INIT(0), html = BUF_INIT(0);
+	const struct buf *data = &body;
+	struct import_args ia;
+	struct imp_result res;
+	struct stacks st = { 0 };
+	json_t *out = NULL;
+	size_t clen = 0;
+	int err;
+
+	if ((err = import_args(r, &ia)))
+		return err;
+	if (req_content_length(r, &clen) == E_OK && clen > c->import_max_body)
+		return answer(r, 413, "file over adhoc.import_max_body", E_TOOBIG);
+	body.max = c->import_max_body;
+	err = req_read_body(r, c->import_max_body, &body);
+	if (err == E_TOOBIG) {
+		err = answer(r, 413, "file over adhoc.import_max_body", E_TOOBIG);
+		goto out;
+	}
+	if (err)
+		goto out;
+	if (body.len == 0) {
+		err = refuse(r, "body", "file", "empty file", "value_error");
+		goto out;
+	}
+	if (gz_is_gzip(body.data, body.len)) {
+		text.max = c->import_max_gunzip;
+		err = gz_inflate(body.data, body.len, c->import_max_gunzip, &text);
+		if (err == E_TOOBIG) {
+			err = answer(r, 413, "file inflates past "
+				"adhoc.import_max_gunzip", E_TOOBIG);
+			goto out;
+		}
+		if (err) {
+			err = refuse(r, "body", "file", "bad gzip data",
+				"value_error");
+			goto out;
+		}
+		data = &text;
+	}
+	if (ia.fmt == IMP_UNKNOWN)
+		ia.fmt = imp_detect(data->data, data->len);
+	if (ia.fmt == IMP_UNKNOWN) {
+		err = refuse(r, "body", "file", "format not recognised (give "
+			"format=)", "value_error");
+		goto out;
+	}
+	if (ia.fmt != IMP_PPROF && !jsonx_is_text(data->data, data->len)) {
+		err = refuse(r, "body", "file", "not UTF-8 text", "value_error");
+		goto out;
+	}
+	st.a = r->arena;
+	if ((err = parse_file(r, c, ia.fmt, ia.sample_type, data, &st, &res)))
+		goto out;
+	if (st.n == 0 && ia.fmt != IMP_HTML) {
+		err = refuse(r, "body", "file", "no stacks in the file",
+			"value_error");
+		goto out;
+	}
+	html.max = app->cfg->fcgi.max_html;
+	if (ia.fmt == IMP_HTML)
+		err = buf_add(&html, data->data, data->len);
+	else
+		err = render(&st, ia.title ? ia.title : ia.host, &html);
+	if (err == E_TOOBIG) {
+		err = answer(r, 413, "the page would be over fcgi.max_html",
+			E_TOOBIG);
+		goto out;
+	}
+	if (err)
+		goto out;
+	err = import_store(r, app, &ia, &body, imp_format_name(ia.fmt), &html,
+		&st, &out);
+	if (err) {
+		err = answer(r, 500, "import failed; nothing was kept", err);
+		goto out;
+	}
+	json_object_set_new(out, "format", json_string(imp_format_name(ia.fmt)));
+	json_object_set_new(out, "stacks", json_integer((json_int_t)st.n));
+	json_object_set_new(out, "samples", json_integer((json_int_t)res.samples));
+	json_object_set_new(out, "skipped", json_integer((json_int_t)res.skipped));
+	json_object_set_new(out, "detail", jsonx_cstr(res.detail));
+	err = req_send_take(r, 201, out);
+out:
+	buf_release(&body);
+	buf_release(&text);
+	buf_release(&html);
+	return err;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+/* {serviceName, filename} of a lifecycle POST (answers 422 itself). */
+static int
+target_of(struct req *r, json_t *obj, const char **svc, const char **name)
+{
+	int err;
+
+	if ((err = body_str(r, obj, "serviceName", true, svc)) ||
+	    (err = body_str(r, obj, "filename", true, name)))
+		return err;
+	if (**svc == '_')
+		(*svc)++;
+	if (!**name || strlen(*name) > 1024 || strchr(*name, '/'))
+		return refuse(r, "body", "filename", "not a flamegraph file name",
+			"value_error");
+	return E_OK;
+}
+
+/* POST /api/metrics/adhoc_flamegraph/delete. */
+int
+h_adhoc_delete(struct req *r, struct app *app)
+{
+	json_t *obj = NULL;
+	const char *svc, *name;
+	struct store *store;
+	struct smp *smp = NULL;
+	struct db *db;
+	char msg[512];
+	int err;
+
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &obj)))
+		return err;
+	if ((err = target_of(r, obj, &svc, &name)))
+		goto out;
+	if ((err = app_db(app, &db)) || (err = app_store(app, &store)))
+		goto out;
+	if (app->cfg->samples.index && (err = app_smp(app, &smp)))
+		goto out;
+	err = adlib_delete(db, store, smp, r->arena, svc, name, NULL, msg,
+		sizeof(msg));
+	if (err == E_NOTFOUND) {
+		err = answer(r, 404, "Flamegraph file not found", E_NOTFOUND);
+		goto out;
+	}
+	if (err) {
+		log_error("adhoc delete '%s': %s", name, msg);
+		err = answer(r, 500, "delete failed", err);
+		goto out;
+	}
+	if (adlib_audit(db, actor_of(r), "delete", svc, name, NULL) != E_OK)
+		log_error("audit: %s", db_errmsg(db));
+	err = req_send_take(r, 200, json_pack("{s:s,s:s}", "message", "deleted",
+		"filename", name));
+out:
+	json_decref(obj);
+	return err;
+}
+
+/* POST /api/metrics/adhoc_flamegraph/pin. */
+int
+h_adhoc_pin(struct req *r, struct app *app)
+{
+	json_t *obj = NULL;
+	const char *svc, *name;
+	struct db *db;
+	bool pinned;
+	int err;
+
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &obj)))
+		return err;
+	if ((err = target_of(r, obj, &svc, &name)) ||
+	    (err = body_bool(r, obj, "pinned", true, &pinned)) ||
+	    (err = app_db(app, &db)))
+		goto out;
+	err = adlib_pin(db, svc, name, pinned);
+	if (err == E_NOTFOUND) {
+		err = answer(r, 404, "Flamegraph file not found", E_NOTFOUND);
+		goto out;
+	}
+	if (!err)
+		err = adlib_audit(db, actor_of(r), pinned ? "pin" : "unpin", svc,
+			name, NULL);
+	if (err) {
+		log_error("adhoc pin: %s", db_errmsg(db));
+		goto out;
+	}
+	err = req_send_take(r, 200, json_pack("{s:s,s:b}", "filename", name,
+		"pinned", pinned));
+out:
+	json_decref(obj);
+	return err;
+}
+
+/* POST /api/metrics/adhoc_flamegraph/note. */
+int
+h_adhoc_note(struct req *r, struct app *app)
+{
+	json_t *obj = NULL, *detail;
+	const char *svc, *name, *title, *note;
+	struct db *db;
+	int err;
+
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &obj)))
+		return err;
+	if ((err = target_of(r, obj, &svc, &name)) ||
+	    (err = body_str(r, obj, "title", false, &title)) ||
+	    (err = body_str(r, obj, "note", false, &note)) ||
+	    (err = app_db(app, &db)))
+		goto out;
+	if ((title && !jsonx_is_text(title, strlen(title))) ||
+	    (note && !jsonx_is_text(note, strlen(note)))) {
+		err = refuse(r, "body", title ? "title" : "note",
+			"control characters", "value_error");
+		goto out;
+	}
+	err = adlib_note(db, svc, name, title, note);
+	if (err == E_TOOBIG) {
+		err = refuse(r, "body", "note", "title at most 200 and note at "
+			"most 4000 characters", "value_error.any_str.max_length");
+		goto out;
+	}
+	if (err == E_NOTFOUND) {
+		err = answer(r, 404, "Flamegraph file not found", E_NOTFOUND);
+		goto out;
+	}
+	if (err) {
+		log_error("adhoc note: %s", db_errmsg(db));
+		goto out;
+	}
+	detail = json_object();
+	if (title)
+		json_object_set_new(detail, "title", jsonx_cstr(title));
+	if (note)
+		json_object_set_new(detail, "note_chars",
+			json_integer((json_int_t)strlen(note)));
+	{
+		char *d = json_dumps(detail, JSON_COMPACT);
+
+		err = adlib_audit(db, actor_of(r), "note", svc, name, d);
+		free(d);
+	}
+	json_decref(detail);
+	if (err) {
+		log_error("audit: %s", db_errmsg(db));
+		goto out;
+	}
+	err = req_send_take(r, 200, json_pack("{s:s}", "filename", name));
+out:
+	json_decref(obj);
+	return err;
+}
+
+/* GET /api/audit. */
+int
+h_audit(struct req *r, struct app *app)
+{
+	const char *svc = req_arg(r, "serviceName"), *v = req_arg(r, "limit");
+	struct adlib_audit *e = NULL;
+	uint64_t limit = 100;
+	struct db *db;
+	json_t *list;
+	size_t i, n;
+	int err;
+
+	if (svc && *svc == '_')
+		svc++;
+	if (svc && !*svc)
+		svc = NULL;
+	if (v && *v && num_u64(v, UINT64_MAX, &limit))
+		return refuse(r, "query", "limit", "value is not a valid integer",
+			"type_error.integer");
+	if (limit > AUDIT_MAX)
+		limit = AUDIT_MAX;
+	if ((err = app_db(app, &db)))
+		return err;
+	if ((err = adlib_audit_list(db, r->arena, svc, limit, &e, &n))) {
+		log_error("audit: %s", db_errmsg(db));
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:o,s:s,s:s,s:s,s:s}", "at",
+			jsonx_utc(e[i].at_usec), "actor", e[i].actor, "action",
+			e[i].action, "serviceName", e[i].service, "target",
+			e[i].target);
+		json_t *d = NULL;
+
+		if (o && e[i].detail[0] &&
+		    jsonx_parse(e[i].detail, strlen(e[i].detail), &d, NULL, 0) ==
+		    E_OK)
+			json_object_set_new(o, "detail", d);
+		json_array_append_new(list, o ? o : json_null());
+	}
+	return req_send_take(r, 200, list);
+}
+
+/* GET /api/metrics/profile_request/{id}/flamegraphs. */
+int
+h_request_flamegraphs(struct req *r, struct app *app)
+{
+	static const char suf[] = "/flamegraphs";
+	const char *p = r->path;
+	struct adlib_product *pr = NULL;
+	char id[37];
+	size_t len, i, n;
+	struct db *db;
+	json_t *list;
+	int err;
+
+	p = strstr(p, "/profile_request/");
+	len = p ? strlen(p + 17) : 0;
+	if (!p || len < sizeof(suf) - 1 || len - (sizeof(suf) - 1) >= sizeof(id) ||
+	    strcmp(p + 17 + len - (sizeof(suf) - 1), suf) != 0)
+		return answer(r, 404, "Not Found", E_NOTFOUND);
+	memcpy(id, p + 17, len - (sizeof(suf) - 1));
+	id[len - (sizeof(suf) - 1)] = '\0';
+	if (!uuidx_valid(id))
+		return refuse(r, "path", "request_id", "value is not a valid uuid",
+			"type_error.uuid");
+	if ((err = app_db(app, &db)))
+		return err;
+	if ((err = adlib_products(db, r->arena, id, &pr, &n))) {
+		log_error("request flamegraphs: %s", db_errmsg(db));
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		const char *slash = strrchr(pr[i].s3_key, '/');
+
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:o,s:b}",
+			"serviceName", pr[i].service, "filename",
+			slash ? slash + 1 : pr[i].s3_key, "hostname",
+			pr[i].hostname, "command_id", pr[i].command_id,
+			"timestamp", jsonx_utc(pr[i].start_usec), "by_window",
+			pr[i].by_window));
+	}
+	return req_send_take(r, 200, json_pack("{s:s,s:o}", "request_id", id,
+		"flamegraphs", list));
+}
