@@ -347,12 +347,13 @@ adlib_delete(struct db *db, struct store *st, struct smp *smp,
 		goto out;
 	}
 	if (*raw && (rc = store_delete(st, raw)) != E_OK) {
-		snprintf(err, errlen, "object %s: %s", raw, store_errmsg(st));
+		snprintf(err, errlen, "object %s: %s; the row stays (run the"
+			" command again)", raw, store_errmsg(st));
 		goto out;
 	}
 	if ((rc = store_delete(st, row.s3_key)) != E_OK) {
-		snprintf(err, errlen, "object %s: %s", row.s3_key,
-			store_errmsg(st));
+		snprintf(err, errlen, "object %s: %s; the row stays (run the"
+			" command again)", row.s3_key, store_errmsg(st));
 		goto out;
 	}
 	rc = adhoc_delete(db, row.id);
@@ -362,7 +363,7 @@ adlib_delete(struct db *db, struct store *st, struct smp *smp,
 	}
 	if (rc)
 		snprintf(err, errlen, "the objects are gone but the row stays"
-			" (listed as removed; delete again): %s", db_errmsg(db));
+			" (listed as removed; run the command again): %s", db_errmsg(db));
 out:
 	if (in_tx && db_tx_rollback(db) != E_OK && !err[0])
 		snprintf(err, errlen, "rollback: %s", db_errmsg(db));

@@ -217,7 +217,7 @@ h_ok "--dry-run keeps the object" test -f "$ROOT/$FG/$F1"
 h_is "--dry-run keeps the row" "$(nrows)" 4
 out=$(adm flamegraph delete checkout "$F1")
 h_is "delete: exit 0" "$?" 0
-h_ok "delete: says what it did" grep -q "deleted the object and its metadata row" <<<"$out"
+h_ok "delete: says what it did" grep -q "deleted the objects, stack rows and metadata row" <<<"$out"
 h_ok "delete: the object is gone" test ! -e "$ROOT/$FG/$F1"
 h_is "delete: the row is gone" "$(q "SELECT count(*) FROM AdhocFlamegraphMetadata WHERE s3_key = '$FG/$F1'")" 0
 h_ok "delete: billing's file of the same name stays" test -f "$ROOT/products/billing/stacks/flamegraph/$F1"
@@ -243,7 +243,7 @@ mv "$ROOT/$FG/$F3" "$H_RUN/f3"
 mkdir -p "$ROOT/$FG/$F3/x"
 out=$(adm flamegraph delete checkout "$F3" 2>&1)
 h_is "object delete fails: exit 1" "$?" 1
-h_ok "... nothing was changed" grep -q "nothing was changed" <<<"$out"
+h_ok "... says the row stays and to run it again" grep -q "the row stays (run the command again)" <<<"$out"
 h_is "... the row stays" "$(nrows)" 1
 rm -rf "${ROOT:?}/$FG/$F3"
 mv "$H_RUN/f3" "$ROOT/$FG/$F3"
