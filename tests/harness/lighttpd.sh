@@ -88,7 +88,6 @@ fastcgi.server = (
     "/api" => (( $backend )),
     "/metrics" => (( $backend )),
 )
-setenv.add-response-header = ( "X-Content-Type-Options" => "nosniff" )
 \$HTTP["url"] !~ "^/(api|metrics)/" {
     setenv.add-response-header += ( "Content-Security-Policy" => "$H_UI_CSP" )
 }
