@@ -31,8 +31,13 @@ for (let i = 0; i < 12; i++) {
 }
 // The start commands' run: host 0 runs continuously for an hour from two
 // minutes ago (still running); host 3 ran ad hoc for 60 s ten minutes ago.
-Object.assign(hosts[0], { continuous: true, duration: 3600, command_started_at: iso(now - 120e3) });
-Object.assign(hosts[3], { continuous: false, duration: 60, command_started_at: iso(now - 600e3) });
+// As ember-fcgi: every row has the three fields (null without a command).
+for (const x of hosts) {
+	Object.assign(x, { continuous: false, duration: x.command_type === 'start' ? 60 : null,
+		command_started_at: x.command_type === 'N/A' ? null : iso(now - 3600e3) + 'Z' });
+}
+Object.assign(hosts[0], { continuous: true, duration: 3600, command_started_at: iso(now - 120e3) + 'Z' });
+Object.assign(hosts[3], { continuous: false, duration: 60, command_started_at: iso(now - 600e3) + 'Z' });
 const files = [];
 for (let i = 0; i < 60; i++) {
 	const t = iso(now - i * 55e3);
