@@ -4,8 +4,8 @@
 // there).  Prints TAP; `node explorer.test.mjs --list` prints the names.
 //
 // Environment: EMBER_CHROMIUM (default /usr/bin/chromium),
-// EMBER_ARTIFACTS (screenshots), EMBER_SCREENSHOT_DIR (also save the
-// README's screenshots there, e.g. docs/screenshots).
+// EMBER_ARTIFACTS (screenshots; the README's come from the real stack,
+// explorer-real.test.mjs).
 
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
@@ -18,7 +18,6 @@ import { HOSTILE, REGRESSION } from './mock-profiles.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ART = process.env.EMBER_ARTIFACTS || path.join(HERE, 'artifacts');
-const SHOTS = process.env.EMBER_SCREENSHOT_DIR || '';
 const CHROMIUM = process.env.EMBER_CHROMIUM || '/usr/bin/chromium';
 const TZ = 'Asia/Kolkata';	// UTC+05:30: local time is provably not UTC
 const ROW = 18;			// flame.js row height
@@ -109,8 +108,6 @@ const matched = (p) => p.textContent('#matched');
 
 async function shot(p, name) {
 	await p.screenshot({ path: path.join(ART, name) });
-	if (SHOTS)
-		fs.copyFileSync(path.join(ART, name), path.join(SHOTS, name));
 }
 
 const TESTS = [
