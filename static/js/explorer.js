@@ -846,6 +846,12 @@ function reload() {
 	resolve();
 	const r = state.resolved;
 	$('range-label').textContent = `${stamp(r.start)} → ${stamp(r.end)}`;
+	if (state.view === 'compare' && state.bkind === 'range' && !state.bfrom) {
+		// the default base (the same length just before) shown as such
+		const b = baseSide();
+		$('bfrom').value = inputValue(b.start);
+		$('bto').value = inputValue(b.end);
+	}
 	updateDownloads();
 	loadTags();
 	loadView();

@@ -319,6 +319,12 @@ const TESTS = [
 			await p.waitForFunction((w) => document.getElementById('matched').textContent === w,
 				`Matched: ${pct(sum / api.value)} of samples`);
 		}
+		// the README's screenshot: a search and a tooltip
+		await p.fill('#search', 'json|Json');
+		await p.waitForFunction(() => /Matched/.test(document.getElementById('matched').textContent));
+		const pj = nodeAt(api, 'python3;main (app.py);handle (app/server.py);parse_json (json.py)');
+		assert.match(await hover(p, pj.depth, centre(pj, nodeAt(api, ''))), /^parse_json/);
+		await shot(p, 'explorer.png');
 		await p.fill('#search', '');
 		await p.waitForFunction(() => document.getElementById('matched').textContent === '');
 	}],
@@ -375,6 +381,9 @@ const TESTS = [
 			document.querySelectorAll('#functions-body tr').length > 0);
 		const sent = lastCall(p, '/api/flamegraph/diff').searchParams;
 		assert.equal(Date.parse(sent.get('baseEndTime') + 'Z'), Date.parse(sent.get('compareStartTime') + 'Z'), 'base = the hour before');
+		const local = (v) => new Date(v + 'Z').toLocaleString('sv-SE', { timeZone: TZ }).replace(' ', 'T');
+		assert.deepEqual([await p.inputValue('#bfrom'), await p.inputValue('#bto')],
+			[local(sent.get('baseStartTime')), local(sent.get('baseEndTime'))], 'the base range is shown');
 		const d = (await get(BASE, '/flamegraph/diff', Object.fromEntries(sent))).body;
 		assert.deepEqual([d.baseTotal, d.compareTotal], [1000, 1400]);
 		const e = walk(d).find((x) => x.path.at(-1) === M.REGRESSION).n;
@@ -456,7 +465,6 @@ const TESTS = [
 		await p.click('#copy-link');
 		const link = await p.textContent('#copied-link');
 		assert.equal(await p.evaluate(() => navigator.clipboard.readText()), link);
-		await shot(p, 'explorer.png');
 		const other = await context({ timezoneId: 'UTC' });
 		try {
 			const o = await page(other);
