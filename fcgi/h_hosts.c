@@ -12,7 +12,11 @@
  * is pinterest's later shape {"hosts":[...],"active_count":N,
  * "total_count":M}, where "active" means a heartbeat received within
  * fcgi.active_window seconds.  At most fcgi.list_max hosts are returned.
- * heartbeat_timestamp goes out as UTC with a Z.
+ * heartbeat_timestamp goes out as UTC with a Z.  Beyond upstream's fields,
+ * each host carries its current command's run for the page's "running
+ * until ...": continuous (bool), duration (seconds, null without a
+ * command) and command_started_at (when the agent took the command, UTC
+ * with a Z; null until then).
  *
  * The query is the data layer's (hosts.h); this file reads the query
  * parameters and writes the JSON.
@@ -68,7 +72,7 @@ host_json(const struct hosts_row *h)
 
 	for (i = 0; i < h->npids; i++)
 		json_array_append_new(pids, json_integer(h->pids[i]));
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}",
 		"id", (json_int_t)h->id,
 		"service_name", jsonx_cstr(h->service),
 		"hostname", jsonx_cstr(h->hostname),
@@ -78,7 +82,12 @@ host_json(const struct hosts_row *h)
 			h->command_type : "N/A"),
 		"profiling_status", jsonx_cstr(h->status ?
 			h->status : "stopped"),
-		"heartbeat_timestamp", jsonx_utc(h->heartbeat_usec));
+		"heartbeat_timestamp", jsonx_utc(h->heartbeat_usec),
+		"continuous", h->continuous,
+		"duration", h->duration >= 0 ? json_integer(h->duration) :
+			json_null(),
+		"command_started_at", h->started_usec >= 0 ?
+			jsonx_utc(h->started_usec) : json_null());
 }
 
 /* GET /api/metrics/profiling/host_status. */

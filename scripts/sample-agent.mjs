@@ -3,16 +3,20 @@
 //
 // It sends heartbeats the way a real agent does (POST /api/metrics/heartbeat
 // with Authorization: Bearer), obeys the commands the control loop hands back
-// (start: report completion when the profiler starts, "profile" for the
-// duration asked, upload one profile; stop: acknowledge), and uploads profiles
-// as gzip JSON to /api/v2/profiles with the GPROFILER-API-KEY and
-// GPROFILER-SERVICE-NAME headers.  Ad hoc runs carry a self-contained
-// flamegraph HTML in the profile header's "flamegraph_html", as real agents do.
+// (start: report completion when the profiler starts; ad hoc: "profile" for
+// the duration asked and upload one profile; continuous: upload a profile
+// every window of the duration asked, 60 s, until a stop or another start;
+// stop: acknowledge), and uploads profiles as gzip JSON to /api/v2/profiles
+// with the GPROFILER-API-KEY and GPROFILER-SERVICE-NAME headers: a
+// "# {header}" line, then collapsed stack lines.  Ad hoc runs carry a
+// self-contained flamegraph HTML in the header's "flamegraph_html", as real
+// agents do; continuous ones only the stacks.
 //
 //   node scripts/sample-agent.mjs --server URL --key KEY --service SVC --host H [options]
 //     --ip A.B.C.D         address reported in heartbeats (default 10.0.0.1)
 //     --interval S         heartbeat interval in seconds (default 5)
-//     --max-duration S     cap on how long a "profiling run" lasts (default: as asked)
+//     --max-duration S     cap on how long a "profiling run" (or a continuous
+//                          window) lasts (default: as asked)
 //     --upload adhoc|continuous   upload one profile now and exit (no heartbeats)
 //     --start ISO          start time for --upload (default: now)
 //     --heartbeat-once     send one heartbeat, print the answer, exit
@@ -221,7 +225,18 @@ async function loop(o) {
   const executed = new Set();
   let lastCommand = null;
   let runs = 0;
+  let continuous = null;	// {cfg, start, window}: the running continuous profiler
   for (;;) {
+    // A continuous profiler uploads each window as it ends.
+    if (continuous && Date.now() - continuous.start.getTime() >= continuous.window * 1000) {
+      const c = continuous;
+      const start = c.start;
+      c.start = new Date();
+      await upload(o, {
+        continuous: true, duration: Math.round((c.start - start) / 1000), frequency: Number(c.cfg.frequency) || 11,
+        perfEvents: 'cycles', start, seed: o.seed + runs++,
+      }).catch((e) => log(e.message));
+    }
     let answer;
     try {
       answer = await postJson(o, '/api/metrics/heartbeat', {
@@ -244,12 +259,21 @@ async function loop(o) {
       const cfg = cmd.combined_config || {};
       log(`command ${id}: ${cmd.command_type} ${JSON.stringify(cfg)}`);
       executed.add(id);
+      // A new command replaces the running continuous profiler.
+      continuous = null;
       if (cmd.command_type === 'start') {
         // Real agents report completion when the profiler starts.
         await postJson(o, '/api/metrics/command_completion', {
           command_id: id, hostname: o.host, status: 'completed', execution_time: 0,
         }).catch((e) => log(`command_completion: ${e.message}`));
         const duration = Number(cfg.duration) || 60;
+        if (cfg.continuous) {
+          const window = o.maxDuration ? Math.min(o.maxDuration, duration) : duration;
+          continuous = { cfg, start: new Date(), window };
+          log(`continuous profiling: a profile every ${window} s until stopped`);
+          await sleep(Math.min(o.interval, window));
+          continue;
+        }
         const wait = o.maxDuration ? Math.min(o.maxDuration, duration) : duration;
         const start = new Date();
         await sleep(wait);
@@ -258,7 +282,7 @@ async function loop(o) {
           ? perf.events.join(',') : 'cycles';
         await upload(o, {
           // report the time actually "profiled" (--max-duration may cut it)
-          continuous: Boolean(cfg.continuous), duration: wait, frequency: Number(cfg.frequency) || 11,
+          continuous: false, duration: wait, frequency: Number(cfg.frequency) || 11,
           perfEvents, start, seed: o.seed + runs,
         }).catch((e) => log(e.message));
         runs++;
@@ -269,7 +293,7 @@ async function loop(o) {
         command_id: id, hostname: o.host, status: 'completed', execution_time: 0,
       }).catch((e) => log(`command_completion: ${e.message}`));
     }
-    await sleep(o.interval);
+    await sleep(continuous ? Math.min(o.interval, continuous.window) : o.interval);
   }
 }
 

@@ -15,7 +15,7 @@ static const struct db_stmt st_host_status = {
 	"hosts_status",
 	"WITH cur AS ("
 	" SELECT DISTINCT ON (hostname, service_name) hostname, service_name,"
-	"        command_type, status, combined_config"
+	"        command_id, command_type, status, combined_config, sent_at"
 	"   FROM ProfilingCommands"
 	"  ORDER BY hostname, service_name, created_at DESC)"
 	"SELECT h.id, h.hostname, host(h.ip_address), h.service_name,"
@@ -26,9 +26,16 @@ static const struct db_stmt st_host_status = {
 	"                  jsonb_array_elements_text(c.combined_config -> 'pids') p"
 	"                  WHERE p ~ '^[0-9]+$') END,"
 	"       h.updated_at > CURRENT_TIMESTAMP"
-	"                      - make_interval(secs => $8::integer)"
+	"                      - make_interval(secs => $8::integer),"
+	"       COALESCE(c.combined_config ->> 'continuous', '') = 'true',"
+	"       CASE WHEN jsonb_typeof(c.combined_config -> 'duration') = 'number'"
+	"            THEN (c.combined_config ->> 'duration')::numeric::bigint END,"
+	"       (extract(epoch FROM COALESCE(e.started_at, c.sent_at))"
+	"        * 1000000)::bigint"
 	"  FROM HostHeartbeats h LEFT JOIN cur c"
 	"    ON h.hostname = c.hostname AND h.service_name = c.service_name"
+	"  LEFT JOIN ProfilingExecutions e"
+	"    ON e.command_id = c.command_id AND e.hostname = c.hostname"
 	" WHERE ($1::text[] IS NULL"
 	"        OR ($2::boolean AND h.service_name = ANY ($1::text[]))"
 	"        OR (NOT $2::boolean AND EXISTS (SELECT 1 FROM unnest($1::text[]) s"
@@ -170,6 +177,17 @@ hosts_status(struct db *db, struct arena *a, const struct hosts_filter *f,
 		split_pids(a, PQgetisnull(res, i, 7) ? "" :
 			PQgetvalue(res, i, 7), &v[i]);
 		v[i].active = PQgetvalue(res, i, 8)[0] == 't';
+		v[i].continuous = PQgetvalue(res, i, 9)[0] == 't';
+		v[i].duration = v[i].started_usec = -1;
+		if ((!PQgetisnull(res, i, 10) &&
+		     num_i64(PQgetvalue(res, i, 10), 0, INT64_MAX,
+			&v[i].duration)) ||
+		    (!PQgetisnull(res, i, 11) &&
+		     num_i64(PQgetvalue(res, i, 11), INT64_MIN, INT64_MAX,
+			&v[i].started_usec))) {
+			err = E_PROTO;
+			break;
+		}
 	}
 	PQclear(res);
 	if (err)

@@ -43,6 +43,12 @@ struct hosts_row {
 	const char *status;		/* NULL when the host has no command */
 	int64_t heartbeat_usec;	/* UTC */
 	bool active;		/* a heartbeat within active_window */
+	/* The current command's run (from its combined_config and its
+	 * execution): continuous, duration in seconds (-1: none), and when
+	 * the agent took the command (UTC usec, -1: not yet / no command). */
+	bool continuous;
+	int64_t duration;
+	int64_t started_usec;
 };
 
 /*

@@ -106,7 +106,7 @@ MUST_CHECK int smp_buckets(struct smp *s, const struct smp_sel *sel,
 struct smp_metrics {
 	double cpu_avg;			/* mean of the profiles' cpu_avg, < 0 if none */
 	double cpu_max;			/* percentile or max, as the caller asked */
-	double mem_avg;
+	double mem_avg;			/* mean of each host's highest mem_avg */
 	double mem_max;
 	uint64_t samples;		/* summed samples */
 	uint64_t hosts;			/* distinct hosts */

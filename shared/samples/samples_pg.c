@@ -291,13 +291,17 @@ static const struct db_stmt st_q_metrics = {
 	"AND ($5::text[] IS NULL OR host = ANY($5::text[]))), "
 	"c AS (SELECT DISTINCT ON (b, host) b, cores FROM p WHERE cores >= 0 "
 	"ORDER BY b, host, start_ts DESC), "
-	"cs AS (SELECT b, sum(cores) AS cores FROM c GROUP BY b) "
+	"cs AS (SELECT b, sum(cores) AS cores FROM c GROUP BY b), "
+	"hm AS (SELECT b, host, max(mem_avg) AS m FROM p WHERE mem_avg >= 0 "
+	"GROUP BY b, host), "
+	"ms AS (SELECT b, avg(m) AS m FROM hm GROUP BY b) "
 	"SELECT p.b, coalesce(avg(cpu_avg) FILTER (WHERE cpu_avg >= 0), -1), "
 	"coalesce(max(cpu_avg) FILTER (WHERE cpu_avg >= 0), -1), "
-	"coalesce(avg(mem_avg) FILTER (WHERE mem_avg >= 0), -1), "
+	"coalesce(min(ms.m), -1), "
 	"coalesce(max(mem_avg) FILTER (WHERE mem_avg >= 0), -1), "
 	"sum(samples), count(DISTINCT host), coalesce(min(cs.cores), 0), count(*) "
-	"FROM p LEFT JOIN cs ON cs.b = p.b GROUP BY p.b ORDER BY p.b "
+	"FROM p LEFT JOIN cs ON cs.b = p.b LEFT JOIN ms ON ms.b = p.b "
+	"GROUP BY p.b ORDER BY p.b "
 	"LIMIT $6::bigint",
 	6,
 };

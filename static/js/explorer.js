@@ -550,7 +550,8 @@ function explain(e) {
 }
 
 // emptyState(): no samples in the range: say so and offer the nearest
-// range with data (datetime_with_data over the last 30 days).
+// range with data (datetime_with_data: the first and the last minute
+// with samples in the last year).
 async function emptyState(seq) {
 	const st = $('fg-state');
 	const r = state.resolved;
@@ -560,16 +561,14 @@ async function emptyState(seq) {
 	setState(st, 'info', what, ' Looking for the nearest data...');
 	let buckets = [];
 	try {
-		const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-		buckets = await P.fetchBuckets({ ...side(), start: new Date(Math.min(r.start, now) - 30 * 86400e3),
-			end: r.end > now ? r.end : now });
+		buckets = await P.fetchBuckets(side());
 	} catch (e) {
 		buckets = [];
 	}
 	if (seq !== state.seq)
 		return;
 	if (!buckets.length) {
-		setState(st, 'info', what, h('br'), 'There is no data in the last 30 days either: start continuous profiling on the ',
+		setState(st, 'info', what, h('br'), 'There is no data in the last year either: start continuous profiling on the ',
 			h('a', { href: 'index.html' }, 'Dynamic Profiling'), ' page, or choose another service or filter.');
 		return;
 	}
@@ -635,7 +634,7 @@ async function loadTable() {
 	$('busy').classList.add('on');
 	let res;
 	try {
-		res = await P.fetchFunctions(side(), { sort: state.sort, page: state.page + 1, pageSize: PAGE_SIZE });
+		res = await P.fetchFunctions(side(), { sort: state.sort, offset: state.page * PAGE_SIZE, limit: PAGE_SIZE });
 	} catch (e) {
 		if (seq !== state.tableSeq)
 			return;
@@ -847,6 +846,12 @@ function reload() {
 	resolve();
 	const r = state.resolved;
 	$('range-label').textContent = `${stamp(r.start)} → ${stamp(r.end)}`;
+	if (state.view === 'compare' && state.bkind === 'range' && !state.bfrom) {
+		// the default base (the same length just before) shown as such
+		const b = baseSide();
+		$('bfrom').value = inputValue(b.start);
+		$('bto').value = inputValue(b.end);
+	}
 	updateDownloads();
 	loadTags();
 	loadView();

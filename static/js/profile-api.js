@@ -7,8 +7,30 @@
 //   flat tree (parseTree / parseDiff): parallel arrays in depth-first
 //     order, see flatten() below;
 //   functions: {total, count, rows: [{name, self, total, selfShare, totalShare}]}
-//   buckets:   [{time: Date, samples: N}] (datetime_with_data)
+//   buckets:   [{time: Date, samples: N}], the first and the last minute
+//              with samples (datetime_with_data)
 //   tags:      ["h1", ...]
+//
+// The server's answers (ember-fcgi, fcgi/h_flamegraph.c and h_filters.c):
+//   /flamegraph            {"name":"root","value","children":[{name,
+//                          suffix?,value,children,language}],...}
+//   /flamegraph/functions  ?sort=self|total&order&limit&offset ->
+//                          {"total","count","offset","functions":[{name,
+//                          language,self,total,selfShare,totalShare}]};
+//                          with functionName: {"function","total",
+//                          "samples","callers":tree,"callees":tree}, 404
+//                          when the function is not in the range
+//   /flamegraph/diff       ?baseStartTime&baseEndTime&baseFilter | baseProfile
+//                          (an ad hoc file name), the same for compare ->
+//                          {"name":"root","base","compare","baseTotal",
+//                          "compareTotal","children":[{name,suffix?,base,
+//                          compare,baseShare,compareShare,change?,status?,
+//                          children,language}]}
+//   /flamegraph/datetime_with_data  (serviceName, filter; the last year)
+//                          {"firstDateTime":"...+00:00","lastDateTime":"..."},
+//                          the last minute + 1 min; no data: 1970-01-01
+//   /v1/filters/tags/T     [{"name","samples"}], 204 when empty
+//   an unknown service is 406 with a bare JSON string.
 
 import { api, apiUrl, parseUtc } from './util.js';
 
@@ -112,16 +134,19 @@ export function parseTree(body) {
 	return t;
 }
 
-// parseDiff(body): the flat tree of a /api/flamegraph/diff answer.  A
-// node's width is the mean of its two shares, so what vanished or what is
-// new is still visible; base/compare counts and shares ride along.
+// parseDiff(body): the flat tree of a /api/flamegraph/diff answer (the
+// root node itself, with both totals).  A node's width is the mean of its
+// two shares, so what vanished or what is new is still visible; base/
+// compare counts and shares ride along.
 export function parseDiff(body) {
-	if (!body || typeof body !== 'object' || !body.tree)
+	if (!body || typeof body !== 'object' || !Array.isArray(body.children) || !('baseTotal' in body))
 		throw new Error('the server sent no differential tree');
 	const bt = Number(body.baseTotal) || 0, ct = Number(body.compareTotal) || 0;
 	const share = (n, k, tot) => (typeof n[`${k}Share`] === 'number' ? n[`${k}Share`] :
 		(tot ? (Number(n[k]) || 0) / tot : 0));
-	const t = flatten(body.tree, (n) => (share(n, 'base', bt) + share(n, 'compare', ct)) / 2,
+	// the root's shares are 1 on a side with samples
+	const root = { ...body, baseShare: bt ? 1 : 0, compareShare: ct ? 1 : 0 };
+	const t = flatten(root, (n) => (share(n, 'base', bt) + share(n, 'compare', ct)) / 2,
 		(n) => ({ base: Number(n.base) || 0, compare: Number(n.compare) || 0,
 			baseShare: share(n, 'base', bt), compareShare: share(n, 'compare', ct) }));
 	t.kind = 'diff';
@@ -145,17 +170,16 @@ export function parseFunctions(body) {
 }
 
 // parseBuckets(body): datetime_with_data as [{time, samples}], oldest
-// first.  Assumed shape: [{"time": "...+00:00", "samples": N}]; the
-// older {"firstDateTime", "lastDateTime"} form is read as two buckets.
+// first: the first minute with samples and the last one (lastDateTime
+// is that minute + 1 min).  No data (the 1970 defaults): [].
 export function parseBuckets(body) {
-	let list = [];
+	const first = parseUtc(body && body.firstDateTime), last = parseUtc(body && body.lastDateTime);
 
-	if (Array.isArray(body)) {
-		list = body.map((b) => ({ time: parseUtc(b && (b.time || b.timestamp)), samples: Number(b && b.samples) || 0 }));
-	} else if (body && body.lastDateTime) {
-		list = [{ time: parseUtc(body.firstDateTime), samples: 1 }, { time: parseUtc(body.lastDateTime), samples: 1 }];
-	}
-	return list.filter((b) => b.time && b.samples > 0).sort((a, b) => a.time - b.time);
+	if (!first || !last || last.getTime() <= 60e3)
+		return [];
+	const lastMin = new Date(Math.max(first.getTime(), last.getTime() - 60e3));
+	return lastMin.getTime() === first.getTime() ? [{ time: first, samples: 1 }] :
+		[{ time: first, samples: 1 }, { time: lastMin, samples: 1 }];
 }
 
 // parseTags(body): the values of one filter tag (204 -> []).
@@ -189,19 +213,23 @@ export function downloadUrl(q, format) {
 
 export async function fetchFunctions(q, opt, signal) {
 	return parseFunctions(await api('/flamegraph/functions', { ...query(q), sort: opt.sort,
-		order: 'desc', page: opt.page, pageSize: opt.pageSize }, { signal }));
+		order: 'desc', limit: opt.limit, offset: opt.offset }, { signal }));
 }
 
 // fetchSandwich(q, fn): {callers, callees} flat trees of one function.
 export async function fetchSandwich(q, fn, signal) {
-	const b = await api('/flamegraph/functions', { ...query(q), functionName: fn }, { signal });
+	const b = await api('/flamegraph/functions', { ...query(q), functionName: fn, maxNodes: MAX_NODES,
+		enrichment: 'lang' }, { signal });
 	if (!b || !b.callers || !b.callees)
 		throw new Error('the server sent no callers/callees');
 	return { callers: parseTree(b.callers), callees: parseTree(b.callees) };
 }
 
+// fetchBuckets(q): the first and last minute with data in the last year
+// for the service and filters of q (its times are not sent).
 export async function fetchBuckets(q, signal) {
-	return parseBuckets(await api('/flamegraph/datetime_with_data', query(q), { signal }));
+	return parseBuckets(await api('/flamegraph/datetime_with_data', { serviceName: q.service,
+		filter: rql(q.filters) }, { signal }));
 }
 
 export async function fetchTags(q, key, signal) {
@@ -209,17 +237,18 @@ export async function fetchTags(q, key, signal) {
 		startTime: apiTime(q.start), endTime: apiTime(q.end) }, { signal }));
 }
 
-// fetchDiff(base, cmp): each side is a query or {service, profile}.
+// fetchDiff(base, cmp): each side is a query or {service, profile}
+// (profile: an ad hoc flamegraph's file name or its key).
 export async function fetchDiff(base, cmp, signal) {
-	const p = { serviceName: cmp.service };
+	const p = { serviceName: cmp.service, maxNodes: MAX_NODES, enrichment: 'lang' };
 
 	for (const [k, s] of [['base', base], ['compare', cmp]]) {
 		if (s.profile) {
-			p[`${k}.profile`] = s.profile;
+			p[`${k}Profile`] = s.profile;
 		} else {
-			p[`${k}.startTime`] = apiTime(s.start);
-			p[`${k}.endTime`] = apiTime(s.end);
-			p[`${k}.filter`] = rql(s.filters);
+			p[`${k}StartTime`] = apiTime(s.start);
+			p[`${k}EndTime`] = apiTime(s.end);
+			p[`${k}Filter`] = rql(s.filters);
 		}
 	}
 	return parseDiff(await api('/flamegraph/diff', p, { signal }));

@@ -85,14 +85,51 @@ export function bigTree(count) {
 
 const label = (x) => x.name + (x.suffix || '');
 
-// functions(tree): [{name, self, total}] where total counts each stack
-// once (a function on its own stack twice counts once).
+// The answers below are shaped exactly as ember-fcgi's (fcgi/h_flamegraph.c)
+// for the same stacks: children sorted by name (byte order), every frame's
+// language, shares with 6 decimals, changes in % with 2.  The browser test
+// against the real stack (explorer-real.test.mjs) uploads folded(tree) and
+// checks that both servers answer the same JSON.
+
+const byName = (a, b) => (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0);
+const fixed = (x, d) => Math.round(x * 10 ** d) / 10 ** d;
+const nodeOf = (x, rest) => {
+	const o = { name: x.name };
+	if (x.suffix)
+		o.suffix = x.suffix;
+	return Object.assign(o, rest);
+};
+
+// apiTree(tree): a tree as /api/flamegraph?enrichment=lang answers it.
+export function apiTree(tree) {
+	const out = (x) => nodeOf(x, { value: x.value, children: [...x.children].sort(byName).map(out),
+		language: x.language || 'Other' });
+	return { name: 'root', value: tree.value, children: [...tree.children].sort(byName).map(out) };
+}
+
+// folded(tree): the tree as collapsed stack lines ("a;b;c 12"), for
+// uploading the same data to the real stack.
+export function folded(tree) {
+	const lines = [];
+	const walk = (x, path) => {
+		const st = [...path, label(x)];
+		const self = x.value - x.children.reduce((s, c) => s + c.value, 0);
+		if (self > 0)
+			lines.push(`${st.join(';')} ${self}`);
+		x.children.forEach((c) => walk(c, st));
+	};
+	tree.children.forEach((c) => walk(c, []));
+	return lines;
+}
+
+// functions(tree): [{name, language, self, total}] where total counts
+// each stack once (a function on its own stack twice counts once).
 export function functions(tree) {
 	const m = new Map();
 	const walk = (x, onPath) => {
 		const l = label(x);
 		const self = x.value - x.children.reduce((s, c) => s + c.value, 0);
-		const r = m.get(l) || { name: l, self: 0, total: 0 };
+		const r = m.get(l) || { name: l, language: x.language || 'Other', self: 0, total: 0 };
 		r.self += self;
 		if (!onPath.has(l))
 			r.total += x.value;
@@ -106,78 +143,96 @@ export function functions(tree) {
 	return [...m.values()];
 }
 
-// merge(into, node): add node's subtree into `into` by label.
-function merge(into, x) {
-	into.value += x.value;
-	for (const c of x.children) {
-		let t = into.children.find((y) => label(y) === label(c));
-		if (!t) {
-			t = { name: c.name, value: 0, children: [], language: c.language };
-			if (c.suffix)
-				t.suffix = c.suffix;
-			into.children.push(t);
+// functionsAnswer(tree, q): /api/flamegraph/functions (sort=self|total|
+// name, order, limit (100), offset): counts descending with ties by the
+// other count then name, names ascending.
+export function functionsAnswer(tree, q) {
+	const key = q.get('sort') || 'self';
+	const other = key === 'total' ? 'self' : 'total';
+	const cmpName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+	const all = functions(tree).sort(key === 'name' ? cmpName :
+		(a, b) => b[key] - a[key] || b[other] - a[other] || cmpName(a, b));
+	if (q.get('order') === (key === 'name' ? 'desc' : 'asc'))
+		all.reverse();
+	const offset = Number(q.get('offset') || 0), limit = Number(q.get('limit') || 100);
+	const t = tree.value;
+	return { total: t, count: all.length, offset, functions: all.slice(offset, offset + limit).map((r) => ({
+		...r, selfShare: fixed(t ? r.self / t : 0, 6), totalShare: fixed(t ? r.total / t : 0, 6) })) };
+}
+
+// add(into, frames, value): one stack into a tree of {frame, value, kids}.
+function add(into, frames, value) {
+	into.value += value;
+	let at = into;
+	for (const f of frames) {
+		let c = at.kids.get(label(f));
+		if (!c) {
+			c = { frame: f, value: 0, kids: new Map() };
+			at.kids.set(label(f), c);
 		}
-		merge(t, c);
+		c.value += value;
+		at = c;
 	}
 }
 
-// sandwich(tree, fn): callers (the function at the root, its callers as
-// children) and callees (the function's merged subtrees).
-export function sandwich(tree, fn) {
-	const callees = { name: fn, value: 0, children: [] };
-	const callers = { name: fn, value: 0, children: [] };
+const built = (b) => ({ name: 'root', value: b.value, children: [...b.kids.values()].map(function out(c) {
+	return { name: c.frame.name, suffix: c.frame.suffix, value: c.value, language: c.frame.language,
+		children: [...c.kids.values()].map(out) };
+}) });
+
+// sandwichAnswer(tree, fn): /api/flamegraph/functions?functionName=fn:
+// callers (the function at the top, its callers below it, each outermost
+// occurrence once) and callees (its subtrees merged); null when absent.
+export function sandwichAnswer(tree, fn) {
+	const up = { value: 0, kids: new Map() }, down = { value: 0, kids: new Map() };
+	let found = false;
+	const callees = (x, path) => {
+		const st = [...path, x];
+		const self = x.value - x.children.reduce((s, c) => s + c.value, 0);
+		if (self > 0)
+			add(down, st, self);
+		x.children.forEach((c) => callees(c, st));
+	};
 	const walk = (x, path) => {
 		if (label(x) === fn) {
-			merge(callees, x);
-			// the caller chain, nearest first
-			let at = callers;
-			at.value += x.value;
-			for (let k = path.length - 1; k >= 0; k--) {
-				const p = path[k];
-				let t = at.children.find((y) => label(y) === label(p));
-				if (!t) {
-					t = { name: p.name, value: 0, children: [], language: p.language };
-					if (p.suffix)
-						t.suffix = p.suffix;
-					at.children.push(t);
-				}
-				t.value += x.value;
-				at = t;
-			}
+			found = true;
+			add(up, [x, ...[...path].reverse()], x.value);
+			callees(x, []);
 			return;
 		}
-		for (const c of x.children)
-			walk(c, [...path, x]);
+		x.children.forEach((c) => walk(c, [...path, x]));
 	};
-	for (const c of tree.children)
-		walk(c, []);
-	callees.name = fn;
-	return { callers: { name: 'root', value: callers.value, children: [callers] },
-		callees: { name: 'root', value: callees.value, children: [{ ...callees }] } };
+	tree.children.forEach((c) => walk(c, []));
+	if (!found)
+		return null;
+	return { function: fn, total: up.value, samples: tree.value,
+		callers: apiTree(built(up)), callees: apiTree(built(down)) };
 }
 
-// diff(base, cmp): the differential tree, nodes matched by label path.
-export function diff(base, cmp) {
+// diffAnswer(base, cmp): /api/flamegraph/diff, nodes matched by path.
+export function diffAnswer(base, cmp) {
 	const bt = base.value, ct = cmp.value;
 	const make = (b, c) => {
 		const x = b || c;
-		const o = { name: x === base || x === cmp ? 'root' : x.name, base: b ? b.value : 0, compare: c ? c.value : 0 };
-		if (x.suffix)
-			o.suffix = x.suffix;
-		if (x.language)
-			o.language = x.language;
-		o.baseShare = bt ? o.base / bt : 0;
-		o.compareShare = ct ? o.compare / ct : 0;
-		const labels = [];
-		for (const y of [...(b ? b.children : []), ...(c ? c.children : [])]) {
-			if (!labels.includes(label(y)))
-				labels.push(label(y));
-		}
-		o.children = labels.map((l) => make(b && b.children.find((y) => label(y) === l),
-			c && c.children.find((y) => label(y) === l)));
+		const bv = b ? b.value : 0, cv = c ? c.value : 0;
+		const bs = fixed(bt ? bv / bt : 0, 6), cs = fixed(ct ? cv / ct : 0, 6);
+		const o = nodeOf(x, { base: bv, compare: cv, baseShare: bs, compareShare: cs });
+		if (bv)
+			o.change = fixed(100 * ((ct ? cv / ct : 0) - (bt ? bv / bt : 0)) / (bv / bt), 2);
+		if (!bv)
+			o.status = 'new';
+		if (!cv)
+			o.status = 'gone';
+		o.children = kids(b, c);
+		o.language = x.language || 'Other';
 		return o;
 	};
-	return { baseTotal: bt, compareTotal: ct, tree: make(base, cmp) };
+	const kids = (b, c) => {
+		const labels = [...new Set([...(b ? b.children : []), ...(c ? c.children : [])].map(label))].sort();
+		return labels.map((l) => make(b && b.children.find((y) => label(y) === l),
+			c && c.children.find((y) => label(y) === l)));
+	};
+	return { name: 'root', base: bt, compare: ct, baseTotal: bt, compareTotal: ct, children: kids(base, cmp) };
 }
 
 // The planted regression: libpq_exec [libpq.so] gains 400 self samples

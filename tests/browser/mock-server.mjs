@@ -31,8 +31,13 @@ for (let i = 0; i < 12; i++) {
 }
 // The start commands' run: host 0 runs continuously for an hour from two
 // minutes ago (still running); host 3 ran ad hoc for 60 s ten minutes ago.
-Object.assign(hosts[0], { continuous: true, duration: 3600, command_started_at: iso(now - 120e3) });
-Object.assign(hosts[3], { continuous: false, duration: 60, command_started_at: iso(now - 600e3) });
+// As ember-fcgi: every row has the three fields (null without a command).
+for (const x of hosts) {
+	Object.assign(x, { continuous: false, duration: x.command_type === 'start' ? 60 : null,
+		command_started_at: x.command_type === 'N/A' ? null : iso(now - 3600e3) + 'Z' });
+}
+Object.assign(hosts[0], { continuous: true, duration: 3600, command_started_at: iso(now - 120e3) + 'Z' });
+Object.assign(hosts[3], { continuous: false, duration: 60, command_started_at: iso(now - 600e3) + 'Z' });
 const files = [];
 for (let i = 0; i < 60; i++) {
 	const t = iso(now - i * 55e3);
@@ -54,11 +59,14 @@ function json(res, code, body) {
 // The continuous-profile API (the explorer's).
 const SPARSE_AT = Math.floor((now - 3 * 86400e3) / 60e3) * 60e3;	// sparse's only data
 const trees = {};
-function treeOf(svc, q, prefix = '') {
-	const start = Date.parse(q.get(`${prefix}startTime`) + 'Z'), end = Date.parse(q.get(`${prefix}endTime`) + 'Z');
+// treeOf(svc, q, side): the tree of one side ('' or base / compare).
+function treeOf(svc, q, side = '') {
+	const key = (k) => (side ? side + k[0].toUpperCase() + k.slice(1) : k);
+	const utc = (v) => Date.parse(/Z$/.test(v) ? v : v + 'Z');
+	const start = utc(q.get(key('startTime'))), end = utc(q.get(key('endTime')));
 	let host = '';
-	if (q.get(`${prefix}filter`))
-		host = (JSON.parse(q.get(`${prefix}filter`)).filter.$and.find((t) => t.HostName) || {}).HostName?.$eq || '';
+	if (q.get(key('filter')))
+		host = (JSON.parse(q.get(key('filter'))).filter.$and.find((t) => t.HostName) || {}).HostName?.$eq || '';
 	if (svc === 'checkout')
 		return M.hostTree(host);
 	if (svc === 'sparse')
@@ -68,53 +76,68 @@ function treeOf(svc, q, prefix = '') {
 	return null;
 }
 
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?$/;
+
+// The continuous-profile endpoints, answered as ember-fcgi answers them
+// (fcgi/h_flamegraph.c): an unknown service 406 with a bare string, bad
+// times 422 in FastAPI's shape, no data 200 with value 0 (204 for the
+// rendered formats).
 function flamegraph(res, p, q) {
 	const svc = q.get('serviceName');
 	const known = ['checkout', 'sparse', 'big', 'bench20k'].includes(svc);
-	const bad = ['startTime', 'endTime'].filter((k) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(q.get(k) || ''));
-	if (p === '/flamegraph/diff') {
-		const base = q.get('base.profile') ? M.checkoutTree() : treeOf(svc, q, 'base.');
-		const cmp = q.get('compare.profile') ? M.checkoutTree() : (svc === 'checkout' ? M.regressedTree() : treeOf(svc, q, 'compare.'));
-		if (!known)
-			return json(res, 406, `service ${svc} doesn't exists`);
-		return json(res, 200, M.diff(base, cmp));
-	}
 	if (!known)
 		return json(res, 406, `service ${svc} doesn't exists`);
-	if (bad.length)
-		return json(res, 422, { detail: bad.map((k) => ({ loc: ['query', k], msg: 'invalid datetime format', type: 'value_error.datetime' })) });
-	if (p === '/flamegraph/datetime_with_data')
-		return json(res, 200, svc === 'sparse' ? [{ time: new Date(SPARSE_AT).toISOString().replace(/\.\d+Z$/, '+00:00'), samples: 1000 }] : []);
-	const tree = treeOf(svc, q);
+	const times = (prefix) => (prefix ? [`${prefix}StartTime`, `${prefix}EndTime`] : ['startTime', 'endTime']);
+	const bad = (keys) => keys.filter((k) => !TIME.test(q.get(k) || ''));
+	const unprocessable = (keys) => json(res, 422, { detail: keys.map((k) => (q.get(k) ?
+		{ loc: ['query', k], msg: 'invalid datetime format', type: 'value_error.datetime' } :
+		{ loc: ['query', k], msg: 'field required', type: 'value_error.missing' })) });
+	if (p === '/flamegraph/diff') {
+		const sides = [];
+		for (const k of ['base', 'compare']) {
+			const prof = q.get(`${k}Profile`);
+			if (prof) {
+				if (!files.some((f) => f.filename === prof || f.s3_key === prof))
+					return json(res, 404, { message: `${k}Profile not found` });
+				sides.push(M.checkoutTree());
+				continue;
+			}
+			if (bad(times(k)).length)
+				return unprocessable(bad(times(k)));
+			// checkout's compare side (a range) carries the planted regression
+			sides.push(svc === 'checkout' && k === 'compare' ? M.regressedTree() : treeOf(svc, q, k));
+		}
+		return json(res, 200, { ...M.diffAnswer(sides[0], sides[1]), exec_time: 0.01 });
+	}
+	if (p === '/flamegraph/datetime_with_data') {
+		const [a, b] = svc === 'sparse' ? [SPARSE_AT, SPARSE_AT + 60e3] : svc === 'checkout' ?
+			[now - 7 * 86400e3, Math.floor(now / 60e3) * 60e3 + 60e3] : [0, 60e3];
+		return json(res, 200, { firstDateTime: iso(a) + '+00:00', lastDateTime: iso(b) + '+00:00' });
+	}
+	if (bad(times('')).length)
+		return unprocessable(bad(times('')));
+	const tree = treeOf(svc, q, '');
 	if (p === '/flamegraph/functions') {
 		const fn = q.get('functionName');
-		if (fn)
-			return json(res, 200, M.sandwich(tree, fn));
-		const key = q.get('sort') === 'total' ? 'total' : 'self';
-		const all = M.functions(tree).sort((a, b) => b[key] - a[key] || a.name.localeCompare(b.name));
-		const size = Number(q.get('pageSize') || 50), page = Number(q.get('page') || 1);
-		return json(res, 200, { total: tree.value, count: all.length,
-			functions: all.slice((page - 1) * size, page * size).map((r) => ({ ...r,
-				selfShare: tree.value ? r.self / tree.value : 0, totalShare: tree.value ? r.total / tree.value : 0 })) });
+		if (fn) {
+			const sw = M.sandwichAnswer(tree, fn);
+			return sw ? json(res, 200, sw) : json(res, 404, { message: 'function not found' });
+		}
+		return json(res, 200, M.functionsAnswer(tree, q));
 	}
 	if (p === '/flamegraph') {
 		const fmt = q.get('format');
 		if (fmt) {
-			const lines = [];
-			const walk = (x, path) => {
-				const st = [...path, x.name + (x.suffix || '')];
-				const self = x.value - x.children.reduce((s, c) => s + c.value, 0);
-				if (self > 0)
-					lines.push(`${st.join(';')} ${self}`);
-				x.children.forEach((c) => walk(c, st));
-			};
-			tree.children.forEach((c) => walk(c, []));
-			res.writeHead(200, { 'Content-Type': fmt === 'svg' ? 'image/svg+xml' : fmt === 'html' ? 'text/html' : 'text/plain',
-				'Content-Disposition': `attachment; filename=${svc}.${fmt === 'collapsed' ? 'txt' : fmt}` });
+			if (!tree.value) {
+				res.writeHead(204);
+				return res.end();
+			}
+			res.writeHead(200, { 'Content-Type': fmt === 'svg' ? 'image/svg+xml' : fmt === 'html' ? 'text/html; charset=utf-8' :
+				'text/plain; charset=utf-8' });
 			return res.end(fmt === 'svg' ? '<svg xmlns="http://www.w3.org/2000/svg"><text>mock</text></svg>' :
-				fmt === 'html' ? '<!DOCTYPE html><title>mock</title>' : lines.join('\n') + '\n');
+				fmt === 'html' ? '<!DOCTYPE html><title>mock</title>' : M.folded(tree).join('\n') + '\n');
 		}
-		return json(res, 200, { ...tree, exec_time: 0.01, olap_time: 0.005, percentiles: {} });
+		return json(res, 200, { ...M.apiTree(tree), exec_time: 0.01, olap_time: 0.005, percentiles: {} });
 	}
 	return json(res, 404, { detail: 'Not Found' });
 }

@@ -11,7 +11,11 @@
 #
 # First explorer.test.mjs runs the explorer and the pages' rough edges
 # against mock-server.mjs (no backend needed), then ui.test.mjs the rest
-# against the real stack.
+# against the real stack, then explorer-real.test.mjs the explorer against
+# the real stack with continuous profiles uploaded and indexed (and checks
+# that the mock answers what the real API answers for the same data).
+# EMBER_SCREENSHOT_DIR=docs/screenshots refreshes the README's explorer
+# screenshots from the real stack.
 #
 # Prints TAP.  Screenshots go to $EMBER_ARTIFACTS (default
 # tests/artifacts/browser, gitignored).  If a backend binary is missing,
@@ -33,7 +37,8 @@ export EMBER_ARTIFACTS EMBER_CHROMIUM
 # missing WHAT: report every browser test as not run, then stop.
 missing() {
 	local why=$1 t
-	for t in $(node "$HERE/ui.test.mjs" --list 2>/dev/null || echo "browser-tests"); do
+	for t in $(node "$HERE/ui.test.mjs" --list 2>/dev/null || echo "browser-tests") \
+		$(node "$HERE/explorer-real.test.mjs" --list 2>/dev/null || echo "explorer-real-tests"); do
 		H_N=$((H_N + 1))
 		if [ -n "${EMBER_BROWSER_SKIP_MISSING:-}" ]; then
 			echo "ok $H_N - $t # SKIP $why"
@@ -119,6 +124,7 @@ kill -0 "$H_LASTPID" 2>/dev/null || missing "backend missing: ember-workers exit
 export EMBER_BASE_URL=$H_HTTP EMBER_STORE_ROOT=$EMBER_STORE_FS_ROOT
 
 run_tap node "$HERE/ui.test.mjs"
+run_tap node "$HERE/explorer-real.test.mjs"
 if [ "$H_FAILED" -gt 0 ]; then
 	h_log "server logs: $H_RUN (set H_KEEP=1 to keep them)"
 	tail -n 20 "$H_RUN/fcgi-stderr.log" "$H_RUN/workers-stderr.log" 2>/dev/null | sed 's/^/# /'

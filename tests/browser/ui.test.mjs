@@ -283,7 +283,11 @@ const TESTS = [
 		assert.match(await p.textContent('#count'), /^5 hosts found$/);
 		const web1 = rows.find((r) => r.host === 'web-1');
 		assert.match(web1.text, /start/);
-		assert.match(web1.text, /completed/);
+		// the 60 s ad hoc run the agent just took: running until start + 60 s
+		assert.match(web1.text, /running until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\+05:30/);
+		const hs = await (await fetch(`${BASE}/api/metrics/profiling/host_status?hostname=web-1`)).json();
+		assert.deepEqual([hs[0].continuous, hs[0].duration], [false, 60]);
+		assert.ok(Math.abs(Date.parse(hs[0].command_started_at) - Date.now()) < 30e3, hs[0].command_started_at);
 		assert.deepEqual(p.errors, []);
 	}],
 	['util.js: zone-less server times are UTC; sizes, ages, URLs and errors format as shown', async () => {

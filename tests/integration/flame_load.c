@@ -5,8 +5,11 @@
  *
  *   flame_load SERVICE_ID KEY HOST START_UNIX INSTANCE_TYPE FILE [ADHOC_KEY]
  *
- * The configuration comes from the environment (EMBER_DB_*, ...).  Exit 0
- * and "written N lines" on success; 1 with the error on stderr.
+ * The host record comes from the header as the workers take it:
+ * metrics.cpu_avg, metrics.mem_avg and metadata.processors (unknown when
+ * absent).  The configuration comes from the environment (EMBER_DB_*,
+ * ...).  Exit 0 and "written N lines" on success; 1 with the error on
+ * stderr.
  */
 #include "compat.h"
 
@@ -19,6 +22,15 @@
 #include "collapsed.h"
 #include "jsonx.h"
 #include "samples.h"
+
+/* A number at path of the header, or -1. */
+static double
+hdr_num(json_t *header, const char *path)
+{
+	json_t *v = header ? jsonx_path(header, path) : NULL;
+
+	return v && json_is_number(v) ? json_number_value(v) : -1;
+}
 
 int
 main(int argc, char **argv)
@@ -82,8 +94,9 @@ main(int argc, char **argv)
 	p.start = strtoll(argv[4], NULL, 10);
 	p.end = p.start + 60;
 	p.instance_type = argv[5];
-	p.cpu_avg = p.mem_avg = -1;
-	p.cores = -1;
+	p.cpu_avg = hdr_num(header, "metrics.cpu_avg");
+	p.mem_avg = hdr_num(header, "metrics.mem_avg");
+	p.cores = (int)hdr_num(header, "metadata.processors");
 	p.adhoc_key = argc > 7 ? argv[7] : NULL;
 	rc = smp_write_profile(s, &p, res.lines, res.n, &dup);
 	if (rc)

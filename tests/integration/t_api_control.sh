@@ -67,7 +67,16 @@ h_is "07 executed ids read back" "$(h_sql "SELECT last_command_id, received_comm
 
 h_golden 08-host-status.http
 h_is "08 host status: status" "$H_STATUS" 200
-h_is "08 host status: fields/types" "$(h_json_types "$H_BODY")" "$(h_json_types "$H_WANT_BODY")"
+# upstream's fields and types exactly; ember adds the current command's run
+# (continuous, duration, command_started_at) for the page's "running until"
+EXTRA='del(.[].continuous, .[].duration, .[].command_started_at)'
+h_is "08 host status: upstream's fields/types" "$(h_json_types "$(jq -c "$EXTRA" <<<"$H_BODY")")" "$(h_json_types "$H_WANT_BODY")"
+h_is "08 host status: the run (continuous, duration, started when the agent took it)" \
+	"$(jq -c '[.[] | [.continuous, .duration, (.command_started_at | test("^[0-9-]{10}T[0-9:.]{8,}Z$"))]]' <<<"$H_BODY")" \
+	'[[false,120,true]]'
+h_is "08 host status: command_started_at is the execution's started_at" \
+	"$(jq -r '.[0].command_started_at' <<<"$H_BODY" | cut -c1-19)" \
+	"$(h_sql "SELECT to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM ProfilingExecutions WHERE hostname = 'ip-10-0-1-5' ORDER BY id DESC LIMIT 1")"
 h_is "08 host status: values" "$(jq -c '[.[] | {service_name, hostname, ip_address, pids, command_type, profiling_status, heartbeat_timestamp}]' <<<"$H_BODY")" \
 	'[{"service_name":"checkout","hostname":"ip-10-0-1-5","ip_address":"10.0.1.5","pids":[],"command_type":"start","profiling_status":"completed","heartbeat_timestamp":"2026-03-11T10:01:00.654321Z"}]'
 h_golden 09-host-status-filtered.http
@@ -83,6 +92,7 @@ H_GOLDEN=$H_RUN h_golden 12-heartbeat-gets-stop.http "${AUTH[@]}"
 same_as_golden "12 heartbeat gets stop"
 h_golden 13-host-status-after-stop.http
 h_is "13 after stop" "$(jq -c '[.[] | {command_type, profiling_status}]' <<<"$H_BODY")" '[{"command_type":"stop","profiling_status":"sent"}]'
+h_is "13 after stop: a stop has no run length" "$(jq -c '[.[] | [.continuous, .duration]]' <<<"$H_BODY")" '[[false,null]]'
 
 h_golden 20-heartbeat-missing-hostname.http "${AUTH[@]}"
 same_as_golden "20 missing hostname"

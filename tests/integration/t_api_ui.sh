@@ -6,8 +6,10 @@
 # 422 answers, field names and JSON types against tests/data/ui), and the
 # trusted-origins setting for operator writes (fcgi.allowed_origins).
 #
-# The answers that need samples are checked against data only when the
-# sample store is built into ember-fcgi; otherwise that part says SKIP.
+# The answers that need samples (empty, then over loaded profiles with
+# known values and SQL metacharacters: ui_data.sh, ui_loaded.sh) are
+# checked only when the sample store is built into ember-fcgi; otherwise
+# that part says SKIP.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/../harness/lighttpd.sh"
 source "$(dirname "$0")/../harness/api.sh"
@@ -165,6 +167,7 @@ if [ "$H_STATUS" = 502 ]; then
 	h_is "without the sample store: 502 as the old server without its data service" "$H_BODY" '"Failed connect to flamedb api"'
 else
 	source "$(dirname "$0")/ui_data.sh"
+	source "$(dirname "$0")/ui_loaded.sh"
 fi
 
 h_req GET /api/health

@@ -254,20 +254,26 @@ test_host_status(void **state)
 	fake_ctl.hosts[0] = (struct hosts_row){ .id = 3, .service = "s",
 		.hostname = "h1", .ip = "10.0.0.1", .pids = pids, .npids = 2,
 		.command_type = "start", .status = "sent",
-		.heartbeat_usec = 1773223200123456, .active = true };
+		.heartbeat_usec = 1773223200123456, .active = true,
+		.continuous = true, .duration = 3600,
+		.started_usec = 1773223260000000 };
 	fake_ctl.hosts[1] = (struct hosts_row){ .id = 4, .service = "s",
-		.hostname = "h2", .ip = "::1", .heartbeat_usec = 0 };
+		.hostname = "h2", .ip = "::1", .heartbeat_usec = 0,
+		.duration = -1, .started_usec = -1 };
 	fake_ctl.nhosts = 2;
 	assert_int_equal(run("GET", "/api/metrics/profiling/host_status", NULL,
 		&b), 200);
 	assert_string_equal(b, "[{\"id\":3,\"service_name\":\"s\",\"hostname\":"
 		"\"h1\",\"ip_address\":\"10.0.0.1\",\"pids\":[10,11],"
 		"\"command_type\":\"start\",\"profiling_status\":\"sent\","
-		"\"heartbeat_timestamp\":\"2026-03-11T10:00:00.123456Z\"},"
+		"\"heartbeat_timestamp\":\"2026-03-11T10:00:00.123456Z\","
+		"\"continuous\":true,\"duration\":3600,"
+		"\"command_started_at\":\"2026-03-11T10:01:00Z\"},"
 		"{\"id\":4,\"service_name\":\"s\",\"hostname\":\"h2\","
 		"\"ip_address\":\"::1\",\"pids\":[],\"command_type\":\"N/A\","
 		"\"profiling_status\":\"stopped\",\"heartbeat_timestamp\":"
-		"\"1970-01-01T00:00:00Z\"}]");
+		"\"1970-01-01T00:00:00Z\",\"continuous\":false,"
+		"\"duration\":null,\"command_started_at\":null}]");
 	assert_int_equal(run("GET",
 		"/api/metrics/profiling/host_status?format=object", NULL, &b), 200);
 	assert_non_null(strstr(b, "],\"active_count\":1,\"total_count\":2}"));
