@@ -126,8 +126,9 @@ function adhocPage() {
 				onchange: () => renderLibrary(panel) }),
 			h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true })),
 		h('p', { class: 'note' }, 'Drop folded, collapsed, perf script, pprof or flamegraph HTML files here.'),
-		h('table', {}, h('thead', {}, h('tr', {}, ['Flamegraph', 'Host', 'Time', 'From', 'Note', ''].map((t) => h('th', {}, t)))),
-			h('tbody')));
+		h('div', { class: 'table-wrap' },
+			h('table', {}, h('thead', {}, h('tr', {}, ['Flamegraph', 'Host', 'Time', 'From', 'Note', ''].map((t) => h('th', {}, t)))),
+				h('tbody'))));
 
 	panel.addEventListener('dragover', (e) => { e.preventDefault(); panel.classList.add('drop'); });
 	panel.addEventListener('dragleave', () => panel.classList.remove('drop'));
