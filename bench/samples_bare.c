@@ -537,13 +537,20 @@ run_bare(const struct cfg *cfg, char **argv)
 				if (strlen(conts.name[k]) == clen &&
 				    memcmp(conts.name[k], cont, clen) == 0)
 					break;
-			if (k == conts.n && k < 16) {
+			if (k == 16) {
+				fprintf(stderr, "samples-bare: more than 16 "
+					"containers in %s\n", argv[1]);
+				goto out;
+			}
+			if (k == conts.n) {
 				snprintf(conts.name[k], sizeof(conts.name[k]),
 					"%.*s", (int)clen, cont);
 				conts.id[k] = bare_src(c, sid, host, cont, clen);
 				conts.n++;
 			}
-			src = k < 16 ? conts.id[k] : -1;
+			src = conts.id[k];
+			if (src < 0)
+				goto out;
 			for (f++; f < sp;) {
 				const char *fe = memchr(f, ';', (size_t)(sp - f));
 				size_t fl;
