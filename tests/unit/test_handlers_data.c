@@ -132,6 +132,7 @@ static void
 test_list_items(void **state)
 {
 	const char *b;
+	json_t *list;
 
 	(void)state;
 	assert_int_equal(get(LIST, &b), 200);
@@ -155,8 +156,10 @@ test_list_items(void **state)
 	assert_int_equal(get(LIST "&limit=99&offset=1&_=1", &b), 200);
 	assert_int_equal(fake_db.last_query.limit, 3);
 	assert_int_equal(fake_db.last_query.offset, 1);
+	list = json_loads(b, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_loads(b, 0, NULL), 0), "hostname")), "h1");
+		list, 0), "hostname")), "h1");
+	json_decref(list);
 }
 
 static void
