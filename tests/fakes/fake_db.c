@@ -87,6 +87,24 @@ adhoc_key_of(struct db *db, struct arena *a, const char *service,
 	return E_NOTFOUND;
 }
 
+/* The key of a file name or of a whole key. */
+int
+adhoc_key_find(struct db *db, struct arena *a, const char *service,
+	const char *name_or_key, const char **key)
+{
+	size_t i;
+
+	if (adhoc_key_of(db, a, service, name_or_key, key) != E_NOTFOUND)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nadhoc; i++)
+		if (strcmp(fake_db.adhoc_service[i], service) == 0 &&
+		    strcmp(fake_db.adhoc[i].s3_key, name_or_key) == 0) {
+			*key = fake_db.adhoc[i].s3_key;
+			return E_OK;
+		}
+	return E_NOTFOUND;
+}
+
 /* Not used by the handlers. */
 int
 adhoc_lock(struct db *db, struct arena *a, const char *service,
