@@ -443,16 +443,6 @@ pg_fail(struct smp *s, struct smp_pg *pg, int rc, const char *what)
 	return rc;
 }
 
-/* Leave a failed transaction (its own failure does not matter). */
-static void
-pg_rollback(struct smp_pg *pg)
-{
-	PGresult *r = NULL;
-
-	if (db_exec_sql(pg->db, "ROLLBACK", &r) == E_OK)
-		PQclear(r);
-}
-
 /* ------------------------------------------------------------- writing */
 
 /* Create the partitions of the day of ts unless this process did. */
@@ -834,7 +824,7 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 		goto out;
 	for (i = 0; i < n; i++)
 		total += rows[i].count;
-	rc = db_exec_sql(pg->db, "BEGIN", NULL);
+	rc = db_tx_begin(pg->db);
 	if (rc) {
 		rc = pg_fail(s, pg, rc, "begin");
 		goto out;
@@ -931,13 +921,13 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 			goto out;
 		}
 	}
-	rc = db_exec_sql(pg->db, "COMMIT", NULL);
+	rc = db_tx_commit(pg->db);
 	in_tx = false;
 	if (rc)
 		rc = pg_fail(s, pg, rc, "commit");
 out:
-	if (in_tx)
-		pg_rollback(pg);
+	if (in_tx)	/* roll back; rc (an error) is kept */
+		rc = db_tx_end(pg->db, rc);
 	free(ids);
 	free(pr);
 	buf_release(&sb);
