@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "adlib.h"
+#include "library.h"
 #include "body.h"
 #include "cdn.h"
 #include "collapsed.h"
@@ -551,7 +552,7 @@ h_adhoc_delete(struct req *r, struct app *app)
 		goto out;
 	if (app->cfg->samples.index && (err = app_smp(app, &smp)))
 		goto out;
-	err = adlib_delete(db, store, smp, r->arena, svc, name, NULL, msg,
+	err = library_delete(db, store, smp, r->arena, svc, name, NULL, msg,
 		sizeof(msg));
 	if (err == E_NOTFOUND) {
 		err = answer(r, 404, "Flamegraph file not found", E_NOTFOUND);

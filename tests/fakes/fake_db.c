@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "adlib.h"
+#include "library.h"
 #include "fake_db.h"
 
 struct fake_db fake_db;
@@ -273,7 +274,7 @@ adlib_note(struct db *db, const char *service, const char *name_or_key,
 }
 
 int
-adlib_delete(struct db *db, struct store *st, struct smp *smp,
+library_delete(struct db *db, struct store *st, struct smp *smp,
 	struct arena *a, const char *service, const char *name_or_key,
 	struct adhoc_row *row, char *err, size_t errlen)
 {
