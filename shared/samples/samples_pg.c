@@ -354,8 +354,7 @@ static const struct db_stmt st_prune = {
 static void
 add(struct buf *b, const char *s, size_t n)
 {
-	if (buf_add(b, s, n) != E_OK)
-		abort();
+	buf_put(b, s, n);
 }
 
 /* Append a signed 64-bit number (a key as PostgreSQL's bigint). */
