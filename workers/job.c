@@ -144,7 +144,10 @@ out:
 	return rc;
 }
 
-/* Write the PerfSpect htmlblob next to the profile (§4.3); best effort. */
+/*
+ * Write the PerfSpect htmlblob (the header's htmlblob field, an HTML
+ * report) next to the profile; best effort.
+ */
 static int
 job_htmlblob(const struct job_env *env, const struct job_msg *jm,
 	const struct prof *p, struct job_result *res)
