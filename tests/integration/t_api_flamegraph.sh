@@ -7,8 +7,9 @@
 # maxNodes pruning keeping the root total, 422/400/406 answers, the
 # range cap, HTML/SVG/collapsed formats (SVG through xmllint), the SVG
 # download's name, datetime_with_data, the functions table and sandwich,
-# diffs (time ranges and ad hoc profiles), hostile frame names (invalid UTF-8 is covered by the unit tests: the sample
-# store refuses it), and upstream's indexer fixture.
+# diffs (time ranges and ad hoc profiles), hostile frame names (invalid
+# UTF-8 is covered by the unit tests: the sample store refuses it), and
+# upstream's indexer fixture.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/../harness/lighttpd.sh"
 source "$(dirname "$0")/../harness/api.sh"
