@@ -19,8 +19,9 @@ int
 h_health(struct req *r, struct app *app)
 {
 	(void)app;
-	return req_send_take(r, 200, json_pack("{s:s,s:s}", "status", "ok",
-		"version", PACKAGE_VERSION));
+	return req_send_take(r, 200,
+			     json_pack("{s:s,s:s}", "status", "ok", "version",
+				       PACKAGE_VERSION));
 }
 
 /* GET /api/v1/health_check and /api/v2/health_check. */
