@@ -221,7 +221,7 @@ HQ="serviceName=hostile&startTime=2026-03-11T09:00:00Z&endTime=2026-03-11T11:00:
 h_req GET "/api/flamegraph?$HQ"
 h_is "hostile: the JSON parses and sums" "$(jq .value <<<"$H_BODY")" 6
 h_ok "hostile: the </script> name comes back intact" \
-	jq -e '[.. | objects | .name?] | index("</script><script>alert(1)</script>")' <<<"$H_BODY" >/dev/null
+	bash -c 'jq -e "[.. | objects | .name?] | index(\"</script><script>alert(1)</script>\")" <<<"$1" >/dev/null' _ "$H_BODY"
 h_req GET "/api/flamegraph?$HQ&format=svg"
 printf '%s' "$H_BODY" >"$H_RUN/hostile.svg"
 h_ok "hostile: SVG valid XML" xmllint --noout "$H_RUN/hostile.svg"
