@@ -57,6 +57,7 @@ b_stack() {
 	export EMBER_STORE_BACKEND=fs EMBER_STORE_FS_ROOT="$B_OBJ"
 	export EMBER_QUEUE_BACKEND=pg EMBER_QUEUE_NAME=indexer
 	export EMBER_FCGI_AGENT_AUTH=required
+	export EMBER_FCGI_REQUIRE_REMOTE_USER=false	# operator calls, no login
 	# lighttpd sends the files of the content endpoint (b_web's front)
 	export EMBER_FCGI_X_SENDFILE=true
 	export EMBER_WORKERS_STATUS_FILE="$H_RUN/status.json"

@@ -9,9 +9,7 @@
 
 #include <string.h>
 
-#include "api.h"
 #include "body.h"
-#include "rql.h"
 #include "jsonx.h"
 #include "num.h"
 
@@ -184,35 +182,3 @@ body_bool(struct req *r, json_t *obj, const char *key, bool def, bool *out)
 	return E_OK;
 }
 
-
-/* The RQL filter parameter; see api.h. */
-int
-api_filter(struct req *r, const char *name, struct rql *out)
-{
-	const char *v = req_arg(r, name);
-	struct buf b = BUF_INIT(0);
-	char msg[256];
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	if (!v || !*v)
-		return E_OK;
-	switch (rql_parse(v, r->arena, out, msg, sizeof(msg))) {
-	case RQL_OK:
-		return E_OK;
-	case RQL_BAD_JSON:
-		err = req_send_422(r, "query", name, "Invalid JSON",
-			"value_error.json");
-		return err ? err : E_INVAL;
-	default:
-		err = buf_addstr(&b, "[{\"loc\":[\"filter\"],\"msg\":");
-		if (!err)
-			err = req_json_str(&b, msg);
-		if (!err)
-			err = buf_addstr(&b, ",\"type\":\"value_error\"}]");
-		if (!err)
-			err = req_send_json(r, 400, &b);
-		buf_release(&b);
-		return err ? err : E_INVAL;
-	}
-}

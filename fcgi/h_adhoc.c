@@ -47,81 +47,15 @@
 #include "cdn.h"
 #include "jsonx.h"
 #include "log.h"
-#include "num.h"
 #include "route.h"
 #include "rql.h"
 #include "pct.h"
+#include "qarg.h"
 #include "store.h"
 #include "utc.h"
 
 /* Longest file name the content endpoint looks up. */
 #define ADHOC_MAX_NAME 1024
-
-/* A required query parameter (422 "field required" when absent). */
-static int
-need_arg(struct req *r, const char *name, const char **out)
-{
-	int err;
-
-	*out = req_arg(r, name);
-	if (*out)
-		return E_OK;
-	err = req_send_422(r, "query", name, "field required",
-		"value_error.missing");
-	return err ? err : E_INVAL;
-}
-
-/* A required time parameter (422 when absent, bad or out of range). */
-static int
-need_time(struct req *r, const char *name, int64_t *out)
-{
-	const char *v;
-	char sql[40];
-	int err;
-
-	err = need_arg(r, name, &v);
-	if (err)
-		return err;
-	if (utc_parse(v, out) ||
-	    utc_format(*out, UTC_FMT_SQL, sql, sizeof(sql))) {
-		err = req_send_422(r, "query", name, "invalid datetime format",
-			"value_error.datetime");
-		return err ? err : E_INVAL;
-	}
-	return E_OK;
-}
-
-/* An optional non-negative integer parameter, clamped to max. */
-static int
-opt_uint(struct req *r, const char *name, uint64_t def, uint64_t max,
-	uint64_t *out)
-{
-	const char *v = req_arg(r, name);
-	int err;
-
-	*out = def;
-	if (!v || !*v)
-		return E_OK;
-	err = num_u64(v, UINT64_MAX, out);
-	if (err == E_OK) {
-		if (*out > max)
-			*out = max;
-		return E_OK;
-	}
-	err = req_send_422(r, "query", name, "value is not a valid integer",
-		"type_error.integer");
-	return err ? err : E_INVAL;
-}
-
-/* Answer a filter whose JSON is fine but whose shape is not (400). */
-static int
-bad_filter(struct req *r, const char *msg)
-{
-	int err = req_send_take(r, 400, json_pack("[{s:[s],s:o,s:s}]", "loc",
-		"filter", "msg", jsonx_cstr(msg), "type", "value_error"));
-
-	return err ? err : E_INVAL;
-}
 
 /* Append s as a JSON string (an uncapped buffer cannot fail). */
 static void
@@ -261,38 +195,26 @@ h_adhoc_list(struct req *r, struct app *app)
 	bool *exists;
 	struct rql f;
 	struct db *db;
-	char rerr[256];
 	size_t i, n;
 	int err;
 
-	if ((err = need_arg(r, "serviceName", &q.service)) ||
-	    (err = need_time(r, "startTime", &q.from_usec)) ||
-	    (err = need_time(r, "endTime", &q.to_usec)))
-		return err;
-	if (q.service[0] == '_')
-		q.service++;
-	switch (rql_parse(req_arg(r, "filter"), r->arena, &f, rerr,
-		sizeof(rerr))) {
-	case RQL_BAD_JSON:
-		err = req_send_422(r, "query", "filter", rerr,
-			"value_error.jsondecode");
-		return err ? err : E_INVAL;
-	case RQL_BAD_SHAPE:
-		return bad_filter(r, rerr);
-	default:
-		break;
-	}
-	if ((err = opt_uint(r, "limit", app->cfg->fcgi.list_limit,
-		app->cfg->fcgi.list_max, &q.limit)) ||
-	    (err = opt_uint(r, "offset", 0, 1000000000ULL, &q.offset)))
+	if ((err = qarg_service_name(r, "serviceName", QARG_REQUIRED,
+		&q.service)) ||
+	    (err = qarg_time(r, "startTime", QARG_REQUIRED, &q.from_usec,
+		NULL)) ||
+	    (err = qarg_time(r, "endTime", QARG_REQUIRED, &q.to_usec, NULL)) ||
+	    (err = qarg_filter(r, "filter", QARG_JSONDECODE, &f)) ||
+	    (err = qarg_u64(r, "limit", QARG_NONEMPTY,
+		app->cfg->fcgi.list_limit, app->cfg->fcgi.list_max,
+		&q.limit)) ||
+	    (err = qarg_u64(r, "offset", QARG_NONEMPTY, 0, 1000000000ULL,
+		&q.offset)))
 		return err;
 	q.hosts = rql_eq_values(&f, r->arena, "HostName", &q.nhosts);
 	q.q = req_arg(r, "q");
-	if (q.q && strlen(q.q) > 200) {
-		err = req_send_422(r, "query", "q", "at most 200 bytes",
+	if (q.q && strlen(q.q) > 200)
+		return qarg_422(r, "q", "at most 200 bytes",
 			"value_error.any_str.max_length");
-		return err ? err : E_INVAL;
-	}
 	err = app_db(app, &db);
 	if (err)
 		return err;
@@ -507,8 +429,8 @@ h_adhoc_content(struct req *r, struct app *app)
 	bool html_fmt, sent = false, cdn = false;
 	int err;
 
-	if ((err = need_arg(r, "serviceName", &svc)) ||
-	    (err = need_arg(r, "filename", &name)))
+	if ((err = qarg_str(r, "serviceName", QARG_REQUIRED, &svc)) ||
+	    (err = qarg_str(r, "filename", QARG_REQUIRED, &name)))
 		return err;
 	if (!name_ok(name) || !*svc || strchr(svc, '/'))
 		return req_send_string(r, 404, "Flamegraph file not found");

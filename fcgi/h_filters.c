@@ -29,7 +29,8 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "body.h"
+#include "jsonx.h"
 #include "log.h"
 #include "route.h"
 #include "samples.h"
@@ -137,21 +138,13 @@ filter_body(struct req *r, json_t *body, const char **text)
 		return err ? err : E_INVAL;
 	}
 	wrap = json_pack("{s:O}", "filter", f);
-	s = json_dumps(wrap, JSON_COMPACT);
+	s = jsonx_text(wrap, r->arena);
 	json_decref(wrap);
-	if (!s)
-		abort();
 	if (rql_parse(s, r->arena, &q, rerr, sizeof(rerr)) != RQL_OK) {
-		free(s);
 		err = req_send_422(r, "body", "filter", rerr, "value_error");
 		return err ? err : E_INVAL;
 	}
-	free(s);
-	s = json_dumps(f, JSON_COMPACT);
-	if (!s)
-		abort();
-	*text = arena_strdup(r->arena, s);
-	free(s);
+	*text = jsonx_text(f, r->arena);
 	return E_OK;
 }
 
@@ -190,7 +183,7 @@ h_filters_add(struct req *r, struct app *app)
 	int64_t id, sid;
 	int err;
 
-	if ((err = api_read_json(r, app->cfg->fcgi.max_json, &body)))
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &body)))
 		return err;
 	err = filter_body(r, body, &text);
 	json_decref(body);
@@ -222,9 +215,9 @@ h_filters_update(struct req *r, struct app *app)
 	int64_t id;
 	int err;
 
-	if ((err = api_read_json(r, app->cfg->fcgi.max_json, &body)))
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &body)))
 		return err;
-	err = api_int(r, body, "id", -1, true, &id);
+	err = body_int(r, body, "id", -1, true, &id);
 	if (!err && id < 0) {
 		err = req_send_422(r, "body", "id", "field required",
 			"value_error.missing");

@@ -38,15 +38,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
+#include "adhoc.h"
+#include "app.h"
 #include "flame.h"
 #include "flfunc.h"
 #include "flrender.h"
 #include "log.h"
-#include "profile.h"
+#include "qarg.h"
 #include "route.h"
 #include "rql.h"
 #include "samples.h"
+#include "req.h"
 #include "utc.h"
 
 #define FG_MAX_RANGE_DAYS 366
@@ -82,24 +84,6 @@ struct fgq {
 	double t0s;		/* request start, monotonic seconds */
 };
 
-static const struct db_stmt st_fg_service = {
-	"fcgi_fg_service",
-	"SELECT id FROM Services"
-	" WHERE name = $1 AND cluster_id IS NULL AND NOT hidden LIMIT 1",
-	1,
-};
-
-static const struct db_stmt st_fg_profile = {
-	"fcgi_fg_profile",
-	"SELECT a.s3_key FROM AdhocFlamegraphMetadata a"
-	"  JOIN Services s ON s.id = a.service_id"
-	" WHERE s.name = $1 AND s.cluster_id IS NULL"
-	"   AND (a.s3_key = $2"
-	"        OR a.s3_key = 'products/' || s.name || '/stacks/flamegraph/' || $2)"
-	" LIMIT 1",
-	2,
-};
-
 /* The monotonic clock in seconds. */
 static double
 mono_s(void)
@@ -117,15 +101,6 @@ since(const struct fgq *q)
 	return mono_s() - q->t0s;
 }
 
-/* Answer 422 in FastAPI's shape and return E_INVAL. */
-static int
-bad(struct req *r, const char *field, const char *msg, const char *type)
-{
-	int err = req_send_422(r, "query", field, msg, type);
-
-	return err ? err : E_INVAL;
-}
-
 /* Answer a bare JSON string with status (upstream's HTTPException). */
 static int
 answer_string(struct req *r, int status, const char *msg)
@@ -135,58 +110,21 @@ answer_string(struct req *r, int status, const char *msg)
 	return err ? err : E_INVAL;
 }
 
-/* A time parameter (usec); absent: 422 when required, else *present false. */
-static int
-fg_time(struct req *r, const char *name, bool required, int64_t *usec,
-	bool *present)
-{
-	const char *v = req_arg(r, name);
-
-	if (present)
-		*present = v != NULL;
-	if (!v) {
-		if (required)
-			return bad(r, name, "field required", "value_error.missing");
-		return E_OK;
-	}
-	if (utc_parse(v, usec))
-		return bad(r, name, "invalid datetime format",
-			"value_error.datetime");
-	return E_OK;
-}
-
 /*
  * An integer parameter under any of names (the first present wins): def
- * when absent, 422 when not a positive integer, clamped to max.
+ * when absent, 422 when not an integer (or 0 when max is set), clamped
+ * to max.
  */
 static int
 fg_count(struct req *r, const char *const *names, size_t nnames, size_t def,
 	size_t max, size_t *out)
 {
-	const char *v = NULL, *name = names[0], *p;
-	size_t i;
-	uint64_t n = 0;
+	uint64_t v;
+	int err = qarg_u64(r, qarg_first(r, names, nnames),
+		max ? QARG_POSITIVE : 0, def, max, &v);
 
-	for (i = 0; i < nnames && !v; i++)
-		if ((v = req_arg(r, names[i])) != NULL)
-			name = names[i];
-	*out = def;
-	if (!v)
-		return E_OK;
-	for (p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > 1000000000000ULL)
-			return bad(r, name, "value is not a valid integer",
-				"type_error.integer");
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	if (p == v)
-		return bad(r, name, "value is not a valid integer",
-			"type_error.integer");
-	if (n == 0 && max)
-		return bad(r, name, "ensure this value is greater than 0",
-			"value_error.number.not_gt");
-	*out = max && n > max ? max : (size_t)n;
-	return E_OK;
+	*out = (size_t)v;
+	return err;
 }
 
 /* format=json|html|svg|collapsed, limited to the allowed ones. */
@@ -194,50 +132,20 @@ static int
 fg_format(struct req *r, unsigned allowed, int *out)
 {
 	static const char *const names[] = { "json", "html", "svg", "collapsed" };
-	const char *v = req_arg(r, "format");
-	int i;
+	int err = qarg_enum(r, "format", names, ARRAY_SIZE(names), FG_JSON, out);
 
-	*out = FG_JSON;
-	if (!v || !*v)
-		return E_OK;
-	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
-		if ((allowed & (1u << i)) && strcmp(v, names[i]) == 0) {
-			*out = i;
-			return E_OK;
-		}
-	return bad(r, "format", "value is not a valid enumeration member",
-		"type_error.enum");
+	if (!err && !(allowed & (1u << *out)))
+		return qarg_422(r, "format", "value is not a valid enumeration "
+			"member", "type_error.enum");
+	return err;
 }
 
 /* The service id of serviceName (406 when unknown). */
 static int
 fg_service(struct req *r, struct app *app, bool required, struct fgq *q)
 {
-	const char *v = req_arg(r, "serviceName");
-	const char *params[1];
-	PGresult *res = NULL;
-	struct db *db;
-	int err;
-
-	if (!v && required)
-		return bad(r, "serviceName", "field required",
-			"value_error.missing");
-	q->service = prof_service_clean(r->arena, v ? v : "");
-	if ((err = app_db(app, &db)) != E_OK)
-		return err;
-	params[0] = q->service;
-	if ((err = db_exec(db, &st_fg_service, params, &res)) != E_OK) {
-		log_error("flamegraph: service: %s", db_errmsg(db));
-		return err;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return answer_string(r, 406, arena_printf(r->arena,
-			"service %s doesn't exists", v ? v : "None"));
-	}
-	q->service_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return E_OK;
+	return qarg_service(r, app, "serviceName", QARG_CLEAN |
+		(required ? QARG_REQUIRED : 0), &q->service, &q->service_id);
 }
 
 /* A time range with its filter; names prefixed (diff) or not. */
@@ -254,13 +162,15 @@ fg_range(struct req *r, struct fgq *q, const char *prefix, struct fg_side *s)
 		"endTime");
 	snprintf(fname, sizeof(fname), "%s%s", prefix, *prefix ? "Filter" :
 		"filter");
-	if ((err = fg_time(r, sname, true, &s->start_usec, NULL)) != E_OK ||
-	    (err = fg_time(r, ename, true, &s->end_usec, NULL)) != E_OK ||
-	    (err = api_filter(r, fname, &s->filter)) != E_OK)
+	if ((err = qarg_time(r, sname, QARG_REQUIRED, &s->start_usec,
+		NULL)) != E_OK ||
+	    (err = qarg_time(r, ename, QARG_REQUIRED, &s->end_usec,
+		NULL)) != E_OK ||
+	    (err = qarg_filter(r, fname, 0, &s->filter)) != E_OK)
 		return err;
 	span = s->end_usec - s->start_usec;
 	if (span > (int64_t)FG_MAX_RANGE_DAYS * 86400 * 1000000)
-		return bad(r, ename, arena_printf(r->arena,
+		return qarg_422(r, ename, arena_printf(r->arena,
 			"the range is longer than %d days", FG_MAX_RANGE_DAYS),
 			"value_error.range");
 	s->sel.service_id = q->service_id;
@@ -299,7 +209,7 @@ fg_params(struct req *r, struct app *app, unsigned formats, struct fgq *q)
 			q->enrich = true;
 	q->function = req_arg(r, "functionName");
 	if (q->function && strlen(q->function) > FG_MAX_NAME)
-		return bad(r, "functionName", "ensure this value has at most "
+		return qarg_422(r, "functionName", "ensure this value has at most "
 			"65536 characters", "value_error.any_str.max_length");
 	return E_OK;
 }
@@ -545,7 +455,7 @@ h_flamegraph_datetime(struct req *r, struct app *app)
 
 	memset(&q, 0, sizeof(q));
 	if ((err = fg_service(r, app, false, &q)) != E_OK ||
-	    (err = api_filter(r, "filter", &q.side.filter)) != E_OK)
+	    (err = qarg_filter(r, "filter", 0, &q.side.filter)) != E_OK)
 		return err;
 	if ((err = app_smp(app, &s)) != E_OK)
 		return answer_string(r, 502, "Failed getting data");
@@ -649,10 +559,10 @@ h_flamegraph_functions(struct req *r, struct app *app)
 	else if (sort && strcmp(sort, "name") == 0)
 		key = FL_SORT_NAME;
 	else if (sort && strcmp(sort, "self") != 0)
-		return bad(r, "sort", "value is not a valid enumeration member",
+		return qarg_422(r, "sort", "value is not a valid enumeration member",
 			"type_error.enum");
 	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-		return bad(r, "order", "value is not a valid enumeration member",
+		return qarg_422(r, "order", "value is not a valid enumeration member",
 			"type_error.enum");
 	/* names sort ascending by default, counts descending */
 	reverse = order && strcmp(order, key == FL_SORT_NAME ? "desc" :
@@ -683,8 +593,7 @@ diff_side(struct req *r, struct app *app, struct fgq *q, const char *prefix,
 	struct fg_side *s)
 {
 	char pname[48];
-	const char *v, *params[2];
-	PGresult *res = NULL;
+	const char *v;
 	struct db *db;
 	int err;
 
@@ -693,24 +602,20 @@ diff_side(struct req *r, struct app *app, struct fgq *q, const char *prefix,
 	if (!v)
 		return fg_range(r, q, prefix, s);
 	if (!*v || strlen(v) > 1024)
-		return bad(r, pname, "not a profile name", "value_error");
+		return qarg_422(r, pname, "not a profile name", "value_error");
 	if ((err = app_db(app, &db)) != E_OK)
 		return err;
-	params[0] = q->service;
-	params[1] = v;
-	if ((err = db_exec(db, &st_fg_profile, params, &res)) != E_OK) {
-		log_error("flamegraph: profile: %s", db_errmsg(db));
-		return err;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	err = adhoc_key_find(db, r->arena, q->service, v, &s->sel.adhoc_key);
+	if (err == E_NOTFOUND) {
 		err = req_send_message(r, 404, arena_printf(r->arena,
 			"%s not found", pname));
 		return err ? err : E_NOTFOUND;
 	}
-	s->sel.adhoc_key = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	if (err) {
+		log_error("flamegraph: profile: %s", db_errmsg(db));
+		return err;
+	}
 	s->sel.service_id = q->service_id;
-	PQclear(res);
 	return E_OK;
 }
 
@@ -744,7 +649,7 @@ h_flamegraph_diff(struct req *r, struct app *app)
 	if (pal && strcmp(pal, "cb") == 0)
 		ro.palette = FL_PAL_CB;
 	else if (pal && *pal && strcmp(pal, "default") != 0)
-		return bad(r, "palette", "value is not a valid enumeration "
+		return qarg_422(r, "palette", "value is not a valid enumeration "
 			"member", "type_error.enum");
 	enr = req_args(r, "enrichment", &n);
 	for (i = 0; i < n; i++)

@@ -18,16 +18,10 @@
 int
 h_health(struct req *r, struct app *app)
 {
-	struct buf b = BUF_INIT(0);
-	int err;
-
 	(void)app;
-	if (buf_addstr(&b, "{\"status\":\"ok\",\"version\":") ||
-	    req_json_str(&b, PACKAGE_VERSION) || buf_addch(&b, '}'))
-		abort();
-	err = req_send_json(r, 200, &b);
-	buf_release(&b);
-	return err;
+	return req_send_take(r, 200,
+			     json_pack("{s:s,s:s}", "status", "ok", "version",
+				       PACKAGE_VERSION));
 }
 
 /* GET /api/v1/health_check and /api/v2/health_check. */

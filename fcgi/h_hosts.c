@@ -30,6 +30,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "num.h"
+#include "qarg.h"
 #include "route.h"
 
 /* Every value of query parameter name as a filter list. */
@@ -40,27 +41,6 @@ list_arg(struct req *r, const char *name)
 
 	l.v = req_args(r, name, &l.n);
 	return l;
-}
-
-/* Parse a pydantic-style bool query value. */
-static bool
-parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "true", "1", "yes", "on", "t", "y" };
-	static const char *const no[] = { "false", "0", "no", "off", "f", "n" };
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
 }
 
 /* One host as upstream's JSON object. */
@@ -96,7 +76,7 @@ h_host_status(struct req *r, struct app *app)
 {
 	struct hosts_filter f;
 	struct hosts_row *rows;
-	const char *em, *fmt;
+	const char *fmt;
 	json_t *list;
 	struct db *db;
 	int64_t pid;
@@ -104,17 +84,13 @@ h_host_status(struct req *r, struct app *app)
 	int err;
 
 	memset(&f, 0, sizeof(f));
-	em = req_arg(r, "exact_match");
-	if (em && *em && !parse_bool(em, &f.exact_service))
-		return req_send_422(r, "query", "exact_match",
-			"value could not be parsed to a boolean",
-			"type_error.bool");
+	if ((err = qarg_bool(r, "exact_match", false, &f.exact_service)))
+		return err;
 	f.pids = list_arg(r, "pids");
 	for (i = 0; i < f.pids.n; i++)
 		if (*f.pids.v[i] &&
 		    num_i64(f.pids.v[i], 0, INT32_MAX, &pid) != E_OK)
-			return req_send_422(r, "query", "pids",
-				"value is not a valid integer",
+			return qarg_422(r, "pids", "value is not a valid integer",
 				"type_error.integer");
 	fmt = req_arg(r, "format");
 	f.services = list_arg(r, "service_name");

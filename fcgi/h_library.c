@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "adlib.h"
+#include "library.h"
 #include "body.h"
 #include "cdn.h"
 #include "collapsed.h"
@@ -44,6 +45,7 @@
 #include "log.h"
 #include "num.h"
 #include "profile.h"
+#include "qarg.h"
 #include "route.h"
 #include "services.h"
 #include "utc.h"
@@ -285,26 +287,23 @@ static int
 import_args(struct req *r, struct import_args *ia)
 {
 	const char *v;
+	int err;
 
 	memset(ia, 0, sizeof(*ia));
-	v = req_arg(r, "serviceName");
-	if (!v)
-		return refuse(r, "query", "serviceName", "field required",
-			"value_error.missing");
+	if ((err = qarg_str(r, "serviceName", QARG_REQUIRED, &v)))
+		return err;
 	ia->service = prof_service_clean(r->arena, v);
 	if (!prof_service_ok(ia->service))
-		return refuse(r, "query", "serviceName",
+		return qarg_422(r, "serviceName",
 			"not a valid service name", "value_error");
-	ia->host = req_arg(r, "hostname");
-	if (!ia->host)
-		return refuse(r, "query", "hostname", "field required",
-			"value_error.missing");
+	if ((err = qarg_str(r, "hostname", QARG_REQUIRED, &ia->host)))
+		return err;
 	if (!prof_hostname_ok(ia->host))
-		return refuse(r, "query", "hostname", "not a valid hostname",
+		return qarg_422(r, "hostname", "not a valid hostname",
 			"value_error");
 	v = req_arg(r, "format");
 	if (v && *v && (ia->fmt = imp_format_parse(v)) == IMP_UNKNOWN)
-		return refuse(r, "query", "format", "one of folded, collapsed, "
+		return qarg_422(r, "format", "one of folded, collapsed, "
 			"perf, pprof, html", "value_error");
 	ia->sample_type = req_arg(r, "sample_type");
 	if (ia->sample_type && (!*ia->sample_type ||
@@ -313,7 +312,7 @@ import_args(struct req *r, struct import_args *ia)
 	ia->title = req_arg(r, "title");
 	if (ia->title && (strlen(ia->title) > ADLIB_MAX_TITLE * 4 ||
 	    !jsonx_is_text(ia->title, strlen(ia->title))))
-		return refuse(r, "query", "title", "at most 200 characters of "
+		return qarg_422(r, "title", "at most 200 characters of "
 			"text", "value_error");
 	return E_OK;
 }
@@ -553,7 +552,7 @@ h_adhoc_delete(struct req *r, struct app *app)
 		goto out;
 	if (app->cfg->samples.index && (err = app_smp(app, &smp)))
 		goto out;
-	err = adlib_delete(db, store, smp, r->arena, svc, name, NULL, msg,
+	err = library_delete(db, store, smp, r->arena, svc, name, NULL, msg,
 		sizeof(msg));
 	if (err == E_NOTFOUND) {
 		err = answer(r, 404, "Flamegraph file not found", E_NOTFOUND);
@@ -671,23 +670,20 @@ out:
 int
 h_audit(struct req *r, struct app *app)
 {
-	const char *svc = req_arg(r, "serviceName"), *v = req_arg(r, "limit");
+	const char *svc;
 	struct adlib_audit *e = NULL;
-	uint64_t limit = 100;
+	uint64_t limit;
 	struct db *db;
 	json_t *list;
 	size_t i, n;
 	int err;
 
-	if (svc && *svc == '_')
-		svc++;
+	if ((err = qarg_service_name(r, "serviceName", 0, &svc)) ||
+	    (err = qarg_u64(r, "limit", QARG_NONEMPTY, 100, AUDIT_MAX,
+		&limit)))
+		return err;
 	if (svc && !*svc)
 		svc = NULL;
-	if (v && *v && num_u64(v, UINT64_MAX, &limit))
-		return refuse(r, "query", "limit", "value is not a valid integer",
-			"type_error.integer");
-	if (limit > AUDIT_MAX)
-		limit = AUDIT_MAX;
 	if ((err = app_db(app, &db)))
 		return err;
 	if ((err = adlib_audit_list(db, r->arena, svc, limit, &e, &n))) {

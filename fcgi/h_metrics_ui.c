@@ -45,6 +45,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "qarg.h"
 #include "route.h"
 #include "samples.h"
 #include "uiq.h"
@@ -107,7 +108,7 @@ interval(struct req *r, const struct uiq *q, bool strict, int64_t *iv)
 	}
 	if (!strict)
 		return E_OK;
-	return uiq_422(r, "requested_interval", "unknown interval; permitted: "
+	return qarg_422(r, "requested_interval", "unknown interval; permitted: "
 		"15 second, 30 second, 1 minute, 5 minute, 15 minute, 1 hour, "
 		"2 hour, 6 hour, 24 hour", "value_error");
 }
@@ -141,7 +142,7 @@ check_buckets(struct req *r, const struct uiq *q, int64_t step, int64_t max)
 		return E_OK;
 	if ((q->end - q->start) / 1000000 / step + 2 <= max)
 		return E_OK;
-	return uiq_422(r, "requested_interval",
+	return qarg_422(r, "requested_interval",
 		"the time range needs too many buckets for this interval",
 		"value_error");
 }
@@ -244,7 +245,7 @@ h_m_nodes_cores(struct req *r, struct app *app)
 	int err;
 
 	if ((err = uiq_parse(r, app, 0, &q)) ||
-	    (err = uiq_bool(r, "ignoreZeros", false, &ignore_zeros)))
+	    (err = qarg_bool(r, "ignoreZeros", false, &ignore_zeros)))
 		return err;
 	if (uiq_has_eq(&q.filter, "ContainerEnvName") || q.end <= q.start)
 		return uiq_send_204(r);
@@ -524,14 +525,14 @@ h_m_function_cpu(struct req *r, struct app *app)
 	if ((err = uiq_parse(r, app, 0, &q)))
 		return err;
 	if (!fn || !*fn)
-		return uiq_422(r, "functionName", "field required",
+		return qarg_422(r, "functionName", "field required",
 			"value_error.missing");
 	iv = auto_interval((q.end - q.start) / 1000000);
 	if (iv < 60)
 		iv = 60;
 	if (q.end > q.start &&
 	    (q.end - q.start) / 1000000 / iv + 2 > MUI_MAX_STACK_BUCKETS)
-		return uiq_422(r, "endTime", "the time range is too long for "
+		return qarg_422(r, "endTime", "the time range is too long for "
 			"function_cpu", "value_error");
 	if (q.end < q.start)
 		return uiq_send_204(r);

@@ -4,7 +4,7 @@
  *   POST /api/v2/profiles   a profile (gzip JSON AgentData)
  *   POST /api/v1/logs       agent log batches (gzip JSON, X-Token)
  *
- * Upload, in order (spec 2.1): Content-Length required (411) and at most
+ * Upload, in order: Content-Length required (411) and at most
  * fcgi.max_body (413, the compressed size); both agent headers required
  * (422, as FastAPI); the key checked against the service before the body
  * is read or inflated (400 "Invalid GPROFILER-SERVICE-NAME header", upstream's

@@ -21,7 +21,8 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "body.h"
+#include "jsonx.h"
 #include "log.h"
 #include "route.h"
 #include "uidb.h"
@@ -46,7 +47,6 @@ frames_of(struct req *r, json_t *body, const char **text)
 	static const char *const keys[] = { "level", "start", "duration" };
 	json_t *f = json_object_get(body, "frames"), *fr, *v;
 	size_t i, k;
-	char *s;
 
 	if (!f)
 		return bad(r, "frames", "field required", "value_error.missing");
@@ -67,11 +67,7 @@ frames_of(struct req *r, json_t *body, const char **text)
 					"value_error");
 		}
 	}
-	s = json_dumps(f, JSON_COMPACT);
-	if (!s)
-		abort();
-	*text = arena_strdup(r->arena, s);
-	free(s);
+	*text = jsonx_text(f, r->arena);
 	return E_OK;
 }
 
@@ -108,14 +104,11 @@ filter_of(struct req *r, json_t *body, const char **text)
 		f = w;
 	}
 	if (!err) {
-		s = json_dumps(f, JSON_COMPACT);
-		if (!s)
-			abort();
+		s = jsonx_text(f, r->arena);
 		if (rql_parse(s, r->arena, &q, rerr, sizeof(rerr)) != RQL_OK)
 			err = bad(r, "filter", rerr, "value_error");
 		else
-			*text = arena_strdup(r->arena, s);
-		free(s);
+			*text = s;
 	}
 	json_decref(own);
 	return err;
@@ -126,7 +119,7 @@ static int
 time_of(struct req *r, json_t *body, const char *key, int64_t *usec)
 {
 	const char *s;
-	int err = api_str(r, body, key, true, &s);
+	int err = body_str(r, body, key, true, &s);
 
 	if (err)
 		return err;
@@ -148,9 +141,9 @@ h_snapshot_add(struct req *r, struct app *app)
 	int err;
 
 	memset(&s, 0, sizeof(s));
-	if ((err = api_read_json(r, app->cfg->fcgi.max_json, &body)))
+	if ((err = body_read_json(r, app->cfg->fcgi.max_json, &body)))
 		return err;
-	if (!(err = api_str(r, body, "serviceName", true, &name)) &&
+	if (!(err = body_str(r, body, "serviceName", true, &name)) &&
 	    !(err = time_of(r, body, "startTime", &s.start)) &&
 	    !(err = time_of(r, body, "endTime", &s.end)) &&
 	    !(err = frames_of(r, body, &s.frames)))

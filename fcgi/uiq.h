@@ -2,8 +2,8 @@
  * uiq.h - the query parameters every continuous-view endpoint of the web
  * UI shares: serviceName, startTime, endTime and filter.
  *
- * uiq_parse() answers the request itself when a parameter is wrong, in
- * the shapes the UI's server used: 422 {"detail":[...]} for a missing or
+ * uiq_parse() reads them with qarg.h and answers the request itself when
+ * a parameter is wrong, in the shapes the UI's server used: 422 {"detail":[...]} for a missing or
  * ill-typed parameter or a filter that is not JSON, 400 with a pydantic
  * error list for a filter of the wrong shape, and 406 with the bare
  * string "service <name> doesn't exists" for a service that cannot be
@@ -53,16 +53,6 @@ MUST_CHECK int uiq_parse(struct req *r, struct app *app, unsigned flags,
  * down) and returns E_DB.
  */
 MUST_CHECK int uiq_smp(struct req *r, struct app *app, struct smp **out);
-
-/* Answer 422 for query parameter name and return E_INVAL (or E_IO). */
-MUST_CHECK int uiq_422(struct req *r, const char *name, const char *msg,
-	const char *type);
-
-/*
- * A pydantic-style bool query parameter (true/false/1/0/yes/no/on/off);
- * absent = def.  Answers 422 when it is something else.
- */
-MUST_CHECK int uiq_bool(struct req *r, const char *name, bool def, bool *out);
 
 /*
  * A copy of f keeping only the conditions whose type is one of types

@@ -14,7 +14,7 @@
 /*
  * Append "{start, ISO seconds, no zone}_{uuidhex}_{md5hex(hostname)}.gz"
  * to out: the name upstream gives the raw object and the indexer parses
- * (spec 2.1.5).  E_INVAL when uuidhex is not 32 hex digits or the time is
+ * (prof_start_time() reads the time back).  E_INVAL when uuidhex is not 32 hex digits or the time is
  * out of range.
  */
 MUST_CHECK int upload_file_name(int64_t start_usec, const char *uuidhex,

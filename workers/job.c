@@ -28,13 +28,13 @@
 #include "adhoc.h"
 #include "adlib.h"
 #include "cdn.h"
-#include "index.h"
 #include "b64.h"
 #include "flrender.h"
 #include "job.h"
 #include "jsonx.h"
 #include "log.h"
 #include "profile.h"
+#include "smp_index.h"
 #include "utc.h"
 
 #define HTML_TYPE "text/html; charset=utf-8"
@@ -52,6 +52,29 @@ fail(struct job_result *res, int err, enum proto_verdict v, const char *fmt,
 	vsnprintf(res->why, sizeof(res->why), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+/*
+ * The profile's stacks into the sample store (nothing without one); a
+ * failure is the job's, poison or retry as the indexer says.
+ */
+static int
+job_index(const struct job_env *env, const struct job_msg *jm,
+	const struct prof *p, const struct buf *text, struct job_result *res)
+{
+	struct smp_index_src src = { jm->service, jm->service_id, jm->filename };
+	struct smp_index_result ir;
+	int rc;
+
+	if (!env->smp)
+		return E_OK;
+	rc = smp_index_profile(env->smp, env->samples, &src, p, text->data,
+		text->len, &ir);
+	res->bad = ir.bad;
+	if (rc)
+		fail(res, rc, ir.poison ? PROTO_V_POISON : PROTO_V_RETRY, "%s",
+			ir.why);
+	return rc;
 }
 
 /* True when s ends with suffix. */
@@ -121,7 +144,10 @@ out:
 	return rc;
 }
 
-/* Write the PerfSpect htmlblob next to the profile (§4.3); best effort. */
+/*
+ * Write the PerfSpect htmlblob (the header's htmlblob field, an HTML
+ * report) next to the profile; best effort.
+ */
 static int
 job_htmlblob(const struct job_env *env, const struct job_msg *jm,
 	const struct prof *p, struct job_result *res)
@@ -339,7 +365,7 @@ job_run(const struct job_env *env, const char *body, size_t len,
 		fail(res, rc, PROTO_V_POISON, "bad header JSON: %s", err);
 		goto out;
 	}
-	if (index_profile(env, &jm, &p, src->data, src->len, res) != E_OK)
+	if (job_index(env, &jm, &p, src, res) != E_OK)
 		goto out;
 	res->stacks = p.stacks;
 	res->bad = p.bad;

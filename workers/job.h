@@ -1,7 +1,8 @@
 /*
  * job.h - one queue message through the object store and the database:
- * the ad hoc flamegraph indexer (upstream-spec.md §4.3, §4.4, with the
- * defects listed there fixed).
+ * the ad hoc flamegraph indexer (the original's behaviour, with its
+ * defects fixed: profiles classified by run_arguments.continuous, see
+ * shared/profile/profile.c; every step idempotent; caps on every size).
  *
  * The message body is exactly {"filename","service","service_id"}.  The
  * job fetches products/{service}/stacks/{filename} (capped), gunzips it

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "adlib.h"
+#include "library.h"
 #include "arena.h"
 #include "log.h"
 #include "retention.h"
@@ -62,7 +63,7 @@ retention_pass(const struct job_env *env, int fd, uint64_t *removed,
 		if (rc)
 			break;
 		for (i = 0; i < n; i++) {
-			int e = adlib_delete(env->db, env->store, env->smp, &a,
+			int e = library_delete(env->db, env->store, env->smp, &a,
 				ex[i].service, ex[i].s3_key, NULL, err,
 				sizeof(err));
 

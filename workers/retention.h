@@ -5,7 +5,7 @@
  * process) is adhoc.retention_interval seconds old: under a PostgreSQL
  * advisory lock, so that one worker on one host does it at a time, it
  * removes unpinned ad hoc flamegraphs stored more than retention_days
- * ago, in batches of adhoc.retention_batch, each through adlib_delete()
+ * ago, in batches of adhoc.retention_batch, each through library_delete()
  * (the same delete as the API and ember-admin).  A job that arrives
  * meanwhile waits for the batch in hand, never for the whole pass.  One
  * log line per pass; the counts go to "{workers.status_file}.retention"

@@ -526,8 +526,7 @@ http_new_aws(const struct http_aws *aws, const struct http_opts *opts,
 		return E_CONFIG;
 	}
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:%s", aws->region, aws->service);
-	if (buf_addf(&userpwd, "%s:%s", key, secret) != E_OK)
-		abort();
+	buf_putf(&userpwd, "%s:%s", key, secret);
 	ho.sigv4 = sigv4;
 	ho.userpwd = userpwd.data;
 	rc = http_new(&ho, out, err, errlen);
@@ -537,8 +536,7 @@ http_new_aws(const struct http_aws *aws, const struct http_opts *opts,
 	if (*token) {
 		struct buf b = BUF_INIT(0);
 
-		if (buf_addf(&b, "x-amz-security-token: %s", token) != E_OK)
-			abort();
+		buf_putf(&b, "x-amz-security-token: %s", token);
 		*token_hdr = buf_detach(&b, NULL);
 	}
 	return E_OK;

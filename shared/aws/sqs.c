@@ -52,19 +52,17 @@ sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err, size_t errlen)
 	*out = NULL;
 	s = xcalloc(1, sizeof(*s));
 	if (cfg->endpoint && *cfg->endpoint) {
-		rc = buf_addstr(&b, cfg->endpoint);
+		buf_puts(&b, cfg->endpoint);
 	} else if (cfg->queue_url && (strncmp(cfg->queue_url, "http://", 7) == 0 ||
 		strncmp(cfg->queue_url, "https://", 8) == 0)) {
 		const char *host = strstr(cfg->queue_url, "://") + 3;
 		const char *slash = strchr(host, '/');
 
-		rc = buf_add(&b, cfg->queue_url, slash ? (size_t)(slash -
+		buf_put(&b, cfg->queue_url, slash ? (size_t)(slash -
 			cfg->queue_url) : strlen(cfg->queue_url));
 	} else {
-		rc = buf_addf(&b, "https://sqs.%s.amazonaws.com", region);
+		buf_putf(&b, "https://sqs.%s.amazonaws.com", region);
 	}
-	if (rc != E_OK)
-		abort();
 	if (strncmp(b.data, "http://", 7) != 0 && strncmp(b.data, "https://", 8) != 0) {
 		snprintf(err, errlen, "sqs: endpoint must start with http:// or "
 			"https://: %s", b.data);
@@ -73,8 +71,7 @@ sqs_new(const struct cfg_sqs *cfg, struct sqs **out, char *err, size_t errlen)
 	}
 	while (b.len && b.data[b.len - 1] == '/')
 		buf_truncate(&b, b.len - 1);
-	if (buf_addch(&b, '/') != E_OK)
-		abort();
+	buf_putc(&b, '/');
 	s->url = buf_detach(&b, NULL);
 	s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000;
 	memset(&ho, 0, sizeof(ho));

@@ -124,7 +124,7 @@ const struct cfg_opt cfg_opts[] = {
 	Z("fcgi.max_logs", fcgi.max_logs, "256K", 0, 1),
 	Z("fcgi.max_html", fcgi.max_html, "16M", 0, 1),
 	E("fcgi.agent_auth", fcgi.agent_auth, "required", 0, cfg_words_auth),
-	B("fcgi.require_remote_user", fcgi.require_remote_user, "false", 0),
+	B("fcgi.require_remote_user", fcgi.require_remote_user, "true", 0),
 	B("fcgi.x_sendfile", fcgi.x_sendfile, "false", 0),
 	U("fcgi.list_limit", fcgi.list_limit, "500", 0, 1, UMAX),
 	U("fcgi.list_max", fcgi.list_max, "5000", 0, 1, UMAX),

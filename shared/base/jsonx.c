@@ -197,6 +197,20 @@ jsonx_dump(const json_t *v, struct buf *out)
 	return E_OK;
 }
 
+/* Compact JSON text in an arena. */
+char *
+jsonx_text(const json_t *v, struct arena *a)
+{
+	struct buf b = BUF_INIT(0);
+	char *out;
+	int err = jsonx_dump(v, &b);
+
+	ASSERT(err == E_OK);
+	out = arena_memdupz(a, b.data, b.len);
+	buf_release(&b);
+	return out;
+}
+
 /*
  * Length of the valid UTF-8 sequence at p (at most n bytes available), or
  * 0 when it is invalid (bad lead or continuation byte, overlong form,

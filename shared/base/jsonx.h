@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "err.h"
 
@@ -53,6 +54,11 @@ bool jsonx_bool(json_t *root, const char *dotted, bool def);
 MUST_CHECK int jsonx_int(json_t *root, const char *dotted, int64_t *out);
 /* Append v as compact JSON.  E_TOOBIG past the buf cap (buf unchanged). */
 MUST_CHECK int jsonx_dump(const json_t *v, struct buf *out);
+/*
+ * v as compact JSON text (json_dumps(v, JSON_COMPACT)'s bytes), a string
+ * in arena a.  Cannot fail: v must not be NULL.
+ */
+char *jsonx_text(const json_t *v, struct arena *a);
 /*
  * Append len bytes of s as a quoted JSON string literal: '"', '\' and
  * control characters (including NUL) are escaped, U+2028/U+2029 become

@@ -63,6 +63,16 @@ static const struct db_stmt st_key_of = {
 	2,
 };
 
+static const struct db_stmt st_key_find = {
+	"adhoc_key_find",
+	"SELECT a.s3_key FROM AdhocFlamegraphMetadata a"
+	"  JOIN Services s ON s.id = a.service_id"
+	" WHERE s.name = $1 AND s.cluster_id IS NULL"
+	"   AND (a.s3_key = $2 OR " ADHOC_KEY_IS_NAME ")"
+	" LIMIT 1",
+	2,
+};
+
 static const struct db_stmt st_lock = {
 	"adhoc_lock",
 	"SELECT " ADHOC_COLS
@@ -206,17 +216,17 @@ adhoc_list(struct db *db, struct arena *a, const struct adhoc_query *q,
 	return E_OK;
 }
 
-/* The key of a file name. */
-int
-adhoc_key_of(struct db *db, struct arena *a, const char *service,
-	const char *name, const char **key)
+/* The one key that st (service, name) selects; E_NOTFOUND when none. */
+static int
+key_by(struct db *db, const struct db_stmt *st, struct arena *a,
+	const char *service, const char *name, const char **key)
 {
 	const char *params[2] = { service, name };
 	PGresult *res = NULL;
 	int err;
 
 	*key = NULL;
-	err = db_exec(db, &st_key_of, params, &res);
+	err = db_exec(db, st, params, &res);
 	if (err)
 		return err;
 	if (PQntuples(res) == 0)
@@ -225,6 +235,22 @@ adhoc_key_of(struct db *db, struct arena *a, const char *service,
 		*key = col_str(a, res, 0, 0);
 	PQclear(res);
 	return err;
+}
+
+/* The key of a file name. */
+int
+adhoc_key_of(struct db *db, struct arena *a, const char *service,
+	const char *name, const char **key)
+{
+	return key_by(db, &st_key_of, a, service, name, key);
+}
+
+/* The key of a file name or a whole key. */
+int
+adhoc_key_find(struct db *db, struct arena *a, const char *service,
+	const char *name_or_key, const char **key)
+{
+	return key_by(db, &st_key_find, a, service, name_or_key, key);
 }
 
 /* Find and lock a row for deleting. */

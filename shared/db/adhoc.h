@@ -67,6 +67,12 @@ MUST_CHECK int adhoc_list(struct db *db, struct arena *a,
 MUST_CHECK int adhoc_key_of(struct db *db, struct arena *a,
 	const char *service, const char *name, const char **key);
 /*
+ * The s3_key of the service's flamegraph named by its file name (as
+ * adhoc_key_of()) or by its whole key.  E_NOTFOUND when there is none.
+ */
+MUST_CHECK int adhoc_key_find(struct db *db, struct arena *a,
+	const char *service, const char *name_or_key, const char **key);
+/*
  * Inside a transaction (db_tx_begin()): find and lock (FOR UPDATE) the
  * service's row named by a file name or by its whole key; *row gets it.
  * E_NOTFOUND when there is none.

@@ -306,68 +306,21 @@ adlib_note(struct db *db, const char *service, const char *name_or_key,
 	return exec_count(db, &st_note, params);
 }
 
-/* The delete (see adlib.h), in a transaction of its own. */
+/* The raw object's key of a row ("" when it has none). */
 int
-adlib_delete(struct db *db, struct store *st, struct smp *smp,
-	struct arena *a, const char *service, const char *name_or_key,
-	struct adhoc_row *row_out, char *err, size_t errlen)
+adlib_raw_key(struct db *db, struct arena *a, int64_t id, const char **raw)
 {
-	struct adhoc_row row;
+	const char *params[1] = { arena_printf(a, "%lld", (long long)id) };
 	PGresult *res = NULL;
-	const char *params[1], *raw = "";
-	bool in_tx = false;
-	int rc;
+	int rc = db_exec(db, &st_raw_key, params, &res);
 
-	err[0] = '\0';
-	rc = db_tx_begin(db);
-	if (rc) {
-		snprintf(err, errlen, "begin: %s", db_errmsg(db));
-		goto out;
-	}
-	in_tx = true;
-	rc = adhoc_lock(db, a, service, name_or_key, &row);
-	if (rc) {
-		if (rc != E_NOTFOUND)
-			snprintf(err, errlen, "lock: %s", db_errmsg(db));
-		goto out;
-	}
-	if (row_out)
-		*row_out = row;
-	params[0] = arena_printf(a, "%lld", (long long)row.id);
-	rc = db_exec(db, &st_raw_key, params, &res);
-	if (rc) {
-		snprintf(err, errlen, "raw key: %s", db_errmsg(db));
-		goto out;
-	}
-	if (PQntuples(res) > 0)
-		raw = col_str(a, res, 0, 0);
-	PQclear(res);
-	if (smp && (rc = smp_delete_adhoc(smp, row.s3_key)) != E_OK) {
-		snprintf(err, errlen, "stack rows: %s", smp_errmsg(smp));
-		goto out;
-	}
-	if (*raw && (rc = store_delete(st, raw)) != E_OK) {
-		snprintf(err, errlen, "object %s: %s; the row stays (run the"
-			" command again)", raw, store_errmsg(st));
-		goto out;
-	}
-	if ((rc = store_delete(st, row.s3_key)) != E_OK) {
-		snprintf(err, errlen, "object %s: %s; the row stays (run the"
-			" command again)", row.s3_key, store_errmsg(st));
-		goto out;
-	}
-	rc = adhoc_delete(db, row.id);
-	if (rc == E_OK) {
-		in_tx = false;
-		rc = db_tx_commit(db);
-	}
+	*raw = "";
 	if (rc)
-		snprintf(err, errlen, "the objects are gone but the row stays"
-			" (listed as removed; run the command again): %s", db_errmsg(db));
-out:
-	if (in_tx && db_tx_rollback(db) != E_OK && !err[0])
-		snprintf(err, errlen, "rollback: %s", db_errmsg(db));
-	return rc;
+		return rc;
+	if (PQntuples(res) > 0)
+		*raw = col_str(a, res, 0, 0);
+	PQclear(res);
+	return E_OK;
 }
 
 int

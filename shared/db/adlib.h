@@ -1,9 +1,10 @@
 /*
  * adlib.h - the ad hoc library: what ember keeps about an ad hoc
  * flamegraph beyond its metadata row's basics (source, importer, pin,
- * title and note, lineage), who did what (ember_audit), and the one
+ * title and note, lineage) and who did what (ember_audit).  The one
  * delete that every path uses (the API, ember-admin flamegraph delete,
- * retention).
+ * retention) spans the store and the sample store too, so it lives a
+ * layer up, in shared/library/library.h.
  *
  * Rows are named by service and file name (the key's last segment) or
  * by their whole key, as adhoc_lock() does.  Strings of results live in
@@ -19,8 +20,6 @@
 #include "adhoc.h"
 #include "arena.h"
 #include "db.h"
-#include "samples.h"
-#include "store.h"
 
 #define ADLIB_MAX_TITLE 200	/* characters */
 #define ADLIB_MAX_NOTE 4000	/* characters */
@@ -68,18 +67,11 @@ MUST_CHECK int adlib_note(struct db *db, const char *service,
 	const char *name_or_key, const char *title, const char *note);
 
 /*
- * Delete one ad hoc flamegraph and everything of it: in a transaction
- * with its row locked, its stack rows (smp NULL: none kept), its raw
- * object (imports), its HTML object, then the row; commit.  A failure
- * before the row goes rolls back and leaves the row (the list then shows
- * whatever is gone as removed); running it again finishes, since a
- * missing object or stack set is not an error.  *row (optional) gets
- * the row.  E_NOTFOUND when the service has no such row; err gets the
- * detail of other errors.
+ * The key of the raw object an import kept beside the row with this id
+ * ("" when there is none, or no such row).
  */
-MUST_CHECK int adlib_delete(struct db *db, struct store *st, struct smp *smp,
-	struct arena *a, const char *service, const char *name_or_key,
-	struct adhoc_row *row, char *err, size_t errlen);
+MUST_CHECK int adlib_raw_key(struct db *db, struct arena *a, int64_t id,
+	const char **raw);
 
 /* One audit entry. */
 struct adlib_audit {

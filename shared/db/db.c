@@ -42,6 +42,7 @@ struct db {
 	size_t nprep;
 	size_t capprep;
 	char errmsg[DB_ERRMAX];
+	bool pinned;		/* never reconnect (db_pin()) */
 };
 
 /* Swallow server notices instead of letting libpq print them. */
@@ -246,12 +247,24 @@ db_free(struct db *db)
 int
 db_reconnect(struct db *db)
 {
+	if (db->pinned) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "%s",
+			"the database connection was lost");
+		return E_DB;
+	}
 	if (db->conn) {
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
 	db_forget_prepared(db);
 	return db_connect(db);
+}
+
+/* Keep this session: no reconnect from now on. */
+void
+db_pin(struct db *db)
+{
+	db->pinned = true;
 }
 
 /* Map a SQLSTATE to an error code (NULL = no server answer at all). */

@@ -78,5 +78,11 @@ const char *db_errmsg(const struct db *db);
 PGconn *db_conn(struct db *db);
 /* Drop and re-establish the connection now. */
 MUST_CHECK int db_reconnect(struct db *db);
+/*
+ * Pin the session: from now on a lost connection is E_DB ("the database
+ * connection was lost") instead of a silent reconnect, for callers whose
+ * session state (an advisory lock) must not be lost unnoticed.
+ */
+void db_pin(struct db *db);
 
 #endif

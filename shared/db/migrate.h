@@ -19,9 +19,11 @@
  * names the file).
  *
  * Pure parts (names, sets, plans, SQL checks) work on memory only.  The
- * database parts use a raw PGconn and never reconnect: the advisory lock
- * that keeps two runs apart lives on the session, so a lost connection
- * must end the run rather than continue unlocked.
+ * database parts run on one session that never reconnects (db_pin()):
+ * the advisory lock that keeps two runs apart lives on the session, so a
+ * lost connection must end the run rather than continue unlocked.  The
+ * lock and version-table reads take the session's PGconn (db_conn());
+ * each step's transaction is db's own (migrate_apply()).
  */
 #ifndef EMBER_MIGRATE_H
 #define EMBER_MIGRATE_H
@@ -30,6 +32,7 @@
 
 #include <libpq-fe.h>
 
+#include "db.h"
 #include "err.h"
 
 /* The advisory lock key held for a whole run ("ember-mg" as ASCII). */
@@ -154,8 +157,10 @@ void migrate_applied_release(struct migrate_applied_list *list);
  * Run one migration step in its own transaction: the file, then the
  * insert (up) or delete (down) of its version row.  On failure the
  * transaction is rolled back and err says "FILE:LINE: server message".
+ * The transaction is db's (db_tx_begin()/db_tx_end()); the caller pins
+ * the session first (db_pin()), so that a lost connection ends the run.
  */
-MUST_CHECK int migrate_apply(PGconn *conn, const struct migrate_file *m,
+MUST_CHECK int migrate_apply(struct db *db, const struct migrate_file *m,
 	enum migrate_dir dir, char *err, size_t errlen);
 
 #endif

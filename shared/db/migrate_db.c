@@ -261,15 +261,31 @@ out:
 	return rc;
 }
 
-/* Apply or roll back one migration in one transaction. */
+static const struct db_stmt st_record_up = {
+	"migrate_record_up",
+	"INSERT INTO " MIGRATE_TABLE " (version, name, checksum)"
+	" VALUES ($1::int, $2, $3)",
+	3,
+};
+
+static const struct db_stmt st_record_down = {
+	"migrate_record_down",
+	"DELETE FROM " MIGRATE_TABLE " WHERE version = $1::int",
+	1,
+};
+
+/*
+ * Apply or roll back one migration in one transaction (db_tx_begin() /
+ * db_tx_end()): the file's SQL and its version row together.
+ */
 int
-migrate_apply(PGconn *conn, const struct migrate_file *m, enum migrate_dir dir,
-	char *err, size_t errlen)
+migrate_apply(struct db *db, const struct migrate_file *m,
+	enum migrate_dir dir, char *err, size_t errlen)
 {
 	const char *path = dir == MIGRATE_UP ? m->up_path : m->down_path;
 	const char *params[3];
 	char version[16];
-	PGresult *res = NULL;
+	PGconn *conn;
 	size_t len;
 	char *sql = NULL;
 	int line;
@@ -285,36 +301,34 @@ migrate_apply(PGconn *conn, const struct migrate_file *m, enum migrate_dir dir,
 		rc = E_INVAL;
 		goto out;
 	}
-	rc = migrate_exec(conn, "BEGIN", "BEGIN", err, errlen);
-	if (rc != E_OK)
+	rc = db_tx_begin(db);
+	if (rc != E_OK) {
+		migrate_err(err, errlen, "BEGIN: %s", db_errmsg(db));
 		goto out;
-	rc = migrate_run_file(conn, path, sql, err, errlen);
+	}
+	conn = db_conn(db);
+	rc = conn ? migrate_run_file(conn, path, sql, err, errlen) : E_DB;
+	if (!conn)
+		migrate_err(err, errlen, "%s", "the database connection was lost");
+	if (rc == E_OK) {
+		snprintf(version, sizeof(version), "%d", m->version);
+		params[0] = version;
+		params[1] = m->name;
+		params[2] = m->checksum;
+		rc = db_exec(db, dir == MIGRATE_UP ? &st_record_up :
+			&st_record_down, params, NULL);
+		if (rc != E_OK)
+			migrate_err(err, errlen, "recording the migration: %s",
+				db_errmsg(db));
+	}
+	if (rc != E_OK) {
+		rc = db_tx_end(db, rc);	/* ROLLBACK; keeps rc */
+		goto out;
+	}
+	rc = db_tx_end(db, E_OK);
 	if (rc != E_OK)
-		goto rollback;
-	snprintf(version, sizeof(version), "%d", m->version);
-	params[0] = version;
-	params[1] = m->name;
-	params[2] = m->checksum;
-	if (dir == MIGRATE_UP)
-		res = PQexecParams(conn,
-			"INSERT INTO " MIGRATE_TABLE " (version, name, checksum)"
-			" VALUES ($1::int, $2, $3)", 3, NULL, params, NULL, NULL, 0);
-	else
-		res = PQexecParams(conn,
-			"DELETE FROM " MIGRATE_TABLE " WHERE version = $1::int",
-			1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = migrate_pq_err(conn, res, "recording the migration", err, errlen);
-		goto rollback;
-	}
-	rc = migrate_exec(conn, "COMMIT", "COMMIT", err, errlen);
-	goto out;
-rollback:
-	if (PQstatus(conn) == CONNECTION_OK) {
-		PQclear(PQexec(conn, "ROLLBACK"));
-	}
+		migrate_err(err, errlen, "COMMIT: %s", db_errmsg(db));
 out:
-	PQclear(res);
 	free(sql);
 	return rc;
 }

@@ -6,7 +6,7 @@
  * before any JSON parsing happens.  jansson then unescapes the HTML
  * (\n, \", \uXXXX with surrogate pairs) into UTF-8 for us.
  *
- * Classification fixes upstream's defect (§4.4-1): upstream reads
+ * Classification fixes the original indexer's defect: it read
  * metadata.continuous, which agents never set, so everything was
  * "adhoc"; we read metadata.run_arguments.continuous first and fall back
  * to metadata.continuous, defaulting to adhoc.

@@ -1,6 +1,7 @@
 /*
  * profile.h - the gunzipped profile file an agent uploads, as the
- * indexer reads it (upstream-spec.md §3, §4.3, §4.4).
+ * indexer reads it: one header line ("# " and a JSON object: metadata,
+ * metrics, flamegraph_html, ...), then the stack lines.
  *
  *     # {header JSON, one line}
  *     [appmeta;]container;frame;frame;... count

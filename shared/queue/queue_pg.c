@@ -291,17 +291,14 @@ pgq_delete_batch(struct queue *q, const char *const *receipts, size_t n,
 	bool any = false;
 	bool *done = xcalloc(n, sizeof(*done));
 
-	if (buf_addch(&arr, '{') != E_OK)
-		abort();
+	buf_putc(&arr, '{');
 	for (i = 0; i < n; i++) {
 		if (!uuidx_valid(receipts[i]))
 			continue;
-		if (buf_addf(&arr, "%s%s", any ? "," : "", receipts[i]) != E_OK)
-			abort();
+		buf_putf(&arr, "%s%s", any ? "," : "", receipts[i]);
 		any = true;
 	}
-	if (buf_addch(&arr, '}') != E_OK)
-		abort();
+	buf_putc(&arr, '}');
 	params[0] = arr.data;
 	params[1] = p->name;
 	if (any) {

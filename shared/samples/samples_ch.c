@@ -284,12 +284,14 @@ cache_room(struct ch_cache *c, size_t more)
 
 /* -------------------------------------------------------------- calls */
 
-/* Append, aborting on OOM (the buffers here have no cap). */
+/*
+ * Appends to the statement buffers, which have no cap: they cannot fail
+ * (allocation aborts), so they return nothing.
+ */
 static void
 add(struct buf *b, const char *s)
 {
-	if (buf_addstr(b, s) != E_OK)
-		abort();
+	buf_puts(b, s);
 }
 
 static void addf(struct buf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
@@ -297,31 +299,30 @@ static void addf(struct buf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
 static void
 addf(struct buf *b, const char *fmt, ...)
 {
-	char t[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(t, sizeof(t), fmt, ap);
+	buf_vputf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(t) || buf_add(b, t, (size_t)n) != E_OK)
-		abort();
 }
 
 /* Append a quoted literal. */
 static void
 addq(struct buf *b, const char *s)
 {
-	if (smp_ch_quote(b, s, strlen(s)) != E_OK)
-		abort();
+	int err = smp_ch_quote(b, s, strlen(s));
+
+	ASSERT(err == E_OK);
 }
 
 /* Append a TSV field and its separator. */
 static void
 addtsv(struct buf *b, const char *s, char sep)
 {
-	if (smp_ch_tsv_escape(b, s) != E_OK || buf_addch(b, sep) != E_OK)
-		abort();
+	int err = smp_ch_tsv_escape(b, s);
+
+	ASSERT(err == E_OK);
+	buf_putc(b, sep);
 }
 
 /*
@@ -495,8 +496,7 @@ add_db(struct buf *b, const char *t, const char *db)
 	const char *p;
 
 	while ((p = strstr(t, "{db}")) != NULL) {
-		if (buf_add(b, t, (size_t)(p - t)) != E_OK)
-			abort();
+		buf_put(b, t, (size_t)(p - t));
 		add(b, db);
 		t = p + 4;
 	}
@@ -1786,12 +1786,11 @@ smp_ch_open(struct smp *s, const struct cfg *cfg, char *err, size_t errlen)
 	buf_reset(&b);
 	addf(&b, "%s:%s", cc->user ? cc->user : "default",
 		cc->password ? cc->password : "");
-	if (b64_encode(b.data, b.len, &a64) != E_OK)
-		abort();
+	rc = b64_encode(b.data, b.len, &a64);	/* uncapped: cannot fail */
+	ASSERT(rc == E_OK);
 	buf_reset(&b);
 	add(&b, "Authorization: Basic ");
-	if (buf_add(&b, a64.data, a64.len) != E_OK)
-		abort();
+	buf_put(&b, a64.data, a64.len);
 	ch->auth = xstrdup(b.data);
 	buf_release(&b);
 	buf_release(&a64);

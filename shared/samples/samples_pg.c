@@ -358,8 +358,7 @@ static const struct db_stmt st_prune = {
 static void
 add(struct buf *b, const char *s, size_t n)
 {
-	if (buf_add(b, s, n) != E_OK)
-		abort();
+	buf_put(b, s, n);
 }
 
 /* Append a signed 64-bit number (a key as PostgreSQL's bigint). */
@@ -445,16 +444,6 @@ pg_fail(struct smp *s, struct smp_pg *pg, int rc, const char *what)
 {
 	smp_seterr(s, "samples: %s: %s", what, db_errmsg(pg->db));
 	return rc;
-}
-
-/* Leave a failed transaction (its own failure does not matter). */
-static void
-pg_rollback(struct smp_pg *pg)
-{
-	PGresult *r = NULL;
-
-	if (db_exec_sql(pg->db, "ROLLBACK", &r) == E_OK)
-		PQclear(r);
 }
 
 /* ------------------------------------------------------------- writing */
@@ -838,7 +827,7 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 		goto out;
 	for (i = 0; i < n; i++)
 		total += rows[i].count;
-	rc = db_exec_sql(pg->db, "BEGIN", NULL);
+	rc = db_tx_begin(pg->db);
 	if (rc) {
 		rc = pg_fail(s, pg, rc, "begin");
 		goto out;
@@ -935,13 +924,13 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 			goto out;
 		}
 	}
-	rc = db_exec_sql(pg->db, "COMMIT", NULL);
+	rc = db_tx_commit(pg->db);
 	in_tx = false;
 	if (rc)
 		rc = pg_fail(s, pg, rc, "commit");
 out:
-	if (in_tx)
-		pg_rollback(pg);
+	if (in_tx)	/* roll back; rc (an error) is kept */
+		rc = db_tx_end(pg->db, rc);
 	free(ids);
 	free(pr);
 	buf_release(&sb);

@@ -75,13 +75,11 @@ fs_scan(struct store *st, int dirfd, struct buf *rel, const char *name_prefix,
 		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		buf_truncate(rel, base);
-		if (buf_addstr(rel, de->d_name) != E_OK)
-			abort();
+		buf_puts(rel, de->d_name);
 		if (S_ISDIR(sb.st_mode)) {
 			int sub;
 
-			if (buf_addch(rel, '/') != E_OK)
-				abort();
+			buf_putc(rel, '/');
 			/* Every key below starts with rel: skip it if all sort <= after. */
 			if (after && strncmp(rel->data, after, rel->len) < 0)
 				continue;
@@ -129,8 +127,7 @@ fs_list(struct store *st, const char *prefix, const char *token, size_t max,
 
 		/* walk "a/b/" to the fd of a/b: the leaf is "" */
 		rc = fs_walk(st, dir, false, false, &dfd, &leaf);
-		if (buf_add(&rel, dir, strlen(dir)) != E_OK)
-			abort();
+		buf_puts(&rel, dir);
 		free(dir);
 		if (rc == E_NOTFOUND) {
 			rc = E_OK;

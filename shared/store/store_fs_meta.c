@@ -34,8 +34,7 @@ fs_meta_write(struct store *st, const char *key,
 	int rc;
 	bool any = opts && (opts->content_type || (opts->meta && opts->meta[0]));
 
-	if (buf_addf(&path, "%s/%s", FS_META_DIR, key) != E_OK)
-		abort();
+	buf_putf(&path, "%s/%s", FS_META_DIR, key);
 	if (any) {
 		rc = E_OK;
 		if (opts->content_type)
@@ -92,8 +91,7 @@ fs_meta_content_type(struct store *st, const char *key, char *out,
 	char *p;
 
 	snprintf(out, outlen, "application/octet-stream");
-	if (buf_addf(&path, "%s/%s", FS_META_DIR, key) != E_OK)
-		abort();
+	buf_putf(&path, "%s/%s", FS_META_DIR, key);
 	if (fs_walk(st, path.data, false, true, &dfd, &leaf) != E_OK)
 		goto out;
 	fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "adlib.h"
+#include "library.h"
 #include "fake_db.h"
 
 struct fake_db fake_db;
@@ -84,6 +85,24 @@ adhoc_key_of(struct db *db, struct arena *a, const char *service,
 			return E_OK;
 		}
 	}
+	return E_NOTFOUND;
+}
+
+/* The key of a file name or of a whole key. */
+int
+adhoc_key_find(struct db *db, struct arena *a, const char *service,
+	const char *name_or_key, const char **key)
+{
+	size_t i;
+
+	if (adhoc_key_of(db, a, service, name_or_key, key) != E_NOTFOUND)
+		return fake_db.fail;
+	for (i = 0; i < fake_db.nadhoc; i++)
+		if (strcmp(fake_db.adhoc_service[i], service) == 0 &&
+		    strcmp(fake_db.adhoc[i].s3_key, name_or_key) == 0) {
+			*key = fake_db.adhoc[i].s3_key;
+			return E_OK;
+		}
 	return E_NOTFOUND;
 }
 
@@ -255,7 +274,7 @@ adlib_note(struct db *db, const char *service, const char *name_or_key,
 }
 
 int
-adlib_delete(struct db *db, struct store *st, struct smp *smp,
+library_delete(struct db *db, struct store *st, struct smp *smp,
 	struct arena *a, const char *service, const char *name_or_key,
 	struct adhoc_row *row, char *err, size_t errlen)
 {

@@ -32,6 +32,11 @@
 # $H_RUN/ember-fcgi.sock behind Apache (see h_apache_start below).
 
 : "${EMBER_FCGI:=$EMBER_BUILD/fcgi/ember-fcgi}"
+# The tests call operator endpoints without a login; ember-fcgi's default
+# (fcgi.require_remote_user = true) would answer 401.  A test that checks
+# the login sets the variable itself.
+: "${EMBER_FCGI_REQUIRE_REMOTE_USER:=false}"
+export EMBER_FCGI_REQUIRE_REMOTE_USER
 H_LIGHTTPD=${H_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
 # The agent endpoints' paths (conf/lighttpd.conf, conf/apache.conf).

@@ -29,44 +29,18 @@
 #include "arena.h"
 #include "cfg.h"
 #include "err.h"
+#include "tap.h"
 #include "mem.h"
 #include "queue.h"
 #include "utc.h"
 
-static int t_n;
-static int t_failed;
 static struct cfg g_cfg;
 
-/* Print one TAP line. */
-static bool
-ok(bool cond, const char *fmt, ...) ATTR_PRINTF(2, 3);
-
-static bool
-ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_n++;
-	printf("%sok %d - ", cond ? "" : "not ", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		t_failed++;
-	fflush(stdout);
-	return cond;
-}
-
-/* ok() for an error code, printing the queue's message on mismatch. */
+/* tap_ok() for an error code, printing the queue's message on mismatch. */
 static bool
 ok_rc(struct queue *q, int got, int want, const char *what)
 {
-	bool r = ok(got == want, "%s: %s", what, err_str(want));
-
-	if (!r)
-		printf("#   got %s: %s\n", err_str(got), queue_errmsg(q));
-	return r;
+	return tap_rc(got, want, what, queue_errmsg(q));
 }
 
 /* Receive and delete everything that is visible now. */
@@ -108,16 +82,16 @@ t_basic(struct queue *q)
 	arena_init(&a, 0);
 	rc = queue_send(q, body, strlen(body), &id);
 	ok_rc(q, rc, E_OK, "send");
-	ok(id && *id, "send returns a message id");
+	tap_ok(id && *id, "send returns a message id");
 	rc = queue_receive(q, 10, 2, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 1, "receive gets the message (n=%zu)", n);
+	tap_ok(rc == E_OK && n == 1, "receive gets the message (n=%zu)", n);
 	if (n == 1) {
-		ok(strcmp(m[0].body, body) == 0 && m[0].body_len == strlen(body),
+		tap_ok(strcmp(m[0].body, body) == 0 && m[0].body_len == strlen(body),
 			"body intact (UTF-8 included)");
-		ok(id && strcmp(m[0].id, id) == 0, "same id as send");
-		ok(m[0].receive_count == 1, "receive count 1 (got %u)",
+		tap_ok(id && strcmp(m[0].id, id) == 0, "same id as send");
+		tap_ok(m[0].receive_count == 1, "receive count 1 (got %u)",
 			m[0].receive_count);
-		ok(m[0].sent_at >= now - 60 && m[0].sent_at <= now + 60,
+		tap_ok(m[0].sent_at >= now - 60 && m[0].sent_at <= now + 60,
 			"sent_at is now (%lld)", (long long)m[0].sent_at);
 		rc = queue_delete(q, m[0].receipt);
 		ok_rc(q, rc, E_OK, "delete");
@@ -126,7 +100,7 @@ t_basic(struct queue *q)
 	t0 = utc_mono_ms();
 	rc = queue_receive(q, 10, 1, 30, &a, &m, &n);
 	t0 = utc_mono_ms() - t0;
-	ok(rc == E_OK && n == 0 && t0 >= 800 && t0 < 4000,
+	tap_ok(rc == E_OK && n == 0 && t0 >= 800 && t0 < 4000,
 		"empty long poll waits about 1 s and returns nothing (%lld ms)",
 		(long long)t0);
 	rc = queue_send(q, "", 0, NULL);
@@ -134,7 +108,7 @@ t_basic(struct queue *q)
 	rc = queue_receive(q, 0, 0, 30, &a, &m, &n);
 	ok_rc(q, rc, E_INVAL, "receive of 0 messages refused");
 	rc = queue_delete(q, "not-a-receipt");
-	ok(rc == E_NOTFOUND || rc == E_INVAL, "bogus receipt: %s", err_str(rc));
+	tap_ok(rc == E_NOTFOUND || rc == E_INVAL, "bogus receipt: %s", err_str(rc));
 	free(id);
 	arena_release(&a);
 }
@@ -169,11 +143,11 @@ t_wake(struct queue *q)
 	rc = queue_receive(q, 1, 8, 30, &a, &m, &n);
 	t0 = utc_mono_ms() - t0;
 	waitpid(pid, &st, 0);
-	ok(rc == E_OK && n == 1 && strcmp(m[0].body, "wake") == 0 && t0 < 3500,
+	tap_ok(rc == E_OK && n == 1 && strcmp(m[0].body, "wake") == 0 && t0 < 3500,
 		"long poll wakes on a send from another process (%lld ms)",
 		(long long)t0);
 	if (n == 1 && queue_delete(q, m[0].receipt) != E_OK)
-		ok(false, "delete after wake");
+		tap_ok(false, "delete after wake");
 	arena_release(&a);
 }
 
@@ -192,22 +166,22 @@ t_visibility(struct queue *q)
 	rc = queue_send(q, "vis", 3, &id);
 	ok_rc(q, rc, E_OK, "send for visibility");
 	rc = queue_receive(q, 1, 2, 1, &a, &m, &n);
-	ok(rc == E_OK && n == 1 && m[0].receive_count == 1,
+	tap_ok(rc == E_OK && n == 1 && m[0].receive_count == 1,
 		"received with a 1 s visibility");
 	if (n == 1)
 		first_receipt = xstrdup(m[0].receipt);
 	arena_reset(&a);
 	rc = queue_receive(q, 1, 0, 1, &a, &m, &n);
-	ok(rc == E_OK && n == 0, "hidden while in flight");
+	tap_ok(rc == E_OK && n == 0, "hidden while in flight");
 	poll(NULL, 0, 1300);
 	arena_reset(&a);
 	rc = queue_receive(q, 1, 3, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 1 && id && strcmp(m[0].id, id) == 0,
+	tap_ok(rc == E_OK && n == 1 && id && strcmp(m[0].id, id) == 0,
 		"redelivered after the visibility timeout");
-	ok(n == 1 && m[0].receive_count == 2, "receive count 2 (got %u)",
+	tap_ok(n == 1 && m[0].receive_count == 2, "receive count 2 (got %u)",
 		n == 1 ? m[0].receive_count : 0);
 	if (n == 1 && first_receipt) {
-		ok(strcmp(first_receipt, m[0].receipt) != 0,
+		tap_ok(strcmp(first_receipt, m[0].receipt) != 0,
 			"a new receipt for each receive");
 		if (g_cfg.queue.backend == CFG_QUEUE_PG) {
 			rc = queue_delete(q, first_receipt);
@@ -220,7 +194,7 @@ t_visibility(struct queue *q)
 		arena_reset(&a);
 		rc = queue_receive(q, 1, 2, 30, &a, &m, &n);
 		/* SQS's count is "approximate": the emulator may count more */
-		ok(rc == E_OK && n == 1 && (m[0].receive_count == 3 ||
+		tap_ok(rc == E_OK && n == 1 && (m[0].receive_count == 3 ||
 			(g_cfg.queue.backend == CFG_QUEUE_SQS && m[0].receive_count > 3)),
 			"visible again at once, receive count 3 (n=%zu, count %u)", n,
 			n == 1 ? m[0].receive_count : 0);
@@ -262,12 +236,12 @@ t_batch(struct queue *q)
 		if (queue_send(q, b, strlen(b), NULL) != E_OK)
 			right = false;
 	}
-	ok(right, "send %d messages", N);
+	tap_ok(right, "send %d messages", N);
 	for (rounds = 0; got < N && rounds < 20; rounds++) {
 		rc = queue_receive(q, 10, 1, 60, &a, &m, &n);
 		if (rc != E_OK)
 			break;
-		ok(n <= 10, "a receive returns at most 10 (got %zu)", n);
+		tap_ok(n <= 10, "a receive returns at most 10 (got %zu)", n);
 		for (i = 0; i < n && got < N; i++) {
 			unsigned k = (unsigned)strtoul(m[i].body + 6, NULL, 10);
 
@@ -277,18 +251,18 @@ t_batch(struct queue *q)
 			}
 		}
 	}
-	ok(got == N, "all %d received in batches (got %zu)", N, got);
+	tap_ok(got == N, "all %d received in batches (got %zu)", N, got);
 	receipts[got] = "00000000-0000-4000-8000-000000000000";
 	rc = queue_delete_batch(q, receipts, got + 1, failed);
-	ok(rc == E_NOTFOUND || rc == E_INVAL,
+	tap_ok(rc == E_NOTFOUND || rc == E_INVAL,
 		"batch delete with one bad receipt reports it (%s)", err_str(rc));
 	for (i = 0; i < got; i++)
 		if (failed[i])
 			right = false;
-	ok(right && failed[got], "only the bad receipt is marked failed");
+	tap_ok(right && failed[got], "only the bad receipt is marked failed");
 	arena_reset(&a);
 	rc = queue_receive(q, 10, 0, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 0, "queue empty after the batch delete");
+	tap_ok(rc == E_OK && n == 0, "queue empty after the batch delete");
 	arena_release(&a);
 }
 
@@ -315,35 +289,35 @@ t_dead(struct queue *q)
 	rc = queue_send(q, "poison", 6, NULL);
 	ok_rc(q, rc, E_OK, "send poison");
 	rc = queue_receive(q, 1, 2, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 1, "receive poison");
+	tap_ok(rc == E_OK && n == 1, "receive poison");
 	if (n != 1)
 		goto out;
 	rc = queue_dead_letter(q, &m[0], "E_PROTO: bad header line");
 	ok_rc(q, rc, E_OK, "dead-letter it with a reason");
 	arena_reset(&a);
 	rc = queue_receive(q, 1, 0, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 0, "gone from the queue");
+	tap_ok(rc == E_OK && n == 0, "gone from the queue");
 	rc = queue_stats(q, &stats);
-	ok(rc == E_OK && stats.dead >= 1, "stats count the dead letter (%lld)",
+	tap_ok(rc == E_OK && stats.dead >= 1, "stats count the dead letter (%lld)",
 		(long long)stats.dead);
 	rc = queue_dead_list(q, 10, &a, &d, &n);
 	for (i = 0; rc == E_OK && i < n; i++) {
 		if (strcmp(d[i].body, "poison") == 0) {
 			found = d[i].id;
-			ok(strcmp(d[i].reason, "E_PROTO: bad header line") == 0,
+			tap_ok(strcmp(d[i].reason, "E_PROTO: bad header line") == 0,
 				"the reason is kept (%s)", d[i].reason);
-			ok(d[i].receive_count == 1, "the receive count is kept (%u)",
+			tap_ok(d[i].receive_count == 1, "the receive count is kept (%u)",
 				d[i].receive_count);
 		}
 	}
-	ok(found != NULL, "dead_list shows it");
+	tap_ok(found != NULL, "dead_list shows it");
 	if (!found)
 		goto out;
 	rc = queue_dead_replay(q, found);
 	ok_rc(q, rc, E_OK, "replay");
 	arena_reset(&a);
 	rc = queue_receive(q, 1, 3, 30, &a, &m, &n);
-	ok(rc == E_OK && n == 1 && strcmp(m[0].body, "poison") == 0,
+	tap_ok(rc == E_OK && n == 1 && strcmp(m[0].body, "poison") == 0,
 		"replayed message is back on the queue");
 	if (n == 1) {
 		rc = queue_dead_letter(q, &m[0], "again");
@@ -355,7 +329,7 @@ t_dead(struct queue *q)
 	for (i = 0; rc == E_OK && i < n; i++)
 		if (strcmp(d[i].reason, "again") == 0)
 			found = d[i].id;
-	ok(found != NULL, "listed again with the new reason");
+	tap_ok(found != NULL, "listed again with the new reason");
 	if (found) {
 		rc = queue_dead_purge(q, found);
 		ok_rc(q, rc, E_OK, "purge that one dead letter");
@@ -374,7 +348,7 @@ t_dead(struct queue *q)
 	arena_reset(&a);
 	rc = queue_dead_list(q, 10, &a, &d, &n);
 	if (in_pg)
-		ok(rc == E_OK && n == 0, "nothing left after the purge (n=%zu)", n);
+		tap_ok(rc == E_OK && n == 0, "nothing left after the purge (n=%zu)", n);
 	else
 		printf("# SQS PurgeQueue completes within 60 s; %zu still listed\n", n);
 out:
@@ -404,7 +378,7 @@ t_concurrent(struct queue *q)
 		if (queue_send(q, b, strlen(b), NULL) != E_OK)
 			sent = false;
 	}
-	ok(sent, "send %d messages for %d consumers", N, K);
+	tap_ok(sent, "send %d messages for %d consumers", N, K);
 	if (pipe(fds) < 0)
 		return;
 	fflush(stdout);
@@ -458,7 +432,7 @@ t_concurrent(struct queue *q)
 		int st;
 
 		waitpid(pids[k], &st, 0);
-		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "consumer %d exited cleanly", k);
+		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "consumer %d exited cleanly", k);
 	}
 	for (i = 0; i < N; i++) {
 		if (counts[i] == 0)
@@ -466,7 +440,7 @@ t_concurrent(struct queue *q)
 		if (counts[i] > 1)
 			dup++;
 	}
-	ok(missing == 0 && dup == 0, "%d consumers: every message exactly once "
+	tap_ok(missing == 0 && dup == 0, "%d consumers: every message exactly once "
 		"(missing %d, duplicated %d)", K, missing, dup);
 }
 
@@ -481,8 +455,7 @@ suite(struct queue *q)
 	t_batch(q);
 	t_dead(q);
 	t_concurrent(q);
-	printf("1..%d\n", t_n);
-	return t_failed ? 1 : 0;
+	return tap_done();
 }
 
 /* Report an operation's failure. */
@@ -547,19 +520,18 @@ restart(struct queue *q, const char *stop_cmd, const char *start_cmd)
 	drain(q);
 	rc = round_trip(q, "before");
 	ok_rc(q, rc, E_OK, "round trip before the outage");
-	ok(system(stop_cmd) == 0, "backend stopped");
+	tap_ok(system(stop_cmd) == 0, "backend stopped");
 	rc = queue_send(q, "during", 6, NULL);
-	ok(rc != E_OK && err_retryable(rc), "send fails with a retryable error "
+	tap_ok(rc != E_OK && err_retryable(rc), "send fails with a retryable error "
 		"while down (%s: %s)", err_str(rc), queue_errmsg(q));
 	rc = queue_receive(q, 1, 1, 30, &a, &m, &n);
-	ok(rc != E_OK && err_retryable(rc), "receive fails with a retryable "
+	tap_ok(rc != E_OK && err_retryable(rc), "receive fails with a retryable "
 		"error while down (%s)", err_str(rc));
-	ok(system(start_cmd) == 0, "backend started again");
+	tap_ok(system(start_cmd) == 0, "backend started again");
 	rc = round_trip(q, "after");
 	ok_rc(q, rc, E_OK, "the same queue object works after reconnecting");
 	arena_release(&a);
-	printf("1..%d\n", t_n);
-	return t_failed ? 1 : 0;
+	return tap_done();
 }
 
 /* Send n messages, then receive (batches of 10) and batch-delete them all. */
@@ -649,8 +621,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "dead") == 0) {
 		drain(q);
 		t_dead(q);
-		printf("1..%d\n", t_n);
-		rc = t_failed ? 1 : 0;
+		rc = tap_done();
 	} else if (strcmp(argv[1], "bench") == 0 && argc == 3) {
 		rc = bench(q, strtoul(argv[2], NULL, 10));
 	} else if (strcmp(argv[1], "restart") == 0 && argc == 4) {

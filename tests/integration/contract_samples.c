@@ -22,40 +22,15 @@
 #include "cfg.h"
 #include "collapsed.h"
 #include "err.h"
+#include "tap.h"
 #include "samples.h"
 
-static int t_n;
-static int t_failed;
 
-static bool ok(bool cond, const char *fmt, ...) ATTR_PRINTF(2, 3);
-
-/* Print one TAP line. */
-static bool
-ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_n++;
-	printf("%sok %d - ", cond ? "" : "not ", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		t_failed++;
-	fflush(stdout);
-	return cond;
-}
-
-/* ok() for an error code, with the store's message on mismatch. */
+/* tap_ok() for an error code, with the store's message on mismatch. */
 static bool
 ok_rc(struct smp *s, int got, int want, const char *what)
 {
-	bool r = ok(got == want, "%s: %s", what, err_str(want));
-
-	if (!r)
-		printf("#   got %s: %s\n", err_str(got), smp_errmsg(s));
-	return r;
+	return tap_rc(got, want, what, smp_errmsg(s));
 }
 
 /* Parse collapsed text into lines (in the arena). */
@@ -185,32 +160,32 @@ suite(struct smp *s)
 	/* write then read back exact sums */
 	rc = put(s, "c/p1", svc, "host-a", day + 3600 + 120, P1, &dup);
 	ok_rc(s, rc, E_OK, "write a profile");
-	ok(!dup, "first write is not a duplicate");
+	tap_ok(!dup, "first write is not a duplicate");
 	rc = put(s, "c/p2", svc, "host-b", day + 3600 + 180, P2, NULL);
 	ok_rc(s, rc, E_OK, "write a second profile (k8s container, lambda)");
 	sel = (struct smp_sel){ .service_id = svc, .from = day + 3600,
 		.to = day + 7200 };
 	rc = query(s, &sel, &c, &info);
 	ok_rc(s, rc, E_OK, "sum per stack over one hour");
-	ok(c.sum == 15 && info.total == 15, "total is 15 (swapper and the bad line "
+	tap_ok(c.sum == 15 && info.total == 15, "total is 15 (swapper and the bad line "
 		"not counted); got %llu / %llu", (unsigned long long)c.sum,
 		(unsigned long long)info.total);
-	ok(count_of(&c, "python;main;handle;parse") == 6,
+	tap_ok(count_of(&c, "python;main;handle;parse") == 6,
 		"same stack of two hosts summed (6)");
-	ok(count_of(&c, "java;Main.run_[j];Lambda$[m]/[m].apply_[j]") == 4,
+	tap_ok(count_of(&c, "java;Main.run_[j];Lambda$[m]/[m].apply_[j]") == 4,
 		"frames normalised on the way in");
-	ok(c.n == 4, "4 distinct stacks (got %zu)", c.n);
+	tap_ok(c.n == 4, "4 distinct stacks (got %zu)", c.n);
 
 	/* redelivery */
 	rc = put(s, "c/p1", svc, "host-a", day + 3600 + 120, P1, &dup);
-	ok(rc == E_OK && dup, "rewriting the same key is a no-op (dup)");
+	tap_ok(rc == E_OK && dup, "rewriting the same key is a no-op (dup)");
 	rc = query(s, &sel, &c2, NULL);
-	ok(rc == E_OK && c2.sum == 15, "... and nothing was counted twice");
+	tap_ok(rc == E_OK && c2.sum == 15, "... and nothing was counted twice");
 
 	/* range edges: minute granularity */
 	sel.from = day + 3600 + 180;
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 5, "range starting at the second profile's "
+	tap_ok(rc == E_OK && c.sum == 5, "range starting at the second profile's "
 		"minute holds only it (5, got %llu)", (unsigned long long)c.sum);
 	sel.from = day + 3600;
 
@@ -220,26 +195,26 @@ suite(struct smp *s)
 	filt.n = 1;
 	sel.filter = &filt;
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 5, "filter HostName = host-b (5, got %llu)",
+	tap_ok(rc == E_OK && c.sum == 5, "filter HostName = host-b (5, got %llu)",
 		(unsigned long long)c.sum);
 	conds[0].op = RQL_NEQ;
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 10, "filter HostName != host-b (10)");
+	tap_ok(rc == E_OK && c.sum == 10, "filter HostName != host-b (10)");
 	conds[0] = (struct rql_cond){ "ContainerName", RQL_EQ,
 		"app_api_prod", false };
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 4, "filter ContainerName = app_api_prod (4)");
+	tap_ok(rc == E_OK && c.sum == 4, "filter ContainerName = app_api_prod (4)");
 	conds[0] = (struct rql_cond){ "ContainerEnvName", RQL_EQ, "api_prod",
 		true };
 	conds[1] = (struct rql_cond){ "ContainerName", RQL_EQ, "db", true };
 	filt.n = 2;
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 6, "$or of env api_prod and container db (6, "
+	tap_ok(rc == E_OK && c.sum == 6, "$or of env api_prod and container db (6, "
 		"got %llu)", (unsigned long long)c.sum);
 	conds[0] = (struct rql_cond){ "HostName", RQL_EQ, "host-a", false };
 	conds[1] = (struct rql_cond){ "ContainerName", RQL_EQ, "web", false };
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 8, "$and of host-a and container web (8)");
+	tap_ok(rc == E_OK && c.sum == 8, "$and of host-a and container web (8)");
 	conds[0] = (struct rql_cond){ "Bogus", RQL_EQ, "x", false };
 	filt.n = 1;
 	rc = query(s, &sel, &c, NULL);
@@ -248,11 +223,11 @@ suite(struct smp *s)
 
 	/* tags */
 	rc = smp_tags(s, &sel, SMP_HOSTNAME, 10, &a, &tags, &n);
-	ok(rc == E_OK && n == 2 && strcmp(tags[0].value, "host-a") == 0 &&
+	tap_ok(rc == E_OK && n == 2 && strcmp(tags[0].value, "host-a") == 0 &&
 		tags[0].samples == 10 && tags[1].samples == 5,
 		"host tags with samples, heaviest first");
 	rc = smp_tags(s, &sel, SMP_CONTAINER_ENV, 10, &a, &tags, &n);
-	ok(rc == E_OK && n == 2, "container env tags (\"\" and api_prod)");
+	tap_ok(rc == E_OK && n == 2, "container env tags (\"\" and api_prod)");
 
 	/* rollup against minute rows: 3 hours of profiles, 2 hosts */
 	for (t = day + 10 * 3600; t < day + 13 * 3600; t += 600)
@@ -267,10 +242,10 @@ suite(struct smp *s)
 	sel.from = day + 10 * 3600 + 1200;	/* ragged start */
 	sel.to = day + 12 * 3600 + 1500;	/* ragged end */
 	rc = query(s, &sel, &c, &info);
-	ok(rc == E_OK && info.rollup, "ragged 2h05m range is answered from the "
+	tap_ok(rc == E_OK && info.rollup, "ragged 2h05m range is answered from the "
 		"rollup in part");
 	/* profiles at :20,:30,:40,:50 of h10, all of h11, :00,:10,:20 of h12 */
-	ok(c.sum == (uint64_t)(4 + 6 + 3) * 2 * 10,
+	tap_ok(c.sum == (uint64_t)(4 + 6 + 3) * 2 * 10,
 		"rollup + ragged minute edges give the exact sum (%d, got %llu)",
 		(4 + 6 + 3) * 2 * 10, (unsigned long long)c.sum);
 	rc = smp_buckets(s, &sel, 60, 1000, &a, &bk, &n);
@@ -280,19 +255,19 @@ suite(struct smp *s)
 
 		for (k = 0; k < n; k++)
 			sum += bk[k].samples;
-		ok(rc == E_OK && n == 13 && sum == c.sum,
+		tap_ok(rc == E_OK && n == 13 && sum == c.sum,
 			"minute buckets agree with the rollup answer (%zu "
 			"buckets)", n);
 	}
 	rc = smp_buckets(s, &sel, 3600, 100, &a, &bk, &n);
-	ok(rc == E_OK && n == 3 && bk[1].samples == 120,
+	tap_ok(rc == E_OK && n == 3 && bk[1].samples == 120,
 		"hourly buckets: 3, the whole hour holds 120");
 
 	/* metrics */
 	sel.from = day;
 	sel.to = day + 86400;
 	rc = smp_metrics(s, &sel, &m);
-	ok(rc == E_OK && m.profiles == 38 && m.hosts == 2 && m.cores == 8 &&
+	tap_ok(rc == E_OK && m.profiles == 38 && m.hosts == 2 && m.cores == 8 &&
 		m.cpu_avg > 39.9 && m.cpu_avg < 40.1,
 		"metrics: 38 profiles, 2 hosts, 8 cores, cpu 40");
 
@@ -309,16 +284,16 @@ suite(struct smp *s)
 		rc = smp_write_profile(s, &p, l, n, &dup);
 		ok_rc(s, rc, E_OK, "write an ad hoc profile");
 		rc = query(s, &as, &c, NULL);
-		ok(rc == E_OK && c.sum == 5 && c.n == 2,
+		tap_ok(rc == E_OK && c.sum == 5 && c.n == 2,
 			"ad hoc profile read back by its key (5 in 2 stacks)");
 		rc = smp_delete_adhoc(s, p.adhoc_key);
 		ok_rc(s, rc, E_OK, "delete the ad hoc profile's rows");
 		rc = query(s, &as, &c, NULL);
-		ok(rc == E_OK && c.sum == 0, "... and it reads back empty");
+		tap_ok(rc == E_OK && c.sum == 0, "... and it reads back empty");
 		sel.from = day + 5 * 3600;
 		sel.to = day + 6 * 3600;
 		rc = query(s, &sel, &c, NULL);
-		ok(rc == E_OK && c.sum == 0, "... in the rollup too");
+		tap_ok(rc == E_OK && c.sum == 0, "... in the rollup too");
 	}
 
 	/* forget + rewrite (reindex) */
@@ -327,11 +302,11 @@ suite(struct smp *s)
 	rc = smp_forget_profile(s, "c/p1");
 	ok_rc(s, rc, E_OK, "forget a stored profile");
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 5, "... its samples are gone (5 left)");
+	tap_ok(rc == E_OK && c.sum == 5, "... its samples are gone (5 left)");
 	rc = put(s, "c/p1", svc, "host-a", day + 3600 + 120, P1, &dup);
-	ok(rc == E_OK && !dup, "... and it can be written again");
+	tap_ok(rc == E_OK && !dup, "... and it can be written again");
 	rc = query(s, &sel, &c, NULL);
-	ok(rc == E_OK && c.sum == 15, "... giving the same sums (15)");
+	tap_ok(rc == E_OK && c.sum == 15, "... giving the same sums (15)");
 
 	/* malformed input */
 	{
@@ -369,19 +344,19 @@ suite(struct smp *s)
 		sel = (struct smp_sel){ .service_id = svc, .from = day + 8 * 3600,
 			.to = day + 9 * 3600, .filter = &filt };
 		rc = query(s, &sel, &c, NULL);
-		ok(rc == E_OK && c.sum == 9 && count_of(&c, "it's;c:\\tmp\\x;"
+		tap_ok(rc == E_OK && c.sum == 9 && count_of(&c, "it's;c:\\tmp\\x;"
 			"tab\there;new\nline;'); DROP TABLE x; --") == 9,
 			"... filtered by them and read back exactly");
 		conds[0].op = RQL_NEQ;
 		rc = query(s, &sel, &c, NULL);
-		ok(rc == E_OK && c.sum == 0, "... and != excludes them");
+		tap_ok(rc == E_OK && c.sum == 0, "... and != excludes them");
 		rc = smp_tags(s, &(struct smp_sel){ .service_id = svc,
 			.from = day + 8 * 3600, .to = day + 9 * 3600 }, SMP_CONTAINER,
 			10, &a, &tags, &n);
-		ok(rc == E_OK && n == 1 && strcmp(tags[0].value, "k'8\\s") == 0,
+		tap_ok(rc == E_OK && n == 1 && strcmp(tags[0].value, "k'8\\s") == 0,
 			"... container tag read back exactly");
 		rc = put(s, "c/hostile'\\key", svc, host, day + 8 * 3600, P1, &dup);
-		ok(rc == E_OK && dup, "... and the hostile key is a duplicate");
+		tap_ok(rc == E_OK && dup, "... and the hostile key is a duplicate");
 		sel.filter = NULL;
 	}
 
@@ -391,15 +366,15 @@ suite(struct smp *s)
 		size_t dropped = 0;
 
 		rc = smp_status(s, &st);
-		ok(rc == E_OK && st.profiles >= 38 && st.days >= 1,
+		tap_ok(rc == E_OK && st.profiles >= 38 && st.days >= 1,
 			"status counts profiles and day partitions");
 		rc = smp_prune(s, day + 86400 * 100, &dropped);
-		ok(rc == E_OK && dropped >= 3, "prune at a far 'now' drops "
+		tap_ok(rc == E_OK && dropped >= 3, "prune at a far 'now' drops "
 			"every day (%zu partitions)", dropped);
 		sel.from = day;
 		sel.to = day + 86400;
 		rc = query(s, &sel, &c, NULL);
-		ok(rc == E_OK && c.sum == 0, "... and their samples are gone");
+		tap_ok(rc == E_OK && c.sum == 0, "... and their samples are gone");
 	}
 	arena_release(&a);
 }
@@ -428,9 +403,9 @@ suite_retention(struct smp *s, unsigned raw_days)
 
 		rc = query(s, &sel, &c, NULL);
 		if ((unsigned)d <= raw_days)
-			ok(rc == E_OK && c.sum == 10, "retention: day -%d kept", d);
+			tap_ok(rc == E_OK && c.sum == 10, "retention: day -%d kept", d);
 		else
-			ok(rc == E_OK && c.sum == 0, "retention: day -%d dropped",
+			tap_ok(rc == E_OK && c.sum == 0, "retention: day -%d dropped",
 				d);
 	}
 }
@@ -460,12 +435,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "suite") == 0) {
 		suite(s);
-		printf("1..%d\n", t_n);
-		rc = t_failed ? 1 : 0;
+		rc = tap_done();
 	} else if (strcmp(argv[1], "retention") == 0 && argc == 3) {
 		suite_retention(s, (unsigned)strtoul(argv[2], NULL, 10));
-		printf("1..%d\n", t_n);
-		rc = t_failed ? 1 : 0;
+		rc = tap_done();
 	} else if (strcmp(argv[1], "write-one") == 0 && argc == 3) {
 		rc = put(s, argv[2], 7777, "h", time(NULL) - 3600, P1, NULL);
 		if (rc)

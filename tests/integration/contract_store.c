@@ -29,42 +29,16 @@
 #include "buf.h"
 #include "cfg.h"
 #include "err.h"
+#include "tap.h"
 #include "mem.h"
 #include "store.h"
 
-static int t_n;
-static int t_failed;
 
-/* Print one TAP line. */
-static bool
-ok(bool cond, const char *fmt, ...) ATTR_PRINTF(2, 3);
-
-static bool
-ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_n++;
-	printf("%sok %d - ", cond ? "" : "not ", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		t_failed++;
-	fflush(stdout);
-	return cond;
-}
-
-/* ok() for an error code, printing the store's message on mismatch. */
+/* tap_ok() for an error code, printing the store's message on mismatch. */
 static bool
 ok_rc(struct store *st, int got, int want, const char *what)
 {
-	bool r = ok(got == want, "%s: %s", what, err_str(want));
-
-	if (!r)
-		printf("#   got %s: %s\n", err_str(got), store_errmsg(st));
-	return r;
+	return tap_rc(got, want, what, store_errmsg(st));
 }
 
 /* Fill n bytes with a deterministic pattern. */
@@ -95,12 +69,12 @@ round_trip(struct store *st, const char *key, const char *data, size_t len,
 	if (!ok_rc(st, rc, E_OK, what))
 		return;
 	rc = store_get(st, key, 0, &got);
-	ok(rc == E_OK && got.len == len && memcmp(got.data, data, len) == 0,
+	tap_ok(rc == E_OK && got.len == len && memcmp(got.data, data, len) == 0,
 		"%s: read back %zu bytes", what, len);
 	if (rc != E_OK)
 		printf("#   %s\n", store_errmsg(st));
 	rc = store_head(st, key, &info);
-	ok(rc == E_OK && info.size == len, "%s: head size %zu", what, len);
+	tap_ok(rc == E_OK && info.size == len, "%s: head size %zu", what, len);
 	buf_release(&got);
 }
 
@@ -140,17 +114,17 @@ t_attrs(struct store *st)
 	rc = store_put(st, "attr/page.html", "<p>hi</p>", 9, &o);
 	ok_rc(st, rc, E_OK, "put with content type and metadata");
 	rc = store_head(st, "attr/page.html", &info);
-	ok(rc == E_OK && strcmp(info.content_type, "text/html") == 0 &&
+	tap_ok(rc == E_OK && strcmp(info.content_type, "text/html") == 0 &&
 		info.size == 9, "head keeps content type text/html (got %s)",
 		info.content_type);
-	ok(rc == E_OK && info.mtime > 1600000000, "head has a modification time");
+	tap_ok(rc == E_OK && info.mtime > 1600000000, "head has a modification time");
 	rc = store_put(st, "attr/page.html", "v2", 2, NULL);
 	ok_rc(st, rc, E_OK, "overwrite without content type");
 	rc = store_get(st, "attr/page.html", 0, &got);
-	ok(rc == E_OK && got.len == 2 && memcmp(got.data, "v2", 2) == 0,
+	tap_ok(rc == E_OK && got.len == 2 && memcmp(got.data, "v2", 2) == 0,
 		"overwrite: the new content is read");
 	rc = store_head(st, "attr/page.html", &info);
-	ok(rc == E_OK && strcmp(info.content_type, "text/html") != 0,
+	tap_ok(rc == E_OK && strcmp(info.content_type, "text/html") != 0,
 		"overwrite: content type reset (got %s)", info.content_type);
 	buf_release(&got);
 }
@@ -170,7 +144,7 @@ t_streams(struct store *st)
 
 	fill(data, sizeof(data), 3);
 	if (!f || !out || pipe(pfd) < 0) {
-		ok(false, "stream setup");
+		tap_ok(false, "stream setup");
 		return;
 	}
 	fwrite("SKIPME", 1, 6, f);
@@ -182,11 +156,11 @@ t_streams(struct store *st)
 	ok_rc(st, rc, E_OK, "get_stream to a file");
 	rewind(out);
 	n = fread(back, 1, sizeof(back), out);
-	ok(n == sizeof(data) && memcmp(back, data, n) == 0,
+	tap_ok(n == sizeof(data) && memcmp(back, data, n) == 0,
 		"stream round trip is byte-exact (%zu bytes)", n);
 	/* a pipe: not seekable (s3 spools it to compute the SHA-256) */
 	if (write(pfd[1], data, 4000) != 4000)
-		ok(false, "pipe write");
+		tap_ok(false, "pipe write");
 	close(pfd[1]);
 	pin = fdopen(pfd[0], "r");
 	rc = store_put_stream(st, "stream/pipe", pin, 4000, NULL);
@@ -227,10 +201,10 @@ t_errors(struct store *st)
 	rc = store_get(st, "cap/eleven", 0, &capped);
 	ok_rc(st, rc, E_TOOBIG, "get into a buffer capped at 10");
 	rc = store_get(st, "cap/eleven", 11, &got);
-	ok(rc == E_OK && got.len == 11, "get with an 11-byte cap");
+	tap_ok(rc == E_OK && got.len == 11, "get with an 11-byte cap");
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		rc = store_put(st, bad[i], "x", 1, NULL);
-		ok(rc == E_INVAL, "key \"%s\" refused", bad[i]);
+		tap_ok(rc == E_INVAL, "key \"%s\" refused", bad[i]);
 	}
 	rc = store_delete(st, "cap/eleven");
 	ok_rc(st, rc, E_OK, "delete");
@@ -275,16 +249,16 @@ t_list(struct store *st)
 		if (store_put(st, k, "v", 1, NULL) != E_OK)
 			put_fail++;
 	}
-	ok(put_fail == 0, "put %d small objects (%d failed)", N, put_fail);
+	tap_ok(put_fail == 0, "put %d small objects (%d failed)", N, put_fail);
 	if (put_fail)
 		printf("#   %s\n", store_errmsg(st));
 	qsort(want, N, sizeof(*want), cmpstr);
 	rc = store_list(st, "page/", NULL, 1000, &p1);
-	ok(rc == E_OK && p1.n == 1000 && p1.next_token,
+	tap_ok(rc == E_OK && p1.n == 1000 && p1.next_token,
 		"first page: 1000 keys and a token (got %zu)", p1.n);
 	if (rc == E_OK && p1.next_token)
 		rc = store_list(st, "page/", p1.next_token, 1000, &p2);
-	ok(rc == E_OK && p2.n == N - 1000 && !p2.next_token,
+	tap_ok(rc == E_OK && p2.n == N - 1000 && !p2.next_token,
 		"second page: the other %d keys, no token (got %zu)", N - 1000, p2.n);
 	for (i = 0; same && i < p1.n + p2.n && i < N; i++) {
 		const char *k = i < p1.n ? p1.keys[i] : p2.keys[i - p1.n];
@@ -294,16 +268,16 @@ t_list(struct store *st)
 			same = false;
 		}
 	}
-	ok(same && p1.n + p2.n == N, "pages hold every key once, in byte order");
+	tap_ok(same && p1.n + p2.n == N, "pages hold every key once, in byte order");
 	rc = store_list(st, "page/k00", NULL, 1000, &p3);
-	ok(rc == E_OK && p3.n == 80 && !p3.next_token,
+	tap_ok(rc == E_OK && p3.n == 80 && !p3.next_token,
 		"partial prefix page/k00 lists 80 keys (got %zu)", p3.n);
 	store_list_page_release(&p3);
 	rc = store_list(st, "nothing-here/", NULL, 10, &p3);
-	ok(rc == E_OK && p3.n == 0 && !p3.next_token, "empty prefix lists nothing");
+	tap_ok(rc == E_OK && p3.n == 0 && !p3.next_token, "empty prefix lists nothing");
 	store_list_page_release(&p3);
 	rc = store_list(st, "page/", NULL, 7, &p3);
-	ok(rc == E_OK && p3.n == 7 && p3.next_token && strcmp(p3.keys[6], want[6]) == 0,
+	tap_ok(rc == E_OK && p3.n == 7 && p3.next_token && strcmp(p3.keys[6], want[6]) == 0,
 		"small page of 7");
 	store_list_page_release(&p3);
 	rc = store_list(st, "../", NULL, 10, &p3);
@@ -334,13 +308,13 @@ t_exists(struct store *st)
 		if (i % 3 && store_put(st, names[i], "e", 1, NULL) != E_OK)
 			right = false;
 	}
-	ok(right, "put existence fixtures");
+	tap_ok(right, "put existence fixtures");
 	rc = store_exists_many(st, keys, N, ex);
 	ok_rc(st, rc, E_OK, "exists_many over 60 keys");
 	for (i = 0; i < N; i++)
 		if (ex[i] != (i % 3 != 0))
 			right = false;
-	ok(rc == E_OK && right, "exists_many: present and missing keys told apart");
+	tap_ok(rc == E_OK && right, "exists_many: present and missing keys told apart");
 	rc = store_exists_many(st, keys, 0, ex);
 	ok_rc(st, rc, E_OK, "exists_many over no keys");
 }
@@ -368,20 +342,20 @@ t_fs_traversal(struct store *st, const struct cfg *cfg)
 	/* a directory symlink and a file symlink planted inside the root */
 	snprintf(path, sizeof(path), "%s/evil", cfg->store.fs_root);
 	unlink(path);
-	ok(symlink(outside, path) == 0, "plant symlink root/evil -> outside");
+	tap_ok(symlink(outside, path) == 0, "plant symlink root/evil -> outside");
 	snprintf(path, sizeof(path), "%s/leak.txt", cfg->store.fs_root);
 	unlink(path);
-	ok(symlink(secret, path) == 0, "plant symlink root/leak.txt -> outside/secret");
+	tap_ok(symlink(secret, path) == 0, "plant symlink root/leak.txt -> outside/secret");
 
 	rc = store_get(st, "evil/secret", 0, &got);
-	ok(rc != E_OK && got.len == 0, "get through a directory symlink fails (%s)",
+	tap_ok(rc != E_OK && got.len == 0, "get through a directory symlink fails (%s)",
 		err_str(rc));
 	rc = store_get(st, "leak.txt", 0, &got);
-	ok(rc != E_OK && got.len == 0, "get of a file symlink fails (%s)",
+	tap_ok(rc != E_OK && got.len == 0, "get of a file symlink fails (%s)",
 		err_str(rc));
 	rc = store_put(st, "evil/new", "x", 1, NULL);
 	snprintf(path, sizeof(path), "%s/new", outside);
-	ok(rc != E_OK && stat(path, &sb) < 0, "put through a directory symlink "
+	tap_ok(rc != E_OK && stat(path, &sb) < 0, "put through a directory symlink "
 		"fails and writes nothing outside (%s)", err_str(rc));
 	rc = store_put(st, "leak.txt", "overwritten", 11, NULL);
 	buf_reset(&got);
@@ -392,18 +366,18 @@ t_fs_traversal(struct store *st, const struct cfg *cfg)
 		if (fgets(b, sizeof(b), f) == NULL)
 			b[0] = '\0';
 		fclose(f);
-		ok(strcmp(b, "top secret") == 0, "put over a file symlink replaces "
+		tap_ok(strcmp(b, "top secret") == 0, "put over a file symlink replaces "
 			"the link, not its target");
 	} else {
-		ok(false, "secret still readable");
+		tap_ok(false, "secret still readable");
 	}
 	rc = store_put(st, "../escape", "x", 1, NULL);
 	snprintf(path, sizeof(path), "%s/../escape", cfg->store.fs_root);
-	ok(rc == E_INVAL && stat(path, &sb) < 0, "put ../escape refused");
+	tap_ok(rc == E_INVAL && stat(path, &sb) < 0, "put ../escape refused");
 	rc = store_get(st, "../../../../etc/passwd", 0, &got);
-	ok(rc == E_INVAL && got.len == 0, "get ../../../../etc/passwd refused");
+	tap_ok(rc == E_INVAL && got.len == 0, "get ../../../../etc/passwd refused");
 	rc = store_put(st, ".ember-meta/x", "x", 1, NULL);
-	ok(rc == E_INVAL, "reserved .ember- names refused");
+	tap_ok(rc == E_INVAL, "reserved .ember- names refused");
 	buf_release(&got);
 }
 
@@ -422,11 +396,11 @@ t_fs_short(struct store *st, const struct cfg *cfg)
 	rc = store_put_stream(st, "short/obj", f, 1000, NULL);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/short/obj", cfg->store.fs_root);
-	ok(rc != E_OK && stat(path, &sb) < 0, "short stream put fails, no object "
+	tap_ok(rc != E_OK && stat(path, &sb) < 0, "short stream put fails, no object "
 		"(%s)", err_str(rc));
 	snprintf(path, sizeof(path), "%s/short", cfg->store.fs_root);
 	rc = store_list(st, "short/", NULL, 10, &p);
-	ok(rc == E_OK && p.n == 0, "no temporary file is listed");
+	tap_ok(rc == E_OK && p.n == 0, "no temporary file is listed");
 	store_list_page_release(&p);
 }
 
@@ -444,8 +418,7 @@ suite(struct store *st, const struct cfg *cfg)
 		t_fs_traversal(st, cfg);
 		t_fs_short(st, cfg);
 	}
-	printf("1..%d\n", t_n);
-	return t_failed ? 1 : 0;
+	return tap_done();
 }
 
 /* Monotonic microseconds. */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # t_api_adhoc.sh - the ad hoc flamegraph view through lighttpd +
-# ember-fcgi + PostgreSQL + the fs store: golden 30-36 (list, host filter,
-# naive times, unknown service, missing parameter, content, missing
+# ember-fcgi + PostgreSQL + the fs store: tests/data/golden/30-36 (list,
+# host filter, naive times, unknown service, missing parameter, content, missing
 # content), both RQL spellings, paging, the raw HTML variant, and the
 # security cases of the content endpoint (traversal in every spelling,
 # absolute paths, NUL, another service's file: 404 and nothing read).

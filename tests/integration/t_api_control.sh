@@ -1,6 +1,6 @@
 #!/bin/bash
 # t_api_control.sh - the dynamic profiling control loop through lighttpd +
-# ember-fcgi + PostgreSQL: the golden exchanges 01-26 replayed in order
+# ember-fcgi + PostgreSQL: the golden exchanges tests/data/golden/01-26 replayed in order
 # (same status, fields and types; deliberate fixes checked as such), then
 # agent auth, host_status filters, the pending-command merge, services and
 # host tags, and hostile input.

@@ -1,14 +1,15 @@
 #!/bin/bash
 # t_api_flamegraph.sh - the continuous flamegraph endpoints through
 # lighttpd + ember-fcgi + PostgreSQL, with profiles written by the sample
-# store's writer (tests/integration/flame_load): golden 50-55 (written
-# from the spec), exact sums, RQL filters with SQL metacharacters in every
-# value, stacksCount / maxNodes pruning keeping the root total, 422/400/406
-# answers, the range cap, HTML/SVG/collapsed formats (SVG through
-# xmllint), the SVG download's name, datetime_with_data, the functions
-# table and sandwich, diffs (time ranges and ad hoc profiles), hostile
-# frame names (invalid UTF-8 is covered by the unit tests: the sample
-# store refuses it), and upstream's indexer fixture.
+# store's writer (tests/integration/flame_load): tests/data/flame/golden
+# 50-55 (written from the old server's documented answers), exact sums,
+# RQL filters with SQL metacharacters in every value, stacksCount /
+# maxNodes pruning keeping the root total, 422/400/406 answers, the
+# range cap, HTML/SVG/collapsed formats (SVG through xmllint), the SVG
+# download's name, datetime_with_data, the functions table and sandwich,
+# diffs (time ranges and ad hoc profiles), hostile frame names (invalid
+# UTF-8 is covered by the unit tests: the sample store refuses it), and
+# upstream's indexer fixture.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/../harness/lighttpd.sh"
 source "$(dirname "$0")/../harness/api.sh"
@@ -42,7 +43,7 @@ urlenc() { jq -rn --arg v "$1" '$v|@uri'; }
 count_frames() { jq '[.. | objects | select(has("children"))] | length - 1' <<<"$1"; }
 tree_only() { jq -c 'del(.exec_time, .olap_time)' <<<"$1"; }
 
-# --- golden replay (written from the spec) -------------------------------
+# --- golden replay (tests/data/flame/golden) -----------------------------
 export H_GOLDEN=$D/golden
 h_golden 50-flamegraph-tree.http
 h_is "50 tree: status" "$H_STATUS" "$H_WANT_STATUS"

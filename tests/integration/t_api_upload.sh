@@ -1,7 +1,7 @@
 #!/bin/bash
 # t_api_upload.sh - POST /api/v2/profiles and POST /api/v1/logs through
 # lighttpd + ember-fcgi (its own -s/-n prefork master) + PostgreSQL, with
-# the fs object store and the pg queue: golden 40-44, the stored object
+# the fs object store and the pg queue: tests/data/golden/40-44, the stored object
 # and queued job, every size cap (411/413, gzip bomb), truncated and
 # non-gzip bodies, bad headers and keys, and the server still answering.
 source "$(dirname "$0")/../harness/lib.sh"
@@ -39,7 +39,7 @@ make_upload() {
 AGENT=(-H 'Content-Encoding: gzip' -H 'Content-type: application/json')
 up() { h_req POST "/api/v2/profiles?key=x&service=checkout&hostname=h&timestamp=t&version=1.53.1" "${AGENT[@]}" "$@"; }
 
-# --- golden 40: a real agent upload ----------------------------------------
+# --- tests/data/golden/40: a real agent upload -----------------------------
 make_upload "$H_RUN/up.gz"
 up -H "GPROFILER-API-KEY: $KEY" -H 'GPROFILER-SERVICE-NAME: checkout' --data-binary "@$H_RUN/up.gz"
 h_is "40 upload: status" "$H_STATUS" 200
@@ -73,7 +73,7 @@ h_req POST /api/v2/profiles -H 'Content-Type: application/json' -H "GPROFILER-AP
 	-H 'GPROFILER-SERVICE-NAME: checkout' --data-binary "@$H_RUN/up.gz.json"
 h_is "plain JSON upload" "$H_STATUS" 200
 
-# --- golden 41-44: keys and headers ----------------------------------------
+# --- tests/data/golden/41-44: keys and headers -----------------------------
 h_golden 41-v2-profiles-bad-key.http --data-binary "@$H_RUN/up.gz" "${AGENT[@]}"
 h_is "41 bad key: status" "$H_STATUS" 400
 h_is "41 bad key: body" "$H_BODY" '{"message":"Invalid GPROFILER-SERVICE-NAME header"}'

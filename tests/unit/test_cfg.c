@@ -111,7 +111,7 @@ test_defaults(void **state)
 	assert_int_equal(c.fcgi.max_json, 1 << 20);
 	assert_int_equal(c.fcgi.max_logs, 256 << 10);
 	assert_int_equal(c.fcgi.agent_auth, CFG_AUTH_REQUIRED);
-	assert_false(c.fcgi.require_remote_user);
+	assert_true(c.fcgi.require_remote_user);	/* fails closed */
 	assert_int_equal(c.fcgi.list_limit, 500);
 	assert_int_equal(c.fcgi.list_max, 5000);
 	assert_int_equal(c.fcgi.active_window, 600);
@@ -259,7 +259,7 @@ test_env_overrides(void **state)
 	setenv("EMBER_QUEUE_BACKEND", "sqs", 1);
 	setenv("EMBER_SQS_QUEUE_URL", "http://127.0.0.1:2/q", 1);
 	setenv("EMBER_FCGI_MAX_BODY", "8M", 1);
-	setenv("EMBER_FCGI_REQUIRE_REMOTE_USER", "true", 1);
+	setenv("EMBER_FCGI_REQUIRE_REMOTE_USER", "false", 1);
 	setenv("EMBER_WORKERS_STATUS_FILE", "", 1);
 	load_ok(&c, "[db]\nport = 6000\npassword = secret\n");
 	assert_int_equal(c.db.port, 7000);		/* env wins over the file */
@@ -270,7 +270,7 @@ test_env_overrides(void **state)
 	assert_int_equal(c.queue.backend, CFG_QUEUE_SQS);
 	assert_string_equal(c.queue.sqs.queue_url, "http://127.0.0.1:2/q");
 	assert_int_equal(c.fcgi.max_body, 8 << 20);
-	assert_true(c.fcgi.require_remote_user);
+	assert_false(c.fcgi.require_remote_user);
 	assert_string_equal(c.workers.status_file, "");
 	cfg_release(&c);
 

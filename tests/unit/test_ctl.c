@@ -29,6 +29,8 @@ static int
 setup(void **state)
 {
 	cfg_defaults(&cfg);
+	/* operator endpoints without a login, as the web server would pass */
+	cfg.fcgi.require_remote_user = false;
 	app_init(&app, &cfg);
 	arena_init(&A, 0);
 	req_mem_init(&M, NULL, 0);

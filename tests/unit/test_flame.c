@@ -70,7 +70,7 @@ test_sums_and_order(void **state)
 		"{\"name\":\"x\",\"value\":1,\"children\":[]}]");
 }
 
-/* The spec's illustrative tree, with enrichment: fields and order. */
+/* A small tree with enrichment=lang: its fields and their order. */
 static void
 test_enrichment_json(void **state)
 {
@@ -352,7 +352,7 @@ test_percentiles_small(void **state)
 	assert_string_equal(f->out.data,
 		",\"exec_time\":0.5,\"olap_time\":0.25,\"percentiles\":{}}");
 	buf_reset(&f->out);
-	/* the spec's 6 frames: 120 is not a frame; 100,100,90,60,20,20 */
+	/* 6 frames: 120 is not a frame; 100,100,90,60,20,20 */
 	parse(f, "java;appid;run;proc 60\njava;appid;run 30\njava;appid 10\n"
 		"python3;handle 20\n", NULL);
 	assert_true(fl_percentiles(&f->t, pct));

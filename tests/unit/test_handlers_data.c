@@ -48,6 +48,8 @@ setup(void **state)
 	assert_non_null(mkdtemp(root));
 	fake_app_store_root = root;
 	cfg_defaults(&cfg);
+	/* operator endpoints without a login, as the web server would pass */
+	cfg.fcgi.require_remote_user = false;
 	cfg.fcgi.list_limit = 2;
 	cfg.fcgi.list_max = 3;
 	app_init(&app, &cfg);

@@ -1,7 +1,7 @@
 /*
  * admin_flamegraph.c - `ember-admin flamegraph delete`.
  *
- * Deleting a flamegraph goes through adlib_delete() (shared/db/adlib.h),
+ * Deleting a flamegraph goes through library_delete() (shared/library/library.h),
  * the one delete of the API and of retention: with the row locked, the
  * stack rows, the objects (page, and an import's raw file), then the row
  * and commit.  A failure before the row goes leaves the row, listed as
@@ -17,6 +17,7 @@
 
 #include "adhoc.h"
 #include "adlib.h"
+#include "library.h"
 #include "admin.h"
 #include "arena.h"
 #include "samples.h"
@@ -110,7 +111,7 @@ admin_flamegraph_delete(struct admin_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (rc == E_OK)
-		rc = adlib_delete(db, st, smp, &a, service, file, NULL, err,
+		rc = library_delete(db, st, smp, &a, service, file, NULL, err,
 			sizeof(err));
 	if (rc == E_OK && adlib_audit(db, getenv("USER"), "delete", service,
 		strrchr(row.s3_key, '/') + 1, "{\"via\":\"ember-admin\"}") != E_OK)

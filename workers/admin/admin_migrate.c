@@ -89,6 +89,7 @@ admin_migrate_begin(struct admin_ctx *ctx, unsigned lock_timeout_s)
 	db = admin_db(ctx);
 	if (!db)
 		return NULL;
+	db_pin(db);
 	conn = db_conn(db);
 	if (!conn) {
 		admin_fail("database connection lost");
@@ -129,7 +130,7 @@ admin_migrate_state(struct admin_ctx *ctx, PGconn *conn, struct migrate_set *set
 
 /* Run (or with dry_run only print) every step of a plan. */
 static int
-admin_migrate_run(PGconn *conn, const struct migrate_set *set,
+admin_migrate_run(struct db *db, const struct migrate_set *set,
 	const struct migrate_plan *plan, bool dry_run)
 {
 	const struct migrate_file *m;
@@ -146,7 +147,7 @@ admin_migrate_run(PGconn *conn, const struct migrate_set *set,
 			continue;
 		}
 		t0 = admin_ms();
-		if (migrate_apply(conn, m, plan->dir, err, sizeof(err)) != E_OK)
+		if (migrate_apply(db, m, plan->dir, err, sizeof(err)) != E_OK)
 			return admin_fail("%04d_%s failed, nothing of it was kept: %s",
 				m->version, m->name, err);
 		printf("%s %04d_%s (%lld ms)\n", verb, m->version, m->name, admin_ms() - t0);
@@ -187,7 +188,7 @@ admin_migrate_up(struct admin_ctx *ctx, int argc, char **argv)
 		printf("nothing to do: schema is up to date (%zu applied)\n", applied.n);
 		goto out;
 	}
-	rc = admin_migrate_run(conn, &set, &plan, o.dry_run);
+	rc = admin_migrate_run(admin_db(ctx), &set, &plan, o.dry_run);
 	if (rc == ADMIN_OK && !o.dry_run)
 		printf("schema is at version %04d\n", set.v[plan.idx[plan.n - 1]].version);
 out:
@@ -227,7 +228,7 @@ admin_migrate_down(struct admin_ctx *ctx, int argc, char **argv)
 		rc = admin_fail("%s", err);
 		goto out;
 	}
-	rc = admin_migrate_run(conn, &set, &plan, o.dry_run);
+	rc = admin_migrate_run(admin_db(ctx), &set, &plan, o.dry_run);
 out:
 	migrate_plan_release(&plan);
 	migrate_applied_release(&applied);

@@ -4,7 +4,7 @@
  * reindex walks the stored raw profiles (products/{service}/stacks/{file}.gz)
  * whose name carries a start time at or after --since, and for each one
  * removes its rows (smp_forget_profile) and indexes it again exactly as a
- * worker does (index_profile), so running it twice gives the same rows.
+ * worker does (smp_index_profile), so running it twice gives the same rows.
  */
 #include "compat.h"
 
@@ -15,9 +15,9 @@
 
 #include "admin.h"
 #include "gz.h"
-#include "index.h"
 #include "profile.h"
 #include "samples.h"
+#include "smp_index.h"
 #include "store.h"
 #include "utc.h"
 
@@ -123,42 +123,46 @@ admin_service_id(struct db *db, const char *name)
 
 enum { RX_DONE, RX_SKIPPED, RX_FAILED };
 
+/* What a reindex run works with. */
+struct reindex_env {
+	const struct cfg *cfg;
+	struct store *store;
+	struct smp *smp;
+};
+
 /*
  * Reindex one stored raw profile: RX_DONE, RX_SKIPPED for a file the
  * workers would dead-letter too, RX_FAILED when a store failed.
  */
 static int
-admin_reindex_one(const struct job_env *env, const char *key,
+admin_reindex_one(const struct reindex_env *env, const char *key,
 	const char *service, const char *file, int64_t sid)
 {
-	struct buf raw = BUF_INIT(env->cfg->max_object);
-	struct buf text = BUF_INIT(env->cfg->max_gunzip);
-	struct job_msg jm;
-	struct job_result res;
+	const struct cfg_workers *wc = &env->cfg->workers;
+	struct buf raw = BUF_INIT(wc->max_object);
+	struct buf text = BUF_INIT(wc->max_gunzip);
+	struct smp_index_src is = { service, sid, file };
+	struct smp_index_result res;
 	struct prof p;
 	const struct buf *src = &raw;
 	char err[256];
 	int ok = RX_SKIPPED;
 
 	memset(&p, 0, sizeof(p));
-	memset(&res, 0, sizeof(res));
-	snprintf(jm.filename, sizeof(jm.filename), "%s", file);
-	snprintf(jm.service, sizeof(jm.service), "%s", service);
-	jm.service_id = sid;
-	if (store_get(env->store, key, env->cfg->max_object, &raw) != E_OK) {
+	if (store_get(env->store, key, wc->max_object, &raw) != E_OK) {
 		fprintf(stderr, "%s: %s\n", key, store_errmsg(env->store));
 		ok = RX_FAILED;
 		goto out;
 	}
 	if (gz_is_gzip(raw.data, raw.len)) {
-		if (gz_inflate(raw.data, raw.len, env->cfg->max_gunzip,
+		if (gz_inflate(raw.data, raw.len, wc->max_gunzip,
 		    &text) != E_OK) {
 			fprintf(stderr, "%s: bad gzip data\n", key);
 			goto out;
 		}
 		src = &text;
 	}
-	if (prof_parse(src->data, src->len, env->cfg->max_header, &p, err,
+	if (prof_parse(src->data, src->len, wc->max_header, &p, err,
 	    sizeof(err)) != E_OK) {
 		fprintf(stderr, "%s: %s\n", key, err);
 		goto out;
@@ -168,9 +172,10 @@ admin_reindex_one(const struct job_env *env, const char *key,
 		ok = RX_FAILED;
 		goto out;
 	}
-	if (index_profile(env, &jm, &p, src->data, src->len, &res) != E_OK) {
+	if (smp_index_profile(env->smp, &env->cfg->samples, &is, &p,
+	    src->data, src->len, &res) != E_OK) {
 		fprintf(stderr, "%s: %s\n", key, res.why);
-		ok = res.verdict == PROTO_V_POISON ? RX_SKIPPED : RX_FAILED;
+		ok = res.poison ? RX_SKIPPED : RX_FAILED;
 		goto out;
 	}
 	ok = RX_DONE;
@@ -187,7 +192,7 @@ admin_samples_reindex(struct admin_ctx *ctx, int argc, char **argv)
 {
 	const struct cfg *cfg = admin_cfg(ctx);
 	const char *since_s = NULL, *only = NULL, *token = NULL;
-	struct job_env env = { 0 };
+	struct reindex_env env = { 0 };
 	struct store_list_page page = { 0 };
 	struct db *db;
 	char err[512], *next = NULL;
@@ -207,8 +212,7 @@ admin_samples_reindex(struct admin_ctx *ctx, int argc, char **argv)
 		return admin_usage(ctx, "--since needs an ISO 8601 time");
 	if (!cfg || !(db = admin_db(ctx)))
 		return ADMIN_FAIL;
-	env.cfg = &cfg->workers;
-	env.samples = &cfg->samples;
+	env.cfg = cfg;
 	if (store_open(&cfg->store, &env.store, err, sizeof(err)) != E_OK)
 		return admin_fail("object store: %s", err);
 	if (!(env.smp = admin_smp(ctx)))

@@ -142,9 +142,7 @@ admin_workers_status(struct admin_ctx *ctx, int argc, char **argv)
 			" running with this configuration?)", path, strerror(errno));
 		goto out;
 	}
-	text = malloc(WSTATUS_MAX + 1);
-	if (!text)
-		abort();
+	text = xmalloc(WSTATUS_MAX + 1);
 	len = fread(text, 1, WSTATUS_MAX + 1, f);
 	if (ferror(f) || len > WSTATUS_MAX) {
 		rc = admin_fail("cannot read the status file %s: %s", path,

@@ -67,13 +67,6 @@ static const struct coll_rule coll_rules[] = {
 
 static regex_t coll_re[ARRAY_SIZE(coll_rules)];
 
-/* Append to an uncapped buffer (which cannot fail: OOM aborts). */
-static void
-coll_add(struct buf *b, const void *p, size_t n)
-{
-	if (buf_add(b, p, n) != E_OK)
-		abort();
-}
 static bool coll_re_ready;
 
 /* Compile the rule table once. */
@@ -102,12 +95,12 @@ coll_add_rep(struct buf *b, const char *rep, const char *base,
 			const regmatch_t *g = &m[p[1] - '0'];
 
 			if (g->rm_so >= 0)
-				coll_add(b, base + g->rm_so,
+				buf_put(b, base + g->rm_so,
 					(size_t)(g->rm_eo - g->rm_so));
 			p++;
 			continue;
 		}
-		coll_add(b, p, 1);
+		buf_put(b, p, 1);
 	}
 }
 
@@ -123,19 +116,19 @@ coll_apply(size_t r, const char *s, struct buf *b)
 	while (off <= len && regexec(&coll_re[r], s + off, ARRAY_SIZE(m), m,
 	    off ? REG_NOTBOL : 0) == 0) {
 		hit = true;
-		coll_add(b, s + off, (size_t)m[0].rm_so);
+		buf_put(b, s + off, (size_t)m[0].rm_so);
 		coll_add_rep(b, coll_rules[r].rep, s + off, m);
 		if (m[0].rm_eo == m[0].rm_so) {
 			if (off + (size_t)m[0].rm_eo >= len)
 				break;
-			coll_add(b, s + off + m[0].rm_eo, 1);
+			buf_put(b, s + off + m[0].rm_eo, 1);
 			off += (size_t)m[0].rm_eo + 1;
 			continue;
 		}
 		off += (size_t)m[0].rm_eo;
 	}
 	if (hit && off < len)
-		coll_add(b, s + off, len - off);
+		buf_put(b, s + off, len - off);
 	return hit;
 }
 
@@ -222,9 +215,9 @@ coll_strip_pod(const char *pod, struct arena *a)
 				break;
 		} else {
 			if (kept)
-				coll_add(&b, "-", 1);
+				buf_put(&b, "-", 1);
 			last_start = b.len;
-			coll_add(&b, p, n);
+			buf_put(&b, p, n);
 			kept = true;
 		}
 		if (!dash)
