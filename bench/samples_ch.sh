@@ -26,6 +26,7 @@
 # BENCH_REPS (default 20).  The query data is generated inside ClickHouse
 # (INSERT ... SELECT FROM numbers()), which feeds the rollup views too.
 set -euo pipefail
+[ -z "${BENCH_TRACE:-}" ] || set -x
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../tests/harness/clickhouse.sh"
 h_init
@@ -95,7 +96,7 @@ client_times() {
 	for i in $(seq "$REPS"); do
 		h_ch_client --query_id "bench-$1-$i-$RANDOM" --time --query "$2" 2>>"$H_RUN/t"
 	done
-	sort -n "$H_RUN/t" | awk '{a[NR]=$1} END {printf "%.1f %.1f", a[int((NR+1)/2)]*1000, a[NR]*1000}'
+	sort -n "$H_RUN/t" | awk '{a[NR]=$1} END {printf "%.1f %.1f\n", a[int((NR+1)/2)]*1000, a[NR]*1000}'
 }
 # read_rows LIKE: read_rows of the last finished query whose text or id matches
 read_rows() {

@@ -1322,14 +1322,16 @@ ch_adhoc_where(struct smp *s, const struct smp_sel *sel, struct buf *w,
 
 /*
  * The stacks answer, read as it arrives.  One query returns two kinds
- * of TabSeparated lines, in any order (UNION ALL branches run in
- * parallel):
+ * of rows, in any order (UNION ALL branches run in parallel):
  *   0 <stack key> <summed count> <rows> [<frame key>,...] ""
  *   1 <frame key> 0 0 [] <frame name>
  * so the sums, each stack's frame keys and the name of every frame they
- * use come back in one round trip; each name is sent once.  Lines are
- * parsed straight from libcurl's buffers (a line split across two pieces
- * is carried over); the body is never held whole.
+ * use come back in one round trip; each name is sent once.  The answer
+ * is RowBinary (little-endian numbers, LEB128 lengths): most of it is
+ * frame keys, which take 8 bytes each there against 20 as text, and
+ * ClickHouse spends a third of the query formatting them as text.  Rows
+ * are parsed straight from libcurl's buffers as they arrive (a row split
+ * across two pieces is carried over); the body is never held whole.
  */
 struct ch_stack {
 	uint64_t hash, count;
@@ -1352,58 +1354,35 @@ struct ch_answer {
 
 #define CH_STACKS_ANSWER_MAX (1024ull * 1024 * 1024)
 
-/* Parse a decimal number at *p (before end); false if there is none. */
-static bool
-scan_u64(const char **p, const char *end, uint64_t *v)
+/* A little-endian 64-bit number. */
+static uint64_t
+le64(const unsigned char *p)
 {
-	const char *q = *p;
-	uint64_t x = 0;
+	uint64_t v = 0;
+	int i;
 
-	if (q >= end || *q < '0' || *q > '9')
-		return false;
-	for (; q < end && *q >= '0' && *q <= '9'; q++)
-		x = x * 10 + (uint64_t)(*q - '0');
-	*v = x;
-	*p = q;
-	return true;
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
 }
 
-/* Expect the byte c at *p. */
-static bool
-scan_ch(const char **p, const char *end, char c)
+/* A LEB128 length at p[*at..n): 1, 0 if cut short, -1 if too long. */
+static int
+leb128(const unsigned char *p, size_t n, size_t *at, uint64_t *v)
 {
-	if (*p >= end || **p != c)
-		return false;
-	(*p)++;
-	return true;
-}
+	unsigned shift = 0;
 
-/* A TSV field's text, unescaped, in the arena. */
-static const char *
-tsv_unescape(struct arena *a, const char *p, size_t n)
-{
-	char *out = arena_alloc(a, n + 1), *w = out;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (c == '\\' && i + 1 < n) {
-			c = p[++i];
-			switch (c) {
-			case 't': c = '\t'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case '0': c = '\0'; break;
-			default: break;
-			}
-		}
-		*w++ = c;
+	*v = 0;
+	for (;;) {
+		if (*at >= n)
+			return 0;
+		if (shift > 56)
+			return -1;
+		*v |= (uint64_t)(p[*at] & 0x7f) << shift;
+		shift += 7;
+		if (!(p[(*at)++] & 0x80))
+			return 1;
 	}
-	*w = '\0';
-	return out;
 }
 
 /* Remember the name of a frame key (a repeated key keeps its first). */
@@ -1434,70 +1413,91 @@ answer_name(struct ch_answer *an, uint64_t key, const char *name)
 	cache_put(&an->names, key, 1, an->nname++);
 }
 
-/* One line of the answer (without its newline); false if not ours. */
-static bool
-answer_line(struct ch_answer *an, const char *p, size_t n)
+#define CH_ROW_FIXED 25		/* kind, key, count, rows */
+#define CH_ROW_BAD ((size_t)-1)
+
+/*
+ * One row at p[0..n): its length once taken, 0 when p holds only part of
+ * it (*need: bytes it takes at least), CH_ROW_BAD when it is not ours.
+ */
+static size_t
+answer_row(struct ch_answer *an, const unsigned char *p, size_t n,
+	size_t *need)
 {
-	const char *end = p + n, *l = p;
-	uint64_t kind, key, cnt, rows, v;
-	bool neg;
+	size_t at = CH_ROW_FIXED, fa, i;
+	uint64_t nf, len;
+	int r;
 
-	if (!scan_u64(&l, end, &kind) || kind > 1 || !scan_ch(&l, end, '\t') ||
-	    !scan_u64(&l, end, &key) || !scan_ch(&l, end, '\t'))
-		goto bad;
-	neg = l < end && *l == '-';
-	l += neg;
-	if (!scan_u64(&l, end, &cnt) || !scan_ch(&l, end, '\t') ||
-	    !scan_u64(&l, end, &rows) || !scan_ch(&l, end, '\t') ||
-	    !scan_ch(&l, end, '['))
-		goto bad;
-	if (kind == 1) {
-		if (!scan_ch(&l, end, ']') || !scan_ch(&l, end, '\t'))
-			goto bad;
-		answer_name(an, key, tsv_unescape(an->a, l, (size_t)(end - l)));
-		return true;
+	*need = CH_ROW_FIXED + 1;
+	if (n < CH_ROW_FIXED)
+		return n > 0 && p[0] > 1 ? CH_ROW_BAD : 0;
+	if (p[0] > 1)
+		return CH_ROW_BAD;
+	if ((r = leb128(p, n, &at, &nf)) <= 0 || nf > 65536) {
+		*need = at + 1;
+		return r < 0 || nf > 65536 ? CH_ROW_BAD : 0;
 	}
-	{
+	if (n < at + nf * 8 + 1) {
+		*need = at + nf * 8 + 1;
+		return 0;
+	}
+	fa = at;
+	at += nf * 8;
+	if ((r = leb128(p, n, &at, &len)) <= 0 || len > (1u << 20)) {
+		*need = at + 1;
+		return r < 0 || len > (1u << 20) ? CH_ROW_BAD : 0;
+	}
+	if (n < at + len) {
+		*need = at + len;
+		return 0;
+	}
+	if (p[0] == 1) {
+		if (nf != 0)
+			return CH_ROW_BAD;
+		answer_name(an, le64(p + 1),
+			arena_memdupz(an->a, p + at, (size_t)len));
+	} else {
 		struct ch_stack *st;
-		size_t cap = 1, i = 0;
-		const char *q;
 
-		for (q = l; q < end && *q != ']'; q++)
-			cap += *q == ',';
+		if (len != 0)
+			return CH_ROW_BAD;
 		if (an->nst == an->cap) {
 			an->cap = an->cap ? 2 * an->cap : 1024;
 			an->st = xrealloc(an->st, an->cap * sizeof(*an->st));
 		}
-		st = &an->st[an->nst];
-		st->fk = arena_alloc(an->a, cap * sizeof(*st->fk));
-		while (l < end && *l != ']') {
-			if (i == cap || !scan_u64(&l, end, &v))
-				goto bad;
-			st->fk[i++] = v;
-			if (l < end && *l == ',')
-				l++;
-		}
-		if (!scan_ch(&l, end, ']') || !scan_ch(&l, end, '\t') || l != end)
-			goto bad;
-		st->hash = key;
-		st->count = neg ? 0 : cnt;
-		st->nf = i;
-		an->nst++;
-		an->rows += rows;
+		st = &an->st[an->nst++];
+		st->hash = le64(p + 1);
+		st->count = (int64_t)le64(p + 9) > 0 ? le64(p + 9) : 0;
+		an->rows += le64(p + 17);
+		st->nf = (size_t)nf;
+		st->fk = arena_alloc(an->a, (nf ? nf : 1) * sizeof(*st->fk));
+		for (i = 0; i < nf; i++)
+			st->fk[i] = le64(p + fa + i * 8);
 	}
-	return true;
-bad:
+	return at + len;
+}
+
+/* Note the first bad row (its first bytes, printable ones as they are). */
+static bool
+answer_bad(struct ch_answer *an, const unsigned char *p, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n && w + 1 < sizeof(an->bad) && i < 150; i++)
+		an->bad[w++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
+	an->bad[w] = '\0';
 	if (!an->bad[0])
-		snprintf(an->bad, sizeof(an->bad), "%.*s",
-			(int)(n < 150 ? n : 150), p);
+		snprintf(an->bad, sizeof(an->bad), "a short row");
 	return false;
 }
 
-/* http.c's on_body: split the pieces into lines. */
+/* http.c's on_body: take the rows of each piece. */
 static bool
-answer_body(void *ctx, const char *p, size_t n)
+answer_body(void *ctx, const char *piece, size_t n)
 {
 	struct ch_answer *an = ctx;
+	const unsigned char *p = (const unsigned char *)piece;
+	size_t used, need;
 
 	an->bytes += n;
 	if (an->bytes > CH_STACKS_ANSWER_MAX) {
@@ -1505,23 +1505,44 @@ answer_body(void *ctx, const char *p, size_t n)
 			"bytes", (unsigned long long)CH_STACKS_ANSWER_MAX);
 		return false;
 	}
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t len = nl ? (size_t)(nl - p) : n;
-
-		if (!nl || an->carry.len > 0) {
-			if (buf_add(&an->carry, p, len) != E_OK)
-				abort();
-			if (!nl)
-				return true;
-			if (!answer_line(an, an->carry.data, an->carry.len))
-				return false;
+	/* finish a row carried over, adding no more than it needs */
+	while (an->carry.len > 0 && n > 0) {
+		used = answer_row(an, (const unsigned char *)an->carry.data,
+			an->carry.len, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, (const unsigned char *)
+				an->carry.data, an->carry.len);
+		if (used > 0) {
 			buf_reset(&an->carry);
-		} else if (!answer_line(an, p, len)) {
-			return false;
+			break;
 		}
-		p += len + 1;
-		n -= len + 1;
+		used = need - an->carry.len < n ? need - an->carry.len : n;
+		if (buf_add(&an->carry, p, used) != E_OK)
+			abort();
+		p += used;
+		n -= used;
+	}
+	if (an->carry.len > 0) {
+		used = answer_row(an, (const unsigned char *)an->carry.data,
+			an->carry.len, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, (const unsigned char *)
+				an->carry.data, an->carry.len);
+		if (used == 0)
+			return true;	/* still short: n is 0 */
+		buf_reset(&an->carry);
+	}
+	while (n > 0) {
+		used = answer_row(an, p, n, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, p, n);
+		if (used == 0) {
+			if (buf_add(&an->carry, p, n) != E_OK)
+				abort();
+			return true;
+		}
+		p += used;
+		n -= used;
 	}
 	return true;
 }
@@ -1593,15 +1614,17 @@ ch_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		"WHERE Hash IN (SELECT arrayJoin(Frames) FROM smp_stacks WHERE "
 		"Hash IN (");
 	add_stack_set(&b, sel, adhoc);
-	add(&b, ")) GROUP BY Hash FORMAT TabSeparated");
+	add(&b, ")) GROUP BY Hash FORMAT RowBinary");
 	req.url = ch->url;
 	req.body = b.data;
 	req.body_len = b.len;
 	http_resp_init(&resp, CH_ANSWER_MAX);
 	rc = http_do(ch->h, &req, &resp);
-	if (rc == E_OK && resp.status / 100 == 2 && an.carry.len > 0 &&
-	    !answer_line(&an, an.carry.data, an.carry.len))
+	if (rc == E_OK && resp.status / 100 == 2 && an.carry.len > 0) {
+		(void)answer_bad(&an, (const unsigned char *)an.carry.data,
+			an.carry.len);
 		rc = E_PROTO;
+	}
 	if (rc != E_OK && an.bad[0]) {
 		/* ClickHouse failed after it began to answer (its error text
 		 * ends the body), or the answer is not what was asked for */
