@@ -261,6 +261,14 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &status);
 	x->status_seen = status;
 	if (status >= 200 && status < 300) {
+		if (x->req && x->req->on_body) {
+			if (!x->req->on_body(x->req->on_body_ctx, ptr, n)) {
+				x->body_refused = true;
+				return 0;
+			}
+			x->resp->sunk += n;
+			return n;
+		}
 		if (x->req && x->req->sink) {
 			if (fwrite(ptr, 1, n, x->req->sink) != n) {
 				x->sink_failed = true;
@@ -464,6 +472,12 @@ http_do(struct http *h, const struct http_req *req, struct http_resp *resp)
 			http_seterr(h, "%s %s: answer larger than %zu bytes",
 				req->method, req->url, resp->body.max);
 			rc = E_TOOBIG;
+			goto out;
+		}
+		if (x.body_refused) {
+			http_seterr(h, "%s %s: the answer was refused by its reader",
+				req->method, req->url);
+			rc = E_PROTO;
 			goto out;
 		}
 		if (x.sink_failed) {

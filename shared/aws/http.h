@@ -51,6 +51,14 @@ struct http_req {
 	FILE *body_file;	/* body read from here (rewound on retry; must be seekable) */
 	uint64_t body_file_len;
 	FILE *sink;		/* a 2xx answer's body goes here instead of resp->body */
+	/*
+	 * Or NULL, or: a 2xx answer's body is handed here piece by piece as
+	 * it arrives (pieces split anywhere, even inside a line); false stops
+	 * the transfer with E_PROTO (the reader said why).  Like a sink, a
+	 * request whose body was partly handed over is never retried.
+	 */
+	bool (*on_body)(void *ctx, const char *p, size_t n);
+	void *on_body_ctx;
 	unsigned timeout_ms;	/* 0 = the client's */
 	bool no_retry;		/* a single attempt */
 	/*

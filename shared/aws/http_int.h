@@ -31,6 +31,7 @@ struct xfer {
 	size_t src_left;
 	bool toobig;
 	bool sink_failed;
+	bool body_refused;	/* req->on_body said false */
 	long status_seen;	/* status of the answer being written */
 };
 

@@ -26,15 +26,27 @@
  *   smp_frames, smp_stacks  the dictionaries (hash -> name, hash -> frame
  *                       hashes), ReplacingMergeTree by hash
  *
+ * A stacks query is one round trip: ClickHouse sums per stack (raw rows
+ * for the ragged edges, the hourly rollup for whole hours), joins each
+ * stack's frame keys and sends the name of every frame used once; the
+ * answer is parsed as it arrives (see ch_stacks()).
+ *
  * Idempotent writes without transactions.  A profile is written as:
- *   1. its latest record is read: State 1 means stored (*dup, nothing
- *      written);
- *   2. otherwise rows an earlier, failed attempt may have left are
- *      cancelled: INSERT ... SELECT of the negated sums of that profile's
- *      rows (a no-op when there are none), which flows through the views
+ *   1. one query reads its latest record (State 1 means stored: *dup,
+ *      nothing written), counts the rows an earlier, failed attempt left
+ *      with a non-zero sum, and fetches what the dictionaries hold under
+ *      the keys this process has not verified yet;
+ *   2. when rows were left, they are cancelled: INSERT ... SELECT of the
+ *      negated sums of that profile's rows, which flows through the views
  *      into the rollups as well;
- *   3. dictionary entries, then the sample rows, then the profile record
- *      with State 1 (each one INSERT).
+ *   3. new dictionary entries (frames, stacks: one INSERT each, only when
+ *      there are new ones), then the sample rows, then the profile record
+ *      with State 1 (each one INSERT).  So a profile whose frames and
+ *      stacks are known takes three requests.  The dictionaries cannot
+ *      ride in the samples INSERT: one INSERT fills one table, and a Null
+ *      table fanned out by views would not feed the rollups on 18.16
+ *      (its views do not cascade) but would feed them twice on releases
+ *      that cascade.
  * A failure anywhere is retried from step 1 (samples.clickhouse.retries
  * times, with back-off), so a crash or a lost answer between 3's inserts
  * never leaves a profile counted twice: the record is the commit point.
@@ -596,12 +608,74 @@ pend_bump(struct smp *s, struct pend *p, bool stacks)
 }
 
 /*
+ * Dictionary entries fetched ahead by a profile's first query: the keys
+ * it asked about (sorted) and what is stored under them.
+ */
+struct ch_pre {
+	uint64_t *asked;
+	size_t nasked;
+	struct ch_kv { uint64_t key; const char *val; } *got;
+	size_t ngot, cap;
+};
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Whether pre asked about every key of pe (through idx). */
+static bool
+pre_covers(const struct ch_pre *pre, const struct pend *pe,
+	const size_t *idx, size_t n)
+{
+	size_t i;
+
+	if (!pre || !pre->asked)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!bsearch(&pe[idx[i]].key, pre->asked, pre->nasked,
+		    sizeof(*pre->asked), u64_cmp))
+			return false;
+	return true;
+}
+
+/*
+ * One stored (key, value) against the pending entries sorted in idx: the
+ * same value settles them, another value gives them the next probe
+ * (*again: look again).
+ */
+static int
+settle_row(struct smp *s, struct pend *pe, const size_t *idx, size_t n,
+	bool stacks, uint64_t key, const char *val, bool *again)
+{
+	size_t at = pend_find(pe, idx, n, key);
+
+	/* every entry with this key (same check) */
+	for (; at < n && pe[idx[at]].key == key; at++) {
+		struct pend *p = &pe[idx[at]];
+
+		if (strcmp(p->val, val) == 0) {
+			p->stored = true;
+		} else if (!p->stored) {
+			if (!pend_bump(s, p, stacks))
+				return E_INTERNAL;
+			*again = true;
+		}
+	}
+	return E_OK;
+}
+
+/*
  * Settle the keys of pending entries: clashes inside the batch and with
  * stored entries get the next probe, until none is left; then insert the
  * ones not stored and cache them all.
  */
 static int
-ch_settle(struct smp *s, struct pend *pe, size_t n, bool stacks)
+ch_settle(struct smp *s, struct pend *pe, size_t n, bool stacks,
+	const struct ch_pre *pre)
 {
 	struct smp_ch *ch = s->ctx;
 	const char *tbl = stacks ? "smp_stacks" : "smp_frames";
@@ -653,8 +727,16 @@ ch_settle(struct smp *s, struct pend *pe, size_t n, bool stacks)
 		}
 		if (again)
 			continue;	/* re-sort with the new keys */
-		/* what is stored under these keys, a chunk at a time */
-		for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
+		/* what is stored under these keys: known already (the
+		 * profile's first query asked), or a chunk at a time */
+		if (round == 0 && pre_covers(pre, pe, idx, n)) {
+			for (i = 0; i < pre->ngot && rc == E_OK && !again; i++)
+				rc = settle_row(s, pe, idx, n, stacks,
+					pre->got[i].key, pre->got[i].val, &again);
+			if (rc != E_OK)
+				goto out;
+		}
+		else for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
 			struct ch_rows q;
 
 			buf_reset(&b);
@@ -668,29 +750,9 @@ ch_settle(struct smp *s, struct pend *pe, size_t n, bool stacks)
 				"frame dictionary", &b, &q);
 			if (rc != E_OK)
 				goto out;
-			while (ch_next(&q, 2)) {
-				size_t at = pend_find(pe, idx, n, u64(q.f[0]));
-				struct pend *p;
-
-				if (at == n)
-					continue;
-				/* every entry with this key (same check) */
-				for (; at < n && pe[idx[at]].key == u64(q.f[0]);
-				    at++) {
-					p = &pe[idx[at]];
-					if (strcmp(p->val, q.f[1]) == 0) {
-						p->stored = true;
-					} else if (!p->stored) {
-						if (!pend_bump(s, p, stacks)) {
-							rc = E_INTERNAL;
-							break;
-						}
-						again = true;
-					}
-				}
-				if (rc != E_OK)
-					break;
-			}
+			while (rc == E_OK && !again && ch_next(&q, 2))
+				rc = settle_row(s, pe, idx, n, stacks, u64(q.f[0]),
+					q.f[1], &again);
 			ch_done(&q);
 			if (rc != E_OK)
 				goto out;
@@ -750,7 +812,8 @@ add_key_array(struct buf *b, const uint64_t *k, size_t n)
 
 /* Settle the frame and stack keys of every row. */
 static int
-ch_keys(struct smp *s, struct smp_row *rows, size_t n, struct arena *a)
+ch_keys(struct smp *s, struct smp_row *rows, size_t n, struct arena *a,
+	const struct ch_pre *pre_frames, const struct ch_pre *pre_stacks)
 {
 	struct smp_ch *ch = s->ctx;
 	struct pend *pe;
@@ -774,7 +837,7 @@ ch_keys(struct smp *s, struct smp_row *rows, size_t n, struct arena *a)
 			pe[np++] = (struct pend){ rows[i].fh[k], chk,
 				rows[i].fh[k], 0, f, NULL, 0, false };
 		}
-	if ((rc = ch_settle(s, pe, np, false)) != E_OK)
+	if ((rc = ch_settle(s, pe, np, false, pre_frames)) != E_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < rows[i].nframes; k++) {
@@ -804,7 +867,7 @@ ch_keys(struct smp *s, struct smp_row *rows, size_t n, struct arena *a)
 			rows[i].nframes, false };
 		buf_release(&lit);
 	}
-	if ((rc = ch_settle(s, pe, np, true)) != E_OK)
+	if ((rc = ch_settle(s, pe, np, true, pre_stacks)) != E_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (!cache_get(&ch->stacks, rows[i].sh, stack_check(&rows[i]),
@@ -876,6 +939,153 @@ ch_state(struct smp *s, const struct smp_profile *p, unsigned *state,
 	return E_OK;
 }
 
+/* Bytes of key text one query may carry (max_query_size is 256 KiB). */
+#define CH_PRE_BYTES 200000
+
+/*
+ * Add the keys not verified yet to an IN list for pre (sorted, distinct);
+ * false (nothing added) when they do not fit in *budget bytes.
+ */
+static bool
+pre_ask(struct buf *b, struct ch_pre *pre, uint64_t *k, size_t nk,
+	size_t *budget, struct arena *a)
+{
+	size_t i, j, len = 0;
+
+	qsort(k, nk, sizeof(*k), u64_cmp);
+	for (i = 0, j = 0; i < nk; i++)
+		if (j == 0 || k[i] != k[j - 1])
+			k[j++] = k[i];
+	nk = j;
+	if (nk == 0 || nk * 21 > *budget)
+		return false;
+	for (i = 0; i < nk; i++) {
+		size_t before = b->len;
+
+		addf(b, "%s%llu", i ? "," : "", (unsigned long long)k[i]);
+		len += b->len - before;
+	}
+	*budget -= len < *budget ? len : *budget;
+	pre->asked = arena_alloc(a, nk * sizeof(*k));
+	memcpy(pre->asked, k, nk * sizeof(*k));
+	pre->nasked = nk;
+	return true;
+}
+
+/* Keep one (key, value) the first query found. */
+static void
+pre_got(struct ch_pre *pre, uint64_t key, const char *val, struct arena *a)
+{
+	if (pre->ngot == pre->cap) {
+		struct ch_kv *g;
+
+		pre->cap = pre->cap ? 2 * pre->cap : 64;
+		g = arena_alloc(a, pre->cap * sizeof(*g));
+		if (pre->ngot)
+			memcpy(g, pre->got, pre->ngot * sizeof(*g));
+		pre->got = g;
+	}
+	pre->got[pre->ngot++] = (struct ch_kv){ key, arena_strdup(a, val) };
+}
+
+/*
+ * The first query of a write, one round trip: the latest state and
+ * version of the profile's record, how many of its (container, stack)
+ * rows an earlier attempt left with a non-zero sum, and what the
+ * dictionaries hold under the keys of the frames and stacks this process
+ * has not verified yet (when they fit in one query; ch_settle() asks for
+ * the rest).
+ */
+static int
+ch_check(struct smp *s, const struct smp_profile *p, uint64_t pid,
+	const struct smp_row *rows, size_t n, struct arena *a,
+	unsigned *state, uint64_t *version, uint64_t *leftover,
+	struct ch_pre *pf, struct ch_pre *ps)
+{
+	struct smp_ch *ch = s->ctx;
+	struct buf b = BUF_INIT(0), pw = BUF_INIT(0);
+	struct ch_rows q;
+	size_t i, k, nk = 0, total = 0, budget = CH_PRE_BYTES;
+	uint64_t *keys, key;
+	int rc;
+
+	*state = 0;
+	*version = 0;
+	*leftover = 0;
+	addf(&pw, "ServiceId = %lld AND Start = toDateTime(%lld) AND Key = ",
+		(long long)p->service_id, (long long)p->start);
+	addq(&pw, p->key);
+	addf(&b, "SELECT toUInt8(0), toUInt64((SELECT argMax(State, Version) "
+		"FROM smp_profiles WHERE %s)), toUInt64((SELECT max(Version) "
+		"FROM smp_profiles WHERE %s)), ", pw.data, pw.data);
+	addf(&b, "toUInt64((SELECT count() FROM (SELECT sum(NumSamples) AS n "
+		"FROM smp_samples WHERE ServiceId = %lld AND Timestamp = "
+		"toDateTime(%lld) AND ProfileId = %llu GROUP BY StackHash, "
+		"HostName, InstanceType, ContainerName, ContainerEnvName "
+		"HAVING n != 0))), ''", (long long)p->service_id,
+		(long long)(p->start / 60 * 60), (unsigned long long)pid);
+	for (i = 0; i < n; i++)
+		total += rows[i].nframes;
+	keys = arena_alloc(a, (total > n ? total : n) * sizeof(*keys) + 1);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rows[i].nframes; k++) {
+			const char *f = rows[i].frames[k];
+
+			if (!cache_get(&ch->frames, rows[i].fh[k],
+			    hash_xxh64(f, strlen(f), CH_CHECK_SEED), &key))
+				keys[nk++] = rows[i].fh[k];
+		}
+	{
+		size_t mark = b.len;
+
+		add(&b, " UNION ALL SELECT toUInt8(1), Hash, toUInt64(0), "
+			"toUInt64(0), Name FROM smp_frames WHERE Hash IN (");
+		if (pre_ask(&b, pf, keys, nk, &budget, a))
+			add(&b, ")");
+		else
+			b.len = mark;
+	}
+	nk = 0;
+	for (i = 0; i < n; i++)
+		if (!cache_get(&ch->stacks, rows[i].sh, stack_check(&rows[i]),
+		    &key))
+			keys[nk++] = rows[i].sh;
+	{
+		size_t mark = b.len;
+
+		add(&b, " UNION ALL SELECT toUInt8(2), Hash, toUInt64(0), "
+			"toUInt64(0), toString(Frames) FROM smp_stacks WHERE "
+			"Hash IN (");
+		if (pre_ask(&b, ps, keys, nk, &budget, a))
+			add(&b, ")");
+		else
+			b.len = mark;
+	}
+	add(&b, " FORMAT TabSeparated");
+	rc = ch_query(s, "profile record", &b, &q);
+	buf_release(&b);
+	buf_release(&pw);
+	if (rc != E_OK)
+		return rc;
+	while (ch_next(&q, 5)) {
+		switch (q.f[0][0]) {
+		case '0':
+			*state = (unsigned)u64(q.f[1]);
+			*version = u64(q.f[2]);
+			*leftover = u64(q.f[3]);
+			break;
+		case '1':
+			pre_got(pf, u64(q.f[1]), q.f[4], a);
+			break;
+		case '2':
+			pre_got(ps, u64(q.f[1]), q.f[4], a);
+			break;
+		}
+	}
+	ch_done(&q);
+	return E_OK;
+}
+
 static void
 add_num(struct buf *b, double v, char sep)
 {
@@ -889,22 +1099,25 @@ ch_write_once(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 {
 	struct arena a;
 	struct buf b = BUF_INIT(0);
+	struct ch_pre pf = { 0 }, ps = { 0 };
 	unsigned state;
-	uint64_t version, pid = profile_id(p->key), total = 0;
+	uint64_t version, leftover, pid = profile_id(p->key), total = 0;
 	const char *itype = p->instance_type ? p->instance_type : "";
 	size_t i;
 	int rc;
 
 	arena_init(&a, 0);
-	if ((rc = ch_state(s, p, &state, &version)) != E_OK)
+	if ((rc = ch_check(s, p, pid, rows, n, &a, &state, &version,
+	    &leftover, &pf, &ps)) != E_OK)
 		goto out;
 	if (state == 1) {
 		*dup = true;
 		goto out;
 	}
-	if ((rc = ch_cancel(s, p->service_id, p->start, pid)) != E_OK)
+	if (leftover > 0 &&
+	    (rc = ch_cancel(s, p->service_id, p->start, pid)) != E_OK)
 		goto out;
-	if ((rc = ch_keys(s, rows, n, &a)) != E_OK)
+	if ((rc = ch_keys(s, rows, n, &a, &pf, &ps)) != E_OK)
 		goto out;
 	if (n > 0) {
 		add(&b, "INSERT INTO smp_samples (Timestamp, ServiceId, "
@@ -1107,245 +1320,358 @@ ch_adhoc_where(struct smp *s, const struct smp_sel *sel, struct buf *w,
 	return E_OK;
 }
 
-/* Parse "[k,k,...]" into the arena. */
-static uint64_t *
-parse_key_array(const char *s, struct arena *a, size_t *n)
-{
-	size_t cap = 1, i = 0;
-	const char *p;
-	uint64_t *k;
-
-	for (p = s; *p; p++)
-		if (*p == ',')
-			cap++;
-	k = arena_alloc(a, cap * sizeof(*k));
-	p = s + (*s == '[');
-	while (*p && *p != ']') {
-		char *end;
-		unsigned long long v = strtoull(p, &end, 10);
-
-		if (end == p)
-			break;
-		k[i++] = v;
-		p = end + (*end == ',');
-	}
-	*n = i;
-	return k;
-}
-
-/* One stack of an answer. */
+/*
+ * The stacks answer, read as it arrives.  One query returns two kinds
+ * of rows, in any order (UNION ALL branches run in parallel):
+ *   0 <stack key> <summed count> <rows> [<frame key>,...] ""
+ *   1 <frame key> 0 0 [] <frame name>
+ * so the sums, each stack's frame keys and the name of every frame they
+ * use come back in one round trip; each name is sent once.  The answer
+ * is RowBinary (little-endian numbers, LEB128 lengths): most of it is
+ * frame keys, which take 8 bytes each there against 20 as text, and
+ * ClickHouse spends a third of the query formatting them as text.  Rows
+ * are parsed straight from libcurl's buffers as they arrive (a row split
+ * across two pieces is carried over); the body is never held whole.
+ */
 struct ch_stack {
 	uint64_t hash, count;
 	uint64_t *fk;
 	size_t nf;
 };
 
-/*
- * Look up values of keys in a dictionary table, a chunk at a time; fn
- * gets (key, value) for every answer row.
- */
-static int
-ch_lookup(struct smp *s, const char *tbl, const char *col,
-	const uint64_t *keys, size_t n, int (*fn)(void *, uint64_t,
-	const char *), void *ctx)
-{
-	struct buf b = BUF_INIT(0);
-	size_t i, j;
-	int rc = E_OK;
-
-	for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
-		struct ch_rows q;
-
-		buf_reset(&b);
-		addf(&b, "SELECT Hash, any(%s) FROM %s WHERE Hash IN (", col, tbl);
-		for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
-			addf(&b, "%s%llu", j > i ? "," : "",
-				(unsigned long long)keys[j]);
-		add(&b, ") GROUP BY Hash FORMAT TabSeparated");
-		rc = ch_query(s, tbl, &b, &q);
-		if (rc != E_OK)
-			break;
-		while (rc == E_OK && ch_next(&q, 2))
-			rc = fn(ctx, u64(q.f[0]), q.f[1]);
-		ch_done(&q);
-	}
-	buf_release(&b);
-	return rc;
-}
-
-/*
- * The names of every frame of the stacks st[0..n), in one query per
- * chunk of stacks: ClickHouse finds the frame keys itself, so they are
- * never sent.
- */
-static int
-ch_frame_names(struct smp *s, const struct ch_stack *st, size_t n,
-	int (*fn)(void *, uint64_t, const char *), void *ctx)
-{
-	struct buf b = BUF_INIT(0);
-	size_t i, j;
-	int rc = E_OK;
-
-	for (i = 0; i < n && rc == E_OK; i += CH_IN_CHUNK) {
-		struct ch_rows q;
-
-		buf_reset(&b);
-		add(&b, "SELECT Hash, any(Name) FROM smp_frames WHERE Hash IN "
-			"(SELECT arrayJoin(Frames) FROM smp_stacks WHERE Hash IN (");
-		for (j = i; j < n && j < i + CH_IN_CHUNK; j++)
-			addf(&b, "%s%llu", j > i ? "," : "",
-				(unsigned long long)st[j].hash);
-		add(&b, ")) GROUP BY Hash FORMAT TabSeparated");
-		rc = ch_query(s, "frame names", &b, &q);
-		if (rc != E_OK)
-			break;
-		while (rc == E_OK && ch_next(&q, 2))
-			rc = fn(ctx, u64(q.f[0]), q.f[1]);
-		ch_done(&q);
-	}
-	buf_release(&b);
-	return rc;
-}
-
-/* Lookup state of a stacks answer. */
-struct ch_names {
-	struct ch_stack *st;
-	size_t nst;
-	struct ch_cache map;	/* key -> index (stacks, then frames) */
-	const char **names;
+struct ch_answer {
 	struct arena *a;
+	struct ch_stack *st;
+	size_t nst, cap;
+	struct ch_cache names;	/* frame key -> index in name[] */
+	const char **name;
+	size_t nname, name_cap;
+	uint64_t rows;		/* rows summed, over every stack */
+	uint64_t bytes;		/* of the answer so far */
+	struct buf carry;	/* a line split across pieces */
+	char bad[160];		/* the first line that is not ours */
 };
 
-static int
-got_stack(void *ctx, uint64_t key, const char *val)
-{
-	struct ch_names *nm = ctx;
-	uint64_t i;
+#define CH_STACKS_ANSWER_MAX (1024ull * 1024 * 1024)
 
-	if (cache_get(&nm->map, key, 1, &i))
-		nm->st[i].fk = parse_key_array(val, nm->a, &nm->st[i].nf);
-	return E_OK;
+/* A little-endian 64-bit number. */
+static uint64_t
+le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
 }
 
+/* A LEB128 length at p[*at..n): 1, 0 if cut short, -1 if too long. */
 static int
-got_name(void *ctx, uint64_t key, const char *val)
+leb128(const unsigned char *p, size_t n, size_t *at, uint64_t *v)
 {
-	struct ch_names *nm = ctx;
-	uint64_t i;
+	unsigned shift = 0;
 
-	if (cache_get(&nm->map, key, 1, &i))
-		nm->names[i] = arena_strdup(nm->a, val);
-	return E_OK;
+	*v = 0;
+	for (;;) {
+		if (*at >= n)
+			return 0;
+		if (shift > 56)
+			return -1;
+		*v |= (uint64_t)(p[*at] & 0x7f) << shift;
+		shift += 7;
+		if (!(p[(*at)++] & 0x80))
+			return 1;
+	}
 }
 
-/* Sum per stack. */
+/* Remember the name of a frame key (a repeated key keeps its first). */
+static void
+answer_name(struct ch_answer *an, uint64_t key, const char *name)
+{
+	uint64_t at;
+
+	if (an->names.n + 1 >= an->names.cap / 2) {
+		struct ch_cache old = an->names;
+		size_t i;
+
+		an->names.e = NULL;
+		cache_init(&an->names, old.cap ? old.cap : 1024);
+		for (i = 0; i < old.cap; i++)
+			if (old.e[i].chk)
+				cache_put(&an->names, old.e[i].k0, 1,
+					old.e[i].key);
+		free(old.e);
+	}
+	if (cache_get(&an->names, key, 1, &at))
+		return;
+	if (an->nname == an->name_cap) {
+		an->name_cap = an->name_cap ? 2 * an->name_cap : 1024;
+		an->name = xrealloc(an->name, an->name_cap * sizeof(*an->name));
+	}
+	an->name[an->nname] = name;
+	cache_put(&an->names, key, 1, an->nname++);
+}
+
+#define CH_ROW_FIXED 25		/* kind, key, count, rows */
+#define CH_ROW_BAD ((size_t)-1)
+
+/*
+ * One row at p[0..n): its length once taken, 0 when p holds only part of
+ * it (*need: bytes it takes at least), CH_ROW_BAD when it is not ours.
+ */
+static size_t
+answer_row(struct ch_answer *an, const unsigned char *p, size_t n,
+	size_t *need)
+{
+	size_t at = CH_ROW_FIXED, fa, i;
+	uint64_t nf, len;
+	int r;
+
+	*need = CH_ROW_FIXED + 1;
+	if (n < CH_ROW_FIXED)
+		return n > 0 && p[0] > 1 ? CH_ROW_BAD : 0;
+	if (p[0] > 1)
+		return CH_ROW_BAD;
+	if ((r = leb128(p, n, &at, &nf)) <= 0 || nf > 65536) {
+		*need = at + 1;
+		return r < 0 || nf > 65536 ? CH_ROW_BAD : 0;
+	}
+	if (n < at + nf * 8 + 1) {
+		*need = at + nf * 8 + 1;
+		return 0;
+	}
+	fa = at;
+	at += nf * 8;
+	if ((r = leb128(p, n, &at, &len)) <= 0 || len > (1u << 20)) {
+		*need = at + 1;
+		return r < 0 || len > (1u << 20) ? CH_ROW_BAD : 0;
+	}
+	if (n < at + len) {
+		*need = at + len;
+		return 0;
+	}
+	if (p[0] == 1) {
+		if (nf != 0)
+			return CH_ROW_BAD;
+		answer_name(an, le64(p + 1),
+			arena_memdupz(an->a, p + at, (size_t)len));
+	} else {
+		struct ch_stack *st;
+
+		if (len != 0)
+			return CH_ROW_BAD;
+		if (an->nst == an->cap) {
+			an->cap = an->cap ? 2 * an->cap : 1024;
+			an->st = xrealloc(an->st, an->cap * sizeof(*an->st));
+		}
+		st = &an->st[an->nst++];
+		st->hash = le64(p + 1);
+		st->count = (int64_t)le64(p + 9) > 0 ? le64(p + 9) : 0;
+		an->rows += le64(p + 17);
+		st->nf = (size_t)nf;
+		st->fk = arena_alloc(an->a, (nf ? nf : 1) * sizeof(*st->fk));
+		for (i = 0; i < nf; i++)
+			st->fk[i] = le64(p + fa + i * 8);
+	}
+	return at + len;
+}
+
+/* Note the first bad row (its first bytes, printable ones as they are). */
+static bool
+answer_bad(struct ch_answer *an, const unsigned char *p, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n && w + 1 < sizeof(an->bad) && i < 150; i++)
+		an->bad[w++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
+	an->bad[w] = '\0';
+	if (!an->bad[0])
+		snprintf(an->bad, sizeof(an->bad), "a short row");
+	return false;
+}
+
+/* http.c's on_body: take the rows of each piece. */
+static bool
+answer_body(void *ctx, const char *piece, size_t n)
+{
+	struct ch_answer *an = ctx;
+	const unsigned char *p = (const unsigned char *)piece;
+	size_t used, need;
+
+	an->bytes += n;
+	if (an->bytes > CH_STACKS_ANSWER_MAX) {
+		snprintf(an->bad, sizeof(an->bad), "answer larger than %llu "
+			"bytes", (unsigned long long)CH_STACKS_ANSWER_MAX);
+		return false;
+	}
+	/* finish a row carried over, adding no more than it needs */
+	while (an->carry.len > 0 && n > 0) {
+		used = answer_row(an, (const unsigned char *)an->carry.data,
+			an->carry.len, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, (const unsigned char *)
+				an->carry.data, an->carry.len);
+		if (used > 0) {
+			buf_reset(&an->carry);
+			break;
+		}
+		used = need - an->carry.len < n ? need - an->carry.len : n;
+		if (buf_add(&an->carry, p, used) != E_OK)
+			abort();
+		p += used;
+		n -= used;
+	}
+	if (an->carry.len > 0) {
+		used = answer_row(an, (const unsigned char *)an->carry.data,
+			an->carry.len, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, (const unsigned char *)
+				an->carry.data, an->carry.len);
+		if (used == 0)
+			return true;	/* still short: n is 0 */
+		buf_reset(&an->carry);
+	}
+	while (n > 0) {
+		used = answer_row(an, p, n, &need);
+		if (used == CH_ROW_BAD)
+			return answer_bad(an, p, n);
+		if (used == 0) {
+			if (buf_add(&an->carry, p, n) != E_OK)
+				abort();
+			return true;
+		}
+		p += used;
+		n -= used;
+	}
+	return true;
+}
+
+/* Heaviest first (then by key, for a stable cut). */
+static int
+stack_cmp(const void *x, const void *y)
+{
+	const struct ch_stack *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return a->hash < b->hash ? -1 : a->hash > b->hash;
+}
+
+/* The stack keys of sel: a subquery for IN. */
+static void
+add_stack_set(struct buf *b, const struct smp_sel *sel, const char *adhoc)
+{
+	if (adhoc)
+		addf(b, "SELECT StackHash FROM smp_samples WHERE %s", adhoc);
+	else
+		add_union(b, sel, true, false, "StackHash", "StackHash", "");
+}
+
+/* Sum per stack, frames and names included, in one query. */
 static int
 ch_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	struct arena *a, smp_stack_fn fn, void *ctx, struct smp_info *info)
 {
+	struct smp_ch *ch = s->ctx;
 	struct buf b = BUF_INIT(0), w = BUF_INIT(0);
-	struct ch_rows q;
-	struct ch_names nm = { 0 };
-	struct ch_stack *st = NULL;
-	uint64_t *keys = NULL;
-	size_t cap = 0, nst = 0, i, k, nk = 0, nprof;
+	struct ch_answer an = { .a = a, .carry = BUF_INIT(0) };
+	const char *adhoc = NULL;
+	const char *hdrs[] = { ch->auth, "Expect:", NULL };
+	struct http_req req = { .method = "POST", .headers = hdrs,
+		.on_body = answer_body, .on_body_ctx = &an };
+	struct http_resp resp;
+	size_t i, k, nprof;
 	int rc;
 
-	add(&b, "SELECT StackHash, sum(n) AS s, sum(r) AS rr FROM (");
 	if (sel->adhoc_key) {
 		if ((rc = ch_adhoc_where(s, sel, &w, &nprof)) != E_OK)
 			goto out;
 		if (nprof == 0)
 			goto out;
-		addf(&b, "SELECT StackHash, sum(NumSamples) AS n, count() AS r "
-			"FROM smp_samples WHERE %s GROUP BY StackHash", w.data);
+		adhoc = w.data;
+	}
+	add(&b, "SELECT toUInt8(0), h, s, rr, Frames, '' FROM (SELECT "
+		"StackHash AS h, sum(n) AS s, sum(c) AS rr FROM (");
+	if (adhoc) {
+		addf(&b, "SELECT StackHash, sum(NumSamples) AS n, count() AS c "
+			"FROM smp_samples WHERE %s GROUP BY StackHash", adhoc);
 	} else {
 		struct smp_split sp;
 
 		smp_split_range(sel->from, sel->to, &sp);
 		info->rollup = sp.hour_b > sp.hour_a;
 		add_union(&b, sel, true, false,
-			"StackHash, sum(NumSamples) AS n, count() AS r",
-			"StackHash, sum(NumSamples) AS n, count() AS r",
+			"StackHash, sum(NumSamples) AS n, count() AS c",
+			"StackHash, sum(NumSamples) AS n, count() AS c",
 			" GROUP BY StackHash");
 	}
-	add(&b, ") GROUP BY StackHash WITH TOTALS HAVING s > 0 "
-		"ORDER BY s DESC, StackHash");
-	if (max_stacks)
-		addf(&b, " LIMIT %zu", max_stacks);
-	add(&b, " FORMAT TabSeparated");
-	if ((rc = ch_query(s, "stacks query", &b, &q)) != E_OK)
-		goto out;
-	for (;;) {
-		if (!ch_next(&q, 3)) {
-			if (q.nf != 0)
-				break;
-			if (ch_next(&q, 3)) {	/* the totals row */
-				info->total = u64(q.f[1]);
-				info->rows_read = u64(q.f[2]);
-			}
-			break;
-		}
-		if (nst == cap) {
-			cap = cap ? 2 * cap : 256;
-			st = xrealloc(st, cap * sizeof(*st));
-		}
-		st[nst++] = (struct ch_stack){ u64(q.f[0]), u64(q.f[1]), NULL,
-			0 };
+	add(&b, ") GROUP BY h HAVING s > 0) ANY LEFT JOIN (SELECT Hash AS h, "
+		"Frames FROM smp_stacks WHERE Hash IN (");
+	add_stack_set(&b, sel, adhoc);
+	add(&b, ")) USING h UNION ALL SELECT toUInt8(1), Hash, toInt64(0), "
+		"toUInt64(0), emptyArrayUInt64(), any(Name) FROM smp_frames "
+		"WHERE Hash IN (SELECT arrayJoin(Frames) FROM smp_stacks WHERE "
+		"Hash IN (");
+	add_stack_set(&b, sel, adhoc);
+	add(&b, ")) GROUP BY Hash FORMAT RowBinary");
+	req.url = ch->url;
+	req.body = b.data;
+	req.body_len = b.len;
+	http_resp_init(&resp, CH_ANSWER_MAX);
+	rc = http_do(ch->h, &req, &resp);
+	if (rc == E_OK && resp.status / 100 == 2 && an.carry.len > 0) {
+		(void)answer_bad(&an, (const unsigned char *)an.carry.data,
+			an.carry.len);
+		rc = E_PROTO;
 	}
-	ch_done(&q);
-	if (nst == 0)
-		goto out;
-	/* stack -> frame keys */
-	nm.st = st;
-	nm.nst = nst;
-	nm.a = a;
-	cache_init(&nm.map, nst);
-	keys = xcalloc(nst, sizeof(*keys));
-	for (i = 0; i < nst; i++) {
-		cache_put(&nm.map, st[i].hash, 1, i);
-		keys[i] = st[i].hash;
-	}
-	rc = ch_lookup(s, "smp_stacks", "Frames", keys, nst, got_stack, &nm);
-	if (rc != E_OK)
-		goto out;
-	/* frame key -> name */
-	for (i = 0; i < nst; i++)
-		nk += st[i].nf;
-	free(keys);
-	keys = xcalloc(nk ? nk : 1, sizeof(*keys));
-	cache_init(&nm.map, nk);
-	nk = 0;
-	for (i = 0; i < nst; i++)
-		for (k = 0; k < st[i].nf; k++) {
-			uint64_t v;
+	if (rc != E_OK && an.bad[0]) {
+		/* ClickHouse failed after it began to answer (its error text
+		 * ends the body), or the answer is not what was asked for */
+		smp_seterr(s, "samples: clickhouse stacks query: unexpected "
+			"answer: %s", an.bad);
+		rc = E_HTTP;
+	} else if (rc != E_OK) {
+		smp_seterr(s, "samples: clickhouse stacks query: %s",
+			http_errmsg(ch->h));
+	} else if (resp.status / 100 != 2) {
+		const char *m = resp.body.data ? resp.body.data : "";
 
-			if (cache_get(&nm.map, st[i].fk[k], 1, &v))
-				continue;
-			cache_put(&nm.map, st[i].fk[k], 1, nk);
-			keys[nk++] = st[i].fk[k];
-		}
-	nm.names = arena_zalloc(a, (nk ? nk : 1) * sizeof(*nm.names));
-	rc = ch_frame_names(s, st, nst, got_name, &nm);
+		smp_seterr(s, "samples: clickhouse stacks query: HTTP %ld: %.*s",
+			resp.status, (int)strcspn(m, "\n") > 300 ? 300 :
+			(int)strcspn(m, "\n"), m);
+		rc = resp.status == 401 || resp.status == 403 ? E_AUTH :
+			resp.status >= 500 || resp.status == 429 ? E_HTTP :
+			E_INTERNAL;
+	}
+	http_resp_release(&resp);
 	if (rc != E_OK)
 		goto out;
-	for (i = 0; i < nst && rc == E_OK; i++) {
-		const char **fr = arena_alloc(a, (st[i].nf ? st[i].nf : 1) *
+	info->rows_read = an.rows;
+	for (i = 0; i < an.nst; i++)
+		info->total += an.st[i].count;
+	if (max_stacks && an.nst > max_stacks) {
+		qsort(an.st, an.nst, sizeof(*an.st), stack_cmp);
+		an.nst = max_stacks;
+	}
+	for (i = 0; i < an.nst && rc == E_OK; i++) {
+		const struct ch_stack *st = &an.st[i];
+		const char **fr = arena_alloc(a, (st->nf ? st->nf : 1) *
 			sizeof(*fr));
 
-		for (k = 0; k < st[i].nf; k++) {
+		for (k = 0; k < st->nf; k++) {
 			uint64_t v;
 
-			fr[k] = "[missing]";
-			if (cache_get(&nm.map, st[i].fk[k], 1, &v) && nm.names[v])
-				fr[k] = nm.names[v];
+			fr[k] = cache_get(&an.names, st->fk[k], 1, &v) ?
+				an.name[v] : "[missing]";
 		}
-		rc = fn(ctx, fr, st[i].nf, st[i].count);
+		rc = fn(ctx, fr, st->nf, st->count);
 	}
 out:
-	free(nm.map.e);
-	free(keys);
-	free(st);
+	free(an.st);
+	free(an.name);
+	free(an.names.e);
+	buf_release(&an.carry);
 	buf_release(&b);
 	buf_release(&w);
 	return rc;

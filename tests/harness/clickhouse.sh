@@ -15,7 +15,8 @@
 #     the proxy once h_ch_proxy_start ran) EMBER_CLICKHOUSE_DATABASE
 #     EMBER_CLICKHOUSE_USER EMBER_CLICKHOUSE_PASSWORD
 # and H_CH_PORT (HTTP), H_CH_TCP (native protocol, for clickhouse-client),
-# H_CH_DIR.  The server is Debian 12's clickhouse-server (18.16): it runs
+# H_CH_DIR.  H_CH_LOG_QUERIES=1 before h_ch_start logs every query in
+# system.query_log (rows read, for the bench).  The server is Debian 12's clickhouse-server (18.16): it runs
 # in the foreground as the calling user with its data under $H_RUN, and
 # the package's own systemd service is never used.
 
@@ -45,6 +46,11 @@ h_ch_write_config() {
     <mark_cache_size>5368709</mark_cache_size>
     <uncompressed_cache_size>8388608</uncompressed_cache_size>
     <max_concurrent_queries>50</max_concurrent_queries>
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </query_log>
 </yandex>
 EOF
 	cat >"$H_CH_DIR/users.xml" <<EOF
@@ -53,6 +59,7 @@ EOF
     <profiles>
         <default>
             <max_memory_usage>2000000000</max_memory_usage>
+            <log_queries>${H_CH_LOG_QUERIES:-0}</log_queries>
         </default>
     </profiles>
     <users>
