@@ -134,15 +134,21 @@ for _ in $(seq 150); do
 		n=$(list "$svc" | jq 'length' 2>/dev/null || echo 0)
 		total=$((total + ${n:-0}))
 	done
-	[ "$total" -ge 24 ] && break
+	[ "$total" -ge 25 ] && break
 	sleep 0.2
 done
-h_is "24 sample flamegraphs are listed (3 services x 2 hosts x 4)" "$total" 24
+h_is "25 sample flamegraphs are listed (3 services x 2 hosts x 4, and an import)" "$total" 25
 body=$(list checkout)
-h_is "checkout: 8, on its 2 hosts" "$(jq -c '[length, ([.[].hostname] | unique)]' <<<"$body")" \
-	'[8,["checkout-node-1","checkout-node-2"]]'
+h_is "checkout: 9, on its 2 hosts and the imported one's" "$(jq -c '[length, ([.[].hostname] | unique)]' <<<"$body")" \
+	'[9,["checkout-node-1","checkout-node-2","laptop"]]'
 h_is "... every object exists" "$(jq '[.[] | select(.removed or (.exists | not))] | length' <<<"$body")" 0
-FILE=$(jq -r '.[0].filename' <<<"$body")
+h_is "the library shows the imported profile, pinned and noted" \
+	"$(jq -c '[.[] | select(.hostname == "laptop") | [.source, .pinned, .title, (.note | test("pinned"))]]' <<<"$body")" \
+	'[["import",true,"perf script from a laptop",true]]'
+fg=$(curl -s -u admin:admin "$URL/api/flamegraph?serviceName=checkout&startTime=$from&endTime=$to")
+h_ok "the sample agents' continuous profiles are indexed: the explorer's tree has samples" \
+	test "$(jq '.value' <<<"$fg" 2>/dev/null || echo 0)" -gt 0
+FILE=$(jq -r '[.[] | select(.hostname != "laptop")][0].filename' <<<"$body")
 h_ok "a file name to open" test -n "$FILE" -a "$FILE" != null
 
 code=$(curl -s -o "$H_RUN/content.json" -w '%{http_code}' -u admin:admin \
