@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "db.h"
 #include "hash.h"
@@ -46,6 +47,7 @@
 
 #define CHECK_SEED UINT64_C(0x6a09e667f3bcc909)
 #define KMAP_MAX (1u << 20)	/* entries before the process cache is reset */
+#define NAMES_MAX (1u << 17)	/* names cached before the name cache is reset */
 
 /* Open-addressing map: key -> (check, value); key 0 is stored as empty + flag. */
 struct kmap {
@@ -60,6 +62,10 @@ struct smp_pg {
 	size_t ndays;
 	struct kmap frames;		/* verified frame keys: probe-0 key -> final */
 	struct kmap stacks;		/* verified stack keys */
+	struct kmap names;		/* frame key -> name (a char * in
+					 * name_mem): dictionary entries never
+					 * change, so they stay valid */
+	struct arena name_mem;
 };
 
 /* ------------------------------------------------------------ key maps */
@@ -1155,6 +1161,21 @@ pg_plan_range(int64_t from, int64_t to, struct pg_plan *pl)
 	}
 }
 
+/*
+ * Make room for `more` names in the process's name cache; a full cache
+ * starts again empty (before any pointer into it is handed out).
+ */
+static void
+pg_names_reserve(struct smp_pg *pg, size_t more)
+{
+	if (pg->names.cap && pg->names.n + more < pg->names.cap / 2)
+		return;
+	kmap_release(&pg->names);
+	arena_release(&pg->name_mem);
+	arena_init(&pg->name_mem, 0);
+	kmap_init(&pg->names, more < NAMES_MAX ? NAMES_MAX : more + 1);
+}
+
 /* Sum per stack. */
 static int
 pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
@@ -1169,7 +1190,6 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	PGresult *r = NULL, *nr = NULL;
 	struct buf kb = BUF_INIT(0);
 	struct kmap names = { 0 };
-	const char **namev = NULL;
 	uint64_t **fk;
 	size_t *fn_n;
 	struct pg_plan pl;
@@ -1223,33 +1243,38 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		fk[i] = parse_keys(PQgetvalue(r, (int)i, 2), a, &fn_n[i]);
 		nall += fn_n[i];
 	}
-	/* distinct frame keys -> one name query */
+	/* distinct frame keys; those not in the process cache -> one query */
 	kmap_init(&names, nall);
+	for (i = 0; i < nst; i++)
+		for (k = 0; k < fn_n[i]; k++)
+			kmap_put(&names, fk[i][k], 0, 0);
+	pg_names_reserve(pg, names.n);
 	add(&kb, "{", 1);
-	for (i = 0, j = 0; i < nst; i++)
-		for (k = 0; k < fn_n[i]; k++) {
-			uint64_t c, v;
-
-			if (kmap_get(&names, fk[i][k], &c, &v))
-				continue;
-			kmap_put(&names, fk[i][k], 0, (uint64_t)j);
-			if (j++)
-				add(&kb, ",", 1);
-			add_i64(&kb, (int64_t)fk[i][k]);
-		}
-	add(&kb, "}", 1);
-	namev = arena_zalloc(a, ((size_t)j + 1) * sizeof(*namev));
-	params[0] = kb.data;
-	rc = db_exec(pg->db, &st_q_names, params, &nr);
-	if (rc) {
-		rc = pg_fail(s, pg, rc, "frame names");
-		goto out;
-	}
-	for (j = 0; j < PQntuples(nr); j++) {
+	for (k = 0, j = 0; k < names.cap; k++) {
 		uint64_t c, v;
 
-		if (kmap_get(&names, (uint64_t)col_i64(nr, j, 0), &c, &v))
-			namev[v] = PQgetvalue(nr, j, 1);
+		if (!names.used[k] || kmap_get(&pg->names, names.k[k], &c, &v))
+			continue;
+		if (j++)
+			add(&kb, ",", 1);
+		add_i64(&kb, (int64_t)names.k[k]);
+	}
+	add(&kb, "}", 1);
+	if (j > 0) {
+		params[0] = kb.data;
+		rc = db_exec(pg->db, &st_q_names, params, &nr);
+		if (rc) {
+			rc = pg_fail(s, pg, rc, "frame names");
+			goto out;
+		}
+		for (j = 0; j < PQntuples(nr); j++) {
+			char *nm = arena_memdupz(&pg->name_mem,
+				PQgetvalue(nr, j, 1),
+				(size_t)PQgetlength(nr, j, 1));
+
+			kmap_put(&pg->names, (uint64_t)col_i64(nr, j, 0), 0,
+				(uint64_t)(uintptr_t)nm);
+		}
 	}
 	for (i = 0; i < nst && rc == E_OK; i++) {
 		const char **fr = arena_alloc(a, (fn_n[i] ? fn_n[i] : 1) *
@@ -1259,8 +1284,8 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 			uint64_t c, v;
 
 			fr[k] = "[missing]";
-			if (kmap_get(&names, fk[i][k], &c, &v) && namev[v])
-				fr[k] = namev[v];
+			if (kmap_get(&pg->names, fk[i][k], &c, &v))
+				fr[k] = (const char *)(uintptr_t)v;
 		}
 		rc = fn(ctx, fr, fn_n[i], (uint64_t)col_i64(r, (int)i, 1));
 	}
@@ -1529,6 +1554,8 @@ pg_free(void *ctx)
 	db_free(pg->db);
 	kmap_release(&pg->frames);
 	kmap_release(&pg->stacks);
+	kmap_release(&pg->names);
+	arena_release(&pg->name_mem);
 	free(pg);
 }
 
@@ -1558,6 +1585,7 @@ smp_pg_open(struct smp *s, const struct cfg *cfg, char *err, size_t errlen)
 		free(pg);
 		return rc;
 	}
+	arena_init(&pg->name_mem, 0);
 	s->be = &smp_pg_backend;
 	s->ctx = pg;
 	return E_OK;
