@@ -710,8 +710,8 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 {
 	struct kmap batch;
 	struct pend *pe;
-	size_t i, k, np = 0, total = 0;
-	uint64_t c, v;
+	size_t i, k, np = 0, total = 0, at;
+	uint64_t c, v, *chks, *schk;
 	int rc;
 
 	for (i = 0; i < n; i++)
@@ -721,13 +721,16 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	kmap_reserve(&pg->stacks, n);
 	/* frames */
 	pe = arena_alloc(a, (total ? total : 1) * sizeof(*pe));
+	/* each value's check hash, computed once for both passes */
+	chks = arena_alloc(a, (total ? total : 1) * sizeof(*chks));
+	schk = arena_alloc(a, (n ? n : 1) * sizeof(*schk));
 	kmap_init(&batch, total);
-	for (i = 0; i < n; i++)
+	for (i = 0, at = 0; i < n; i++)
 		for (k = 0; k < rows[i].nframes; k++) {
 			const char *f = rows[i].frames[k];
 			size_t len = strlen(f);
 			uint64_t k0 = rows[i].fh[k];
-			uint64_t chk = hash_xxh64(f, len, CHECK_SEED);
+			uint64_t chk = chks[at++] = hash_xxh64(f, len, CHECK_SEED);
 
 			if (kmap_get(&pg->frames, k0, &c, &v) && c == chk)
 				continue;
@@ -741,10 +744,9 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	rc = pg_settle(s, pg, pe, np, false, &pg->frames);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0, at = 0; i < n; i++) {
 		for (k = 0; k < rows[i].nframes; k++) {
-			const char *f = rows[i].frames[k];
-			uint64_t chk = hash_xxh64(f, strlen(f), CHECK_SEED);
+			uint64_t chk = chks[at++];
 
 			if (kmap_get(&pg->frames, rows[i].fh[k], &c, &v) &&
 			    c == chk) {
@@ -767,7 +769,7 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	np = 0;
 	kmap_init(&batch, n);
 	for (i = 0; i < n; i++) {
-		uint64_t chk = hash_xxh64(rows[i].fh,
+		uint64_t chk = schk[i] = hash_xxh64(rows[i].fh,
 			rows[i].nframes * sizeof(*rows[i].fh), CHECK_SEED) ^
 			rows[i].nframes;
 		struct buf lit = BUF_INIT(0);
@@ -790,9 +792,7 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
-		uint64_t chk = hash_xxh64(rows[i].fh,
-			rows[i].nframes * sizeof(*rows[i].fh), CHECK_SEED) ^
-			rows[i].nframes;
+		uint64_t chk = schk[i];
 		size_t j;
 
 		if (kmap_get(&pg->stacks, rows[i].sh, &c, &v) && c == chk) {
