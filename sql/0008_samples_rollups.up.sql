@@ -79,14 +79,21 @@ BEGIN
 	FOREACH t IN ARRAY smp_day_tables() LOOP
 		p := t || '_p' || to_char(d, 'YYYYMMDD');
 		IF to_regclass(p) IS NULL THEN
-			EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', p, t);
-			-- the range as a constraint first, so ATTACH need not scan
-			EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
-				p, p || '_range', CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, lo,
-				CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, hi);
-			EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-				t, p, lo, hi);
-			EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', p, p || '_range');
+			-- Note that another session may have created it after this
+			-- statement's catalog snapshot (the advisory lock does not
+			-- refresh it): that is the duplicate_table caught below.
+			BEGIN
+				EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', p, t);
+				-- the range as a constraint first, so ATTACH need not scan
+				EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
+					p, p || '_range', CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, lo,
+					CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, hi);
+				EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+					t, p, lo, hi);
+				EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', p, p || '_range');
+			EXCEPTION WHEN duplicate_table THEN
+				NULL;
+			END;
 		END IF;
 	END LOOP;
 END;

@@ -80,14 +80,21 @@ BEGIN
 	FOREACH t IN ARRAY smp_day_tables() LOOP
 		p := t || '_p' || to_char(d, 'YYYYMMDD');
 		IF to_regclass(p) IS NULL THEN
-			EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', p, t);
-			-- the range as a constraint first, so ATTACH need not scan
-			EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
-				p, p || '_range', CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, lo,
-				CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, hi);
-			EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-				t, p, lo, hi);
-			EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', p, p || '_range');
+			-- Note that another session may have created it after this
+			-- statement's catalog snapshot (the advisory lock does not
+			-- refresh it): that is the duplicate_table caught below.
+			BEGIN
+				EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', p, t);
+				-- the range as a constraint first, so ATTACH need not scan
+				EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
+					p, p || '_range', CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, lo,
+					CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, hi);
+				EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+					t, p, lo, hi);
+				EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', p, p || '_range');
+			EXCEPTION WHEN duplicate_table THEN
+				NULL;
+			END;
 		END IF;
 	END LOOP;
 END;
@@ -809,4 +816,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (5, 'samples', '26d05e949cfeb7f7dbb64a63dbc35e0216615805c3a26f6c3087773c04334c34');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', '849589a351be8318dff5586e16fcc0be9a73ea6e8ea40dd59c0e92c59337c2d5');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (7, 'adhoc_library', 'ecd1ae8585b5a854039d72e6e64f4ed2c739a8bb64b68398ce9060fb630bf811');
-INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (8, 'samples_rollups', 'f2386d51f3722ae8221413035e4269879aa4862a01bd02633ea79f8f99cfdd60');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (8, 'samples_rollups', '6a4138f24a237c6929cfc137a2039c5fe26c47aab46135307f52d7d8426c4f0e');
