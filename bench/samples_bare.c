@@ -13,8 +13,9 @@
  *       the bare loop: N times, read FILE.gz, gunzip, split its stack
  *       lines, hash frames and stacks (XXH64, as the store keys them) and,
  *       in one transaction, insert the profile record and COPY the sample
- *       rows and the hourly rows (through a temporary table and one
- *       INSERT ... ON CONFLICT, the rollup's upsert); frames and stacks
+ *       rows and the rollup rows (through a temporary table and one
+ *       INSERT ... ON CONFLICT per rollup: hourly and daily, per source
+ *       and over all sources); frames and stacks
  *       not seen by this process are COPYed into the dictionaries first.
  *       Profile i is at START + 60 i.  No name normalisation, no container
  *       mapping, no collision checks.  Prints "profiles seconds lines
@@ -604,6 +605,22 @@ run_bare(const struct cfg *cfg, char **argv)
 		    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 ON CONFLICT "
 		    "(service_id, ts, src, stack) DO UPDATE SET n = "
 		    "smp_sample_1h.n + EXCLUDED.n", PGRES_COMMAND_OK) ||
+		    !pq_ok(c, "INSERT INTO smp_sample_1d (ts, service_id, src, "
+		    "stack, n) SELECT date_trunc('day', ts, 'UTC'), service_id, "
+		    "src, stack, sum(n) FROM b1h GROUP BY 1, 2, 3, 4 "
+		    "ORDER BY 1, 2, 3, 4 ON CONFLICT (service_id, ts, src, stack) "
+		    "DO UPDATE SET n = smp_sample_1d.n + EXCLUDED.n",
+		    PGRES_COMMAND_OK) ||
+		    !pq_ok(c, "INSERT INTO smp_sample_1h_all (ts, service_id, "
+		    "stack, n) SELECT ts, service_id, stack, sum(n) FROM b1h "
+		    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 ON CONFLICT (service_id, "
+		    "ts, stack) DO UPDATE SET n = smp_sample_1h_all.n + "
+		    "EXCLUDED.n", PGRES_COMMAND_OK) ||
+		    !pq_ok(c, "INSERT INTO smp_sample_1d_all (ts, service_id, "
+		    "stack, n) SELECT date_trunc('day', ts, 'UTC'), service_id, "
+		    "stack, sum(n) FROM b1h GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+		    "ON CONFLICT (service_id, ts, stack) DO UPDATE SET n = "
+		    "smp_sample_1d_all.n + EXCLUDED.n", PGRES_COMMAND_OK) ||
 		    !pq_ok(c, "COMMIT", PGRES_COMMAND_OK))
 			goto out;
 	}

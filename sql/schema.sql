@@ -56,19 +56,45 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION public.smp_day_tables() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+	SELECT ARRAY['smp_sample', 'smp_sample_1h', 'smp_profile',
+		'smp_sample_1h_all', 'smp_sample_1d', 'smp_sample_1d_all']
+$$;
+
 CREATE FUNCTION public.smp_ensure_day(d date) RETURNS void
     LANGUAGE plpgsql
     AS $$
 DECLARE
 	t text;
+	p text;
 	lo timestamptz := d::timestamp AT TIME ZONE 'UTC';
 	hi timestamptz := (d + 1)::timestamp AT TIME ZONE 'UTC';
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM unnest(smp_day_tables()) AS u(t)
+			WHERE to_regclass(u.t || '_p' || to_char(d, 'YYYYMMDD')) IS NULL) THEN
+		RETURN;
+	END IF;
 	PERFORM pg_advisory_xact_lock(hashtext('smp_ensure_day'));
-	FOREACH t IN ARRAY ARRAY['smp_sample', 'smp_sample_1h', 'smp_profile'] LOOP
-		IF to_regclass(t || '_p' || to_char(d, 'YYYYMMDD')) IS NULL THEN
-			EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
-				t || '_p' || to_char(d, 'YYYYMMDD'), t, lo, hi);
+	FOREACH t IN ARRAY smp_day_tables() LOOP
+		p := t || '_p' || to_char(d, 'YYYYMMDD');
+		IF to_regclass(p) IS NULL THEN
+			-- Note that another session may have created it after this
+			-- statement's catalog snapshot (the advisory lock does not
+			-- refresh it): that is the duplicate_table caught below.
+			BEGIN
+				EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', p, t);
+				-- the range as a constraint first, so ATTACH need not scan
+				EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
+					p, p || '_range', CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, lo,
+					CASE t WHEN 'smp_profile' THEN 'start_ts' ELSE 'ts' END, hi);
+				EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+					t, p, lo, hi);
+				EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', p, p || '_range');
+			EXCEPTION WHEN duplicate_table THEN
+				NULL;
+			END;
 		END IF;
 	END LOOP;
 END;
@@ -427,7 +453,7 @@ CREATE VIEW public.smp_partitions AS
    FROM ((pg_inherits i
      JOIN pg_class c ON ((c.oid = i.inhrelid)))
      JOIN pg_class p ON ((p.oid = i.inhparent)))
-  WHERE ((p.relname = ANY (ARRAY['smp_sample'::name, 'smp_sample_1h'::name, 'smp_profile'::name])) AND (c.relname ~ '_p[0-9]{8}$'::text));
+  WHERE ((p.relname = ANY (public.smp_day_tables())) AND (c.relname ~ '_p[0-9]{8}$'::text));
 
 CREATE TABLE public.smp_profile (
     id bigint NOT NULL,
@@ -468,6 +494,27 @@ PARTITION BY RANGE (ts);
 
 COMMENT ON TABLE public.smp_sample IS 'sample store: counts per (profile, source, stack), ts = the profile''s minute';
 
+CREATE TABLE public.smp_sample_1d (
+    ts timestamp with time zone NOT NULL,
+    service_id bigint NOT NULL,
+    stack bigint NOT NULL,
+    n bigint NOT NULL,
+    src integer NOT NULL
+)
+PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE public.smp_sample_1d IS 'sample store: smp_sample summed per UTC day, source and stack';
+
+CREATE TABLE public.smp_sample_1d_all (
+    ts timestamp with time zone NOT NULL,
+    service_id bigint NOT NULL,
+    stack bigint NOT NULL,
+    n bigint NOT NULL
+)
+PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE public.smp_sample_1d_all IS 'sample store: smp_sample summed per UTC day and stack over every source';
+
 CREATE TABLE public.smp_sample_1h (
     ts timestamp with time zone NOT NULL,
     service_id bigint NOT NULL,
@@ -478,6 +525,16 @@ CREATE TABLE public.smp_sample_1h (
 PARTITION BY RANGE (ts);
 
 COMMENT ON TABLE public.smp_sample_1h IS 'sample store: smp_sample summed per hour, fed by the writer';
+
+CREATE TABLE public.smp_sample_1h_all (
+    ts timestamp with time zone NOT NULL,
+    service_id bigint NOT NULL,
+    stack bigint NOT NULL,
+    n bigint NOT NULL
+)
+PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE public.smp_sample_1h_all IS 'sample store: smp_sample summed per hour and stack over every source';
 
 CREATE TABLE public.smp_src (
     id integer NOT NULL,
@@ -616,6 +673,15 @@ ALTER TABLE ONLY public.smp_frame
 ALTER TABLE ONLY public.smp_profile
     ADD CONSTRAINT smp_profile_pkey PRIMARY KEY (key, start_ts);
 
+ALTER TABLE ONLY public.smp_sample_1d_all
+    ADD CONSTRAINT smp_sample_1d_all_pkey PRIMARY KEY (service_id, ts, stack);
+
+ALTER TABLE ONLY public.smp_sample_1d
+    ADD CONSTRAINT smp_sample_1d_pkey PRIMARY KEY (service_id, ts, src, stack);
+
+ALTER TABLE ONLY public.smp_sample_1h_all
+    ADD CONSTRAINT smp_sample_1h_all_pkey PRIMARY KEY (service_id, ts, stack);
+
 ALTER TABLE ONLY public.smp_sample_1h
     ADD CONSTRAINT smp_sample_1h_pkey PRIMARY KEY (service_id, ts, src, stack);
 
@@ -750,3 +816,4 @@ INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (4, 
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (5, 'samples', '26d05e949cfeb7f7dbb64a63dbc35e0216615805c3a26f6c3087773c04334c34');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (6, 'upstream_ui', '849589a351be8318dff5586e16fcc0be9a73ea6e8ea40dd59c0e92c59337c2d5');
 INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (7, 'adhoc_library', 'ecd1ae8585b5a854039d72e6e64f4ed2c739a8bb64b68398ce9060fb630bf811');
+INSERT INTO public.ember_schema_migrations (version, name, checksum) VALUES (8, 'samples_rollups', '6a4138f24a237c6929cfc137a2039c5fe26c47aab46135307f52d7d8426c4f0e');

@@ -185,7 +185,7 @@ const char *smp_backend_name(const struct smp *s);
 struct smp_status {
 	uint64_t profiles;	/* profile records */
 	uint64_t sample_rows;	/* raw rows */
-	uint64_t rollup_rows;	/* hourly rows */
+	uint64_t rollup_rows;	/* rows of the rollups (hourly and daily) */
 	uint64_t frames;	/* frame dictionary entries */
 	uint64_t stacks;	/* stack dictionary entries */
 	uint64_t bytes;		/* storage used by all of it */

@@ -3,8 +3,9 @@
  * sql/0005_samples.up.sql).
  *
  * Write path of one profile:
- *   1. the day's partitions exist (smp_ensure_day, once per day per
- *      process, outside any transaction);
+ *   1. the day's partitions exist, and those of the next two days
+ *      (smp_ensure_day, once per day per process, outside any
+ *      transaction), so the first write after midnight finds its day;
  *   2. new frames, then new stacks, go into the dictionaries in one
  *      autocommitted statement each, which also returns the keys whose
  *      stored value differs (a collision): those are re-keyed with the
@@ -16,8 +17,14 @@
  *      value) and not sent again;
  *   3. one transaction: an advisory lock on the profile key, the profile
  *      record unless the key is stored (then nothing is written: *dup),
- *      the sources, the raw rows and the hourly rollup upsert.  Rows are
- *      sorted, so concurrent upserts take row locks in one order.
+ *      the sources, the raw rows and the rollup upserts (hourly and
+ *      daily, per source and over all sources, in one statement).  Rows
+ *      are sorted, so concurrent upserts take row locks in one order.
+ *
+ * Read path of the stacks query (struct pg_plan): whole days from a daily
+ * rollup, whole hours from an hourly one, minutes at the edges from the
+ * raw rows; the per-source rollups when a filter selects sources, the
+ * all-source ones otherwise.
  *
  * Every value travels as a parameter (arrays as text literals built
  * here); SQL text is constant.  A filter is evaluated in C against the
@@ -31,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "db.h"
 #include "hash.h"
@@ -39,6 +47,7 @@
 
 #define CHECK_SEED UINT64_C(0x6a09e667f3bcc909)
 #define KMAP_MAX (1u << 20)	/* entries before the process cache is reset */
+#define NAMES_MAX (1u << 17)	/* names cached before the name cache is reset */
 
 /* Open-addressing map: key -> (check, value); key 0 is stored as empty + flag. */
 struct kmap {
@@ -53,6 +62,10 @@ struct smp_pg {
 	size_t ndays;
 	struct kmap frames;		/* verified frame keys: probe-0 key -> final */
 	struct kmap stacks;		/* verified stack keys */
+	struct kmap names;		/* frame key -> name (a char * in
+					 * name_mem): dictionary entries never
+					 * change, so they stay valid */
+	struct arena name_mem;
 };
 
 /* ------------------------------------------------------------ key maps */
@@ -137,8 +150,11 @@ kmap_reserve(struct kmap *m, size_t more)
 
 /* --------------------------------------------------------- statements */
 
+/* The day of $1 and the next two (see pg_ensure_day). */
 static const struct db_stmt st_ensure = {
-	"smp_ensure", "SELECT smp_ensure_day($1::date)", 1,
+	"smp_ensure",
+	"SELECT smp_ensure_day($1::date + k) FROM generate_series(0, 2) AS k",
+	1,
 };
 
 static const struct db_stmt st_frames = {
@@ -203,14 +219,33 @@ static const struct db_stmt st_samples = {
 	6,
 };
 
+/*
+ * Every rollup in one statement: hour and day ($1, $6), per source and
+ * over all sources.  Rows come sorted by (source, stack) and merged; the
+ * all-source rows are summed per stack, so no upsert meets a key twice.
+ */
+#define SMP_UPSERT(tbl, key) \
+	" ON CONFLICT (" key ") DO UPDATE SET n = " tbl ".n + EXCLUDED.n"
 static const struct db_stmt st_rollup = {
 	"smp_rollup",
-	"INSERT INTO smp_sample_1h (ts, service_id, src, stack, n) "
-	"SELECT to_timestamp($1::bigint), $2::bigint, u.src, u.stack, u.n "
-	"FROM unnest($3::int[], $4::bigint[], $5::bigint[]) AS u(src, stack, n) "
-	"ON CONFLICT (service_id, ts, src, stack) "
-	"DO UPDATE SET n = smp_sample_1h.n + EXCLUDED.n",
-	5,
+	"WITH u AS (SELECT * FROM unnest($3::int[], $4::bigint[], $5::bigint[]) "
+	"AS u(src, stack, n)), "
+	"a AS (SELECT stack, sum(n) AS n FROM u GROUP BY stack), "
+	"h AS (INSERT INTO smp_sample_1h (ts, service_id, src, stack, n) "
+	"SELECT to_timestamp($1::bigint), $2::bigint, src, stack, n FROM u"
+	SMP_UPSERT("smp_sample_1h", "service_id, ts, src, stack") "), "
+	"d AS (INSERT INTO smp_sample_1d (ts, service_id, src, stack, n) "
+	"SELECT to_timestamp($6::bigint), $2::bigint, src, stack, n FROM u"
+	SMP_UPSERT("smp_sample_1d", "service_id, ts, src, stack") "), "
+	"ha AS (INSERT INTO smp_sample_1h_all (ts, service_id, stack, n) "
+	"SELECT to_timestamp($1::bigint), $2::bigint, stack, n FROM a "
+	"ORDER BY stack"
+	SMP_UPSERT("smp_sample_1h_all", "service_id, ts, stack") ") "
+	"INSERT INTO smp_sample_1d_all (ts, service_id, stack, n) "
+	"SELECT to_timestamp($6::bigint), $2::bigint, stack, n FROM a "
+	"ORDER BY stack"
+	SMP_UPSERT("smp_sample_1d_all", "service_id, ts, stack"),
+	6,
 };
 
 static const struct db_stmt st_srcs = {
@@ -240,11 +275,40 @@ static const struct db_stmt st_srcs = {
 	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
 	"ORDER BY t.s DESC, t.stack LIMIT $7::bigint"
 
+/*
+ * The stacks query over a struct pg_plan: $1 service, raw rows of
+ * [$2, $3) and [$6, $7), hourly rows of [$3, $4) and [$5, $6), daily rows
+ * of [$4, $5); $8 sources (NULL: every source), $9 limit.  The filtered
+ * form reads the per-source rollups, the other the all-source ones.
+ */
+#define SMP_T(c) "ts >= to_timestamp($" #c "::bigint)"
+#define SMP_LT(c) "ts < to_timestamp($" #c "::bigint)"
+#define SMP_PLAN_UNION(h, d, srcw) \
+	"SELECT stack, n FROM smp_sample WHERE service_id = $1::bigint AND " \
+	"((" SMP_T(2) " AND " SMP_LT(3) ") OR (" SMP_T(6) " AND " SMP_LT(7) \
+	"))" srcw " UNION ALL SELECT stack, n FROM " h " WHERE service_id = " \
+	"$1::bigint AND ((" SMP_T(3) " AND " SMP_LT(4) ") OR (" SMP_T(5) \
+	" AND " SMP_LT(6) "))" srcw " UNION ALL SELECT stack, n FROM " d \
+	" WHERE service_id = $1::bigint AND " SMP_T(4) " AND " SMP_LT(5) srcw
+#define SMP_PLAN_STACKS(h, d, srcw) \
+	"WITH t AS (SELECT stack, sum(n) AS s, count(*) AS r FROM (" \
+	SMP_PLAN_UNION(h, d, srcw) ") x GROUP BY stack) " \
+	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () " \
+	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
+	"ORDER BY t.s DESC, t.stack LIMIT $9::bigint"
+
 static const struct db_stmt st_q_stacks = {
 	"smp_q_stacks",
-	"WITH t AS (SELECT stack, sum(n) AS s, count(*) AS r FROM ("
-	SMP_UNION("stack, n") ") x GROUP BY stack) " SMP_STACKS_TAIL,
-	7,
+	SMP_PLAN_STACKS("smp_sample_1h", "smp_sample_1d",
+		" AND src = ANY($8::int[])"),
+	9,
+};
+
+static const struct db_stmt st_q_stacks_all = {
+	"smp_q_stacks_all",
+	SMP_PLAN_STACKS("smp_sample_1h_all", "smp_sample_1d_all",
+		" AND $8::int[] IS NULL"),
+	9,
 };
 
 static const struct db_stmt st_q_stacks_adhoc = {
@@ -306,7 +370,14 @@ static const struct db_stmt st_q_metrics = {
 	6,
 };
 
-/* Delete a profile's rows and take them out of the rollup. */
+/* Take the deleted rows g (grouped by cols) out of one rollup at time tx. */
+#define SMP_UNROLL(name, tbl, tx, cols, match) \
+	name " AS (UPDATE " tbl " r SET n = r.n - g.n FROM (SELECT " \
+	"service_id, " tx " AS t, " cols ", sum(n) AS n FROM d GROUP BY " \
+	"service_id, t, " cols ") g WHERE r.service_id = g.service_id AND " \
+	"r.ts = to_timestamp(g.t) AND " match " RETURNING 1)"
+
+/* Delete a profile's rows and take them out of the rollups. */
 #define SMP_FORGET(where) \
 	"WITH p AS (DELETE FROM smp_profile WHERE " where " RETURNING id, " \
 	"service_id, extract(epoch FROM start_ts)::bigint AS st), " \
@@ -314,12 +385,17 @@ static const struct db_stmt st_q_metrics = {
 	"x.service_id = p.service_id AND x.ts = to_timestamp(p.st / 60 * 60) " \
 	"AND x.prof = p.id RETURNING x.service_id, p.st / 3600 * 3600 AS h, " \
 	"x.src, x.stack, x.n), " \
-	"g AS (SELECT service_id, h, src, stack, sum(n) AS n FROM d " \
-	"GROUP BY 1, 2, 3, 4), " \
-	"u AS (UPDATE smp_sample_1h r SET n = r.n - g.n FROM g " \
-	"WHERE r.service_id = g.service_id AND r.ts = to_timestamp(g.h) " \
-	"AND r.src = g.src AND r.stack = g.stack RETURNING 1) " \
-	"SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM u)"
+	SMP_UNROLL("u", "smp_sample_1h", "h", "src, stack", \
+		"r.src = g.src AND r.stack = g.stack") ", " \
+	SMP_UNROLL("u1d", "smp_sample_1d", "h / 86400 * 86400", "src, stack", \
+		"r.src = g.src AND r.stack = g.stack") ", " \
+	SMP_UNROLL("uha", "smp_sample_1h_all", "h", "stack", \
+		"r.stack = g.stack") ", " \
+	SMP_UNROLL("uda", "smp_sample_1d_all", "h / 86400 * 86400", "stack", \
+		"r.stack = g.stack") " " \
+	"SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM u), " \
+	"(SELECT count(*) FROM u1d), (SELECT count(*) FROM uha), " \
+	"(SELECT count(*) FROM uda)"
 
 static const struct db_stmt st_forget = {
 	"smp_forget", SMP_FORGET("key = $1"), 1,
@@ -332,7 +408,11 @@ static const struct db_stmt st_forget_adhoc = {
 static const struct db_stmt st_status = {
 	"smp_status",
 	"SELECT (SELECT count(*) FROM smp_profile), "
-	"(SELECT count(*) FROM smp_sample), (SELECT count(*) FROM smp_sample_1h), "
+	"(SELECT count(*) FROM smp_sample), "
+	"(SELECT count(*) FROM smp_sample_1h) + "
+	"(SELECT count(*) FROM smp_sample_1h_all) + "
+	"(SELECT count(*) FROM smp_sample_1d) + "
+	"(SELECT count(*) FROM smp_sample_1d_all), "
 	"(SELECT count(*) FROM smp_frame), (SELECT count(*) FROM smp_stack), "
 	"(SELECT coalesce(sum(bytes), 0) FROM smp_partitions) + "
 	"pg_total_relation_size('smp_frame') + pg_total_relation_size('smp_stack') "
@@ -448,7 +528,13 @@ pg_fail(struct smp *s, struct smp_pg *pg, int rc, const char *what)
 
 /* ------------------------------------------------------------- writing */
 
-/* Create the partitions of the day of ts unless this process did. */
+/*
+ * Make sure the partitions of the day of ts, and of the next two days,
+ * exist, unless this process did so for that day.  Days are normally
+ * created ahead (by the write of the day before, and by pg_prune), so
+ * this finds them and takes no lock; creating one attaches a new table,
+ * which neither waits for readers of the parent nor blocks writers.
+ */
 static int
 pg_ensure_day(struct smp *s, struct smp_pg *pg, int64_t ts)
 {
@@ -613,8 +699,8 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 {
 	struct kmap batch;
 	struct pend *pe;
-	size_t i, k, np = 0, total = 0;
-	uint64_t c, v;
+	size_t i, k, np = 0, total = 0, at;
+	uint64_t c, v, *chks, *schk;
 	int rc;
 
 	for (i = 0; i < n; i++)
@@ -624,13 +710,16 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	kmap_reserve(&pg->stacks, n);
 	/* frames */
 	pe = arena_alloc(a, (total ? total : 1) * sizeof(*pe));
+	/* each value's check hash, computed once for both passes */
+	chks = arena_alloc(a, (total ? total : 1) * sizeof(*chks));
+	schk = arena_alloc(a, (n ? n : 1) * sizeof(*schk));
 	kmap_init(&batch, total);
-	for (i = 0; i < n; i++)
+	for (i = 0, at = 0; i < n; i++)
 		for (k = 0; k < rows[i].nframes; k++) {
 			const char *f = rows[i].frames[k];
 			size_t len = strlen(f);
 			uint64_t k0 = rows[i].fh[k];
-			uint64_t chk = hash_xxh64(f, len, CHECK_SEED);
+			uint64_t chk = chks[at++] = hash_xxh64(f, len, CHECK_SEED);
 
 			if (kmap_get(&pg->frames, k0, &c, &v) && c == chk)
 				continue;
@@ -644,10 +733,9 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	rc = pg_settle(s, pg, pe, np, false, &pg->frames);
 	if (rc)
 		return rc;
-	for (i = 0; i < n; i++) {
+	for (i = 0, at = 0; i < n; i++) {
 		for (k = 0; k < rows[i].nframes; k++) {
-			const char *f = rows[i].frames[k];
-			uint64_t chk = hash_xxh64(f, strlen(f), CHECK_SEED);
+			uint64_t chk = chks[at++];
 
 			if (kmap_get(&pg->frames, rows[i].fh[k], &c, &v) &&
 			    c == chk) {
@@ -670,7 +758,7 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	np = 0;
 	kmap_init(&batch, n);
 	for (i = 0; i < n; i++) {
-		uint64_t chk = hash_xxh64(rows[i].fh,
+		uint64_t chk = schk[i] = hash_xxh64(rows[i].fh,
 			rows[i].nframes * sizeof(*rows[i].fh), CHECK_SEED) ^
 			rows[i].nframes;
 		struct buf lit = BUF_INIT(0);
@@ -693,9 +781,7 @@ pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
-		uint64_t chk = hash_xxh64(rows[i].fh,
-			rows[i].nframes * sizeof(*rows[i].fh), CHECK_SEED) ^
-			rows[i].nframes;
+		uint64_t chk = schk[i];
 		size_t j;
 
 		if (kmap_get(&pg->stacks, rows[i].sh, &c, &v) && c == chk) {
@@ -812,7 +898,7 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 	int64_t *ids = NULL;
 	struct buf sb = BUF_INIT(0), kb = BUF_INIT(0), nb = BUF_INIT(0);
 	char sid[24], st[24], en[24], cores[16], cpu[32], mem[32], samp[24];
-	char nst[24], prof[24], bucket[24], hour[24];
+	char nst[24], prof[24], bucket[24], hour[24], day[24];
 	const char *params[12];
 	PGresult *r = NULL;
 	uint64_t total = 0;
@@ -919,8 +1005,11 @@ pg_write(struct smp *s, const struct smp_profile *p, struct smp_row *rows,
 		params[2] = sb.data;
 		params[3] = kb.data;
 		params[4] = nb.data;
+		snprintf(day, sizeof(day), "%lld",
+			(long long)(p->start / 86400 * 86400));
+		params[5] = day;
 		if ((rc = db_exec(pg->db, &st_rollup, params, NULL)) != E_OK) {
-			rc = pg_fail(s, pg, rc, "hourly rollup");
+			rc = pg_fail(s, pg, rc, "rollups");
 			goto out;
 		}
 	}
@@ -1030,11 +1119,51 @@ pg_range_params(const struct smp_sel *sel, bool use_rollup, char buf[5][24],
 		params[i] = buf[i];
 }
 
-/* Name lookup table: frame key -> name. */
-struct names {
-	struct kmap map;
-	const char **v;
+/*
+ * Where the stacks query reads [from, to): daily rows for the whole UTC
+ * days [day_a, day_b), hourly rows for the whole hours left at either
+ * side, [hour_a, day_a) and [day_b, hour_b), and raw minute rows for the
+ * rest, [from, hour_a) and [hour_b, to).  Empty pieces have equal ends.
+ */
+struct pg_plan {
+	int64_t hour_a, day_a, day_b, hour_b;
 };
+
+/* Plan a range (see struct pg_plan). */
+static void
+pg_plan_range(int64_t from, int64_t to, struct pg_plan *pl)
+{
+	struct smp_split sp;
+	int64_t da, db;
+
+	smp_split_range(from, to, &sp);
+	pl->hour_a = sp.hour_a;
+	pl->hour_b = sp.hour_b;
+	pl->day_a = pl->day_b = sp.hour_a;
+	if (sp.hour_b <= sp.hour_a)
+		return;
+	da = (sp.hour_a + 86399) / 86400 * 86400;
+	db = sp.hour_b / 86400 * 86400;
+	if (db > da) {
+		pl->day_a = da;
+		pl->day_b = db;
+	}
+}
+
+/*
+ * Make room for `more` names in the process's name cache; a full cache
+ * starts again empty (before any pointer into it is handed out).
+ */
+static void
+pg_names_reserve(struct smp_pg *pg, size_t more)
+{
+	if (pg->names.cap && pg->names.n + more < pg->names.cap / 2)
+		return;
+	kmap_release(&pg->names);
+	arena_release(&pg->name_mem);
+	arena_init(&pg->name_mem, 0);
+	kmap_init(&pg->names, more < NAMES_MAX ? NAMES_MAX : more + 1);
+}
 
 /* Sum per stack. */
 static int
@@ -1043,17 +1172,17 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 {
 	struct smp_pg *pg = s->ctx;
 	char rb[5][24], lim[24], sid[24];
-	const char *params[7];
+	const char *params[9];
 	const char *srcp = NULL;
 	struct src *srcs;
 	size_t nsrcs, i, k, nst, nall = 0;
 	PGresult *r = NULL, *nr = NULL;
 	struct buf kb = BUF_INIT(0);
 	struct kmap names = { 0 };
-	const char **namev = NULL;
 	uint64_t **fk;
 	size_t *fn_n;
-	struct smp_split sp;
+	struct pg_plan pl;
+	char pb[4][24];
 	int rc, j;
 
 	if (max_stacks)
@@ -1069,12 +1198,26 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		rc = pg_src_param(s, pg, sel, a, &srcs, &nsrcs, &srcp);
 		if (rc)
 			return rc;
-		pg_range_params(sel, true, rb, params);
-		params[5] = srcp;
-		params[6] = max_stacks ? lim : NULL;
-		smp_split_range(sel->from, sel->to, &sp);
-		info->rollup = sp.hour_b > sp.hour_a;
-		rc = db_exec(pg->db, &st_q_stacks, params, &r);
+		pg_plan_range(sel->from, sel->to, &pl);
+		snprintf(rb[0], 24, "%lld", (long long)sel->service_id);
+		snprintf(rb[1], 24, "%lld", (long long)sel->from);
+		snprintf(pb[0], 24, "%lld", (long long)pl.hour_a);
+		snprintf(pb[1], 24, "%lld", (long long)pl.day_a);
+		snprintf(pb[2], 24, "%lld", (long long)pl.day_b);
+		snprintf(pb[3], 24, "%lld", (long long)pl.hour_b);
+		snprintf(rb[2], 24, "%lld", (long long)sel->to);
+		params[0] = rb[0];
+		params[1] = rb[1];
+		params[2] = pb[0];
+		params[3] = pb[1];
+		params[4] = pb[2];
+		params[5] = pb[3];
+		params[6] = rb[2];
+		params[7] = srcp;
+		params[8] = max_stacks ? lim : NULL;
+		info->rollup = pl.hour_b > pl.hour_a;
+		rc = db_exec(pg->db, srcp ? &st_q_stacks : &st_q_stacks_all,
+			params, &r);
 	}
 	if (rc)
 		return pg_fail(s, pg, rc, "stacks query");
@@ -1089,33 +1232,38 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		fk[i] = parse_keys(PQgetvalue(r, (int)i, 2), a, &fn_n[i]);
 		nall += fn_n[i];
 	}
-	/* distinct frame keys -> one name query */
+	/* distinct frame keys; those not in the process cache -> one query */
 	kmap_init(&names, nall);
+	for (i = 0; i < nst; i++)
+		for (k = 0; k < fn_n[i]; k++)
+			kmap_put(&names, fk[i][k], 0, 0);
+	pg_names_reserve(pg, names.n);
 	add(&kb, "{", 1);
-	for (i = 0, j = 0; i < nst; i++)
-		for (k = 0; k < fn_n[i]; k++) {
-			uint64_t c, v;
-
-			if (kmap_get(&names, fk[i][k], &c, &v))
-				continue;
-			kmap_put(&names, fk[i][k], 0, (uint64_t)j);
-			if (j++)
-				add(&kb, ",", 1);
-			add_i64(&kb, (int64_t)fk[i][k]);
-		}
-	add(&kb, "}", 1);
-	namev = arena_zalloc(a, ((size_t)j + 1) * sizeof(*namev));
-	params[0] = kb.data;
-	rc = db_exec(pg->db, &st_q_names, params, &nr);
-	if (rc) {
-		rc = pg_fail(s, pg, rc, "frame names");
-		goto out;
-	}
-	for (j = 0; j < PQntuples(nr); j++) {
+	for (k = 0, j = 0; k < names.cap; k++) {
 		uint64_t c, v;
 
-		if (kmap_get(&names, (uint64_t)col_i64(nr, j, 0), &c, &v))
-			namev[v] = PQgetvalue(nr, j, 1);
+		if (!names.used[k] || kmap_get(&pg->names, names.k[k], &c, &v))
+			continue;
+		if (j++)
+			add(&kb, ",", 1);
+		add_i64(&kb, (int64_t)names.k[k]);
+	}
+	add(&kb, "}", 1);
+	if (j > 0) {
+		params[0] = kb.data;
+		rc = db_exec(pg->db, &st_q_names, params, &nr);
+		if (rc) {
+			rc = pg_fail(s, pg, rc, "frame names");
+			goto out;
+		}
+		for (j = 0; j < PQntuples(nr); j++) {
+			char *nm = arena_memdupz(&pg->name_mem,
+				PQgetvalue(nr, j, 1),
+				(size_t)PQgetlength(nr, j, 1));
+
+			kmap_put(&pg->names, (uint64_t)col_i64(nr, j, 0), 0,
+				(uint64_t)(uintptr_t)nm);
+		}
 	}
 	for (i = 0; i < nst && rc == E_OK; i++) {
 		const char **fr = arena_alloc(a, (fn_n[i] ? fn_n[i] : 1) *
@@ -1125,8 +1273,8 @@ pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 			uint64_t c, v;
 
 			fr[k] = "[missing]";
-			if (kmap_get(&names, fk[i][k], &c, &v) && namev[v])
-				fr[k] = namev[v];
+			if (kmap_get(&pg->names, fk[i][k], &c, &v))
+				fr[k] = (const char *)(uintptr_t)v;
 		}
 		rc = fn(ctx, fr, fn_n[i], (uint64_t)col_i64(r, (int)i, 1));
 	}
@@ -1381,7 +1529,8 @@ pg_prune(struct smp *s, int64_t raw_before, int64_t rollup_before,
 	*dropped = (size_t)PQntuples(r);
 	PQclear(r);
 	pg->ndays = 0;	/* dropped days must be created again if written */
-	return E_OK;
+	/* the periodic pass: today and the next two days, ahead of writers */
+	return pg_ensure_day(s, pg, (int64_t)time(NULL));
 }
 
 static void
@@ -1394,6 +1543,8 @@ pg_free(void *ctx)
 	db_free(pg->db);
 	kmap_release(&pg->frames);
 	kmap_release(&pg->stacks);
+	kmap_release(&pg->names);
+	arena_release(&pg->name_mem);
 	free(pg);
 }
 
@@ -1423,6 +1574,7 @@ smp_pg_open(struct smp *s, const struct cfg *cfg, char *err, size_t errlen)
 		free(pg);
 		return rc;
 	}
+	arena_init(&pg->name_mem, 0);
 	s->be = &smp_pg_backend;
 	s->ctx = pg;
 	return E_OK;

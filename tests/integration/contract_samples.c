@@ -5,8 +5,11 @@
  *
  *   contract_samples suite         every check below, on service ids
  *                                  9001.. (fresh ones per run)
+ *   contract_samples rollups SVC   rollups against the written sums, on
+ *                                  service SVC (rows left in place)
  *   contract_samples write-one KEY write one small profile; exit 0 or 1
  *                                  with "error: <code>: <detail>"
+ *   contract_samples write-at KEY T  the same, with the profile at T
  *   contract_samples sum SERVICE   print the summed samples of the last
  *                                  two days of a service
  */
@@ -379,6 +382,146 @@ suite(struct smp *s)
 	arena_release(&a);
 }
 
+/* One profile written by suite_rollups. */
+struct rprof {
+	int64_t start;
+	int host;
+	bool p2;
+	bool gone;
+};
+
+/* The expected sum of the written profiles in [from, to) (host -1: any). */
+static uint64_t
+rexpect(const struct rprof *w, size_t n, int64_t from, int64_t to, int host,
+	bool only_app)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].gone || w[i].start < from || w[i].start >= to ||
+		    (host >= 0 && w[i].host != host))
+			continue;
+		sum += only_app ? (w[i].p2 ? 4 : 0) : (w[i].p2 ? 5 : 10);
+	}
+	return sum;
+}
+
+/*
+ * Rollups against what was written: profiles on the last three days at
+ * hours 0, 5 and 23 of three hosts, one forgotten; ranges of whole days,
+ * whole hours and ragged minutes, with and without filters, give exactly
+ * the sums of the profiles inside them.  Leaves the rows in place for
+ * t_samples_contract.sh to compare every rollup with the raw rows.
+ */
+static void
+suite_rollups(struct smp *s, int64_t svc)
+{
+	static const int hours[] = { 0, 5, 23 };
+	struct rprof w[3 * 3 * 2 * 3];
+	struct coll_stacks c;
+	struct smp_info info;
+	struct rql filt;
+	struct rql_cond cond;
+	int64_t now = time(NULL), today = now / 86400 * 86400;
+	size_t n = 0, i, k;
+	char key[96];
+	int d, h, m, host, rc = E_OK;
+	struct {
+		int64_t from, to;
+		const char *what;
+	} r[] = {
+		{ today - 3 * 86400, today, "three whole days" },
+		{ today - 3 * 86400 + 5 * 3600 + 600, today - 86400 + 23 * 3600 + 900,
+			"ragged: minutes, hours, a whole day, hours, minutes" },
+		{ today - 2 * 86400 + 23 * 3600, today - 86400 + 5 * 3600 + 1801,
+			"across midnight, no whole day" },
+		{ today - 2 * 86400, today - 86400 + 3600, "a whole day and an hour" },
+	};
+
+	for (d = 3; d >= 1 && rc == E_OK; d--)
+		for (h = 0; h < 3 && rc == E_OK; h++)
+			for (m = 0; m < 2 && rc == E_OK; m++)
+				for (host = 0; host < 3 && rc == E_OK; host++) {
+					struct rprof *p = &w[n++];
+					char hn[16];
+
+					p->start = today - d * 86400 +
+						hours[h] * 3600 + m * 1800;
+					p->host = host;
+					p->p2 = (h + m + host) % 2;
+					p->gone = false;
+					snprintf(key, sizeof(key), "roll/%lld/%zu",
+						(long long)svc, n);
+					snprintf(hn, sizeof(hn), "rh-%d", host);
+					rc = put(s, key, svc, hn, p->start,
+						p->p2 ? P2 : P1, NULL);
+				}
+	ok_rc(s, rc, E_OK, "rollups: 54 profiles on three days, three hosts");
+	snprintf(key, sizeof(key), "roll/%lld/%d", (long long)svc, 20);
+	rc = smp_forget_profile(s, key);
+	w[19].gone = true;
+	ok_rc(s, rc, E_OK, "rollups: forget one of them");
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		uint64_t want = rexpect(w, n, r[i].from, r[i].to, -1, false);
+
+		rc = query(s, &(struct smp_sel){ .service_id = svc,
+			.from = r[i].from, .to = r[i].to }, &c, &info);
+		tap_ok(rc == E_OK && c.sum == want && info.total == want,
+			"rollups: %s, every source: %llu (got %llu)", r[i].what,
+			(unsigned long long)want, (unsigned long long)c.sum);
+		for (host = 0; host < 3; host += 2) {
+			char hn[16];
+
+			snprintf(hn, sizeof(hn), "rh-%d", host);
+			cond = (struct rql_cond){ "HostName", RQL_EQ, hn, false };
+			filt = (struct rql){ .conds = &cond, .n = 1 };
+			want = rexpect(w, n, r[i].from, r[i].to, host, false);
+			rc = query(s, &(struct smp_sel){ .service_id = svc,
+				.from = r[i].from, .to = r[i].to, .filter = &filt },
+				&c, NULL);
+			tap_ok(rc == E_OK && c.sum == want,
+				"rollups: %s, host %s: %llu (got %llu)", r[i].what,
+				hn, (unsigned long long)want,
+				(unsigned long long)c.sum);
+		}
+		cond = (struct rql_cond){ "ContainerName", RQL_EQ,
+			"app_api_prod", false };
+		filt = (struct rql){ .conds = &cond, .n = 1 };
+		want = rexpect(w, n, r[i].from, r[i].to, -1, true);
+		rc = query(s, &(struct smp_sel){ .service_id = svc,
+			.from = r[i].from, .to = r[i].to, .filter = &filt }, &c,
+			NULL);
+		tap_ok(rc == E_OK && c.sum == want && (want == 0 ||
+			count_of(&c, "java;Main.run_[j];Lambda$[m]/[m].apply_[j]") ==
+			want), "rollups: %s, container app_api_prod: %llu (got %llu)",
+			r[i].what, (unsigned long long)want,
+			(unsigned long long)c.sum);
+	}
+	/* per stack: the three days equal the sum of their 72 hours */
+	{
+		struct coll_stacks days, hr;
+		uint64_t per[64] = { 0 };
+		bool same = true;
+
+		rc = query(s, &(struct smp_sel){ .service_id = svc,
+			.from = r[0].from, .to = r[0].to }, &days, NULL);
+		for (k = 0; k < 72 && rc == E_OK; k++) {
+			rc = query(s, &(struct smp_sel){ .service_id = svc,
+				.from = r[0].from + (int64_t)k * 3600,
+				.to = r[0].from + (int64_t)k * 3600 + 3600 }, &hr,
+				NULL);
+			for (i = 0; i < days.n; i++)
+				per[i] += count_of(&hr, days.keys[i]);
+		}
+		for (i = 0; i < days.n; i++)
+			same = same && per[i] == days.counts[i];
+		tap_ok(rc == E_OK && days.n > 0 && same, "rollups: per stack, the "
+			"daily answer equals the sum of the hourly ones (%zu "
+			"stacks)", days.n);
+	}
+}
+
 /* Retention in isolation: days D-5..D-1; prune as of D keeps exactly N. */
 static void
 suite_retention(struct smp *s, unsigned raw_days)
@@ -439,6 +582,16 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "retention") == 0 && argc == 3) {
 		suite_retention(s, (unsigned)strtoul(argv[2], NULL, 10));
 		rc = tap_done();
+	} else if (strcmp(argv[1], "rollups") == 0 && argc == 3) {
+		suite_rollups(s, strtoll(argv[2], NULL, 10));
+		rc = tap_done();
+	} else if (strcmp(argv[1], "write-at") == 0 && argc == 4) {
+		rc = put(s, argv[2], 7777, "h", strtoll(argv[3], NULL, 10), P1,
+			NULL);
+		if (rc)
+			fprintf(stderr, "error: %s: %s\n", err_str(rc),
+				smp_errmsg(s));
+		rc = rc ? 1 : 0;
 	} else if (strcmp(argv[1], "write-one") == 0 && argc == 3) {
 		rc = put(s, argv[2], 7777, "h", time(NULL) - 3600, P1, NULL);
 		if (rc)

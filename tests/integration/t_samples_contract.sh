@@ -1,9 +1,11 @@
 #!/bin/bash
 # t_samples_contract.sh - the sample store contract (exact sums, filters,
 # rollup against minute rows, redelivery, ad hoc rows, reindex, retention,
-# malformed input) against the backend named by EMBER_SMP_BACKEND (pg,
+# malformed input, the hourly and daily rollups against the written sums) against the backend named by EMBER_SMP_BACKEND (pg,
 # the default, or clickhouse: t_samples_clickhouse.sh), plus the backend
-# going down: a clear error, and nothing half-counted.  ClickHouse runs
+# going down: a clear error, and nothing half-counted.  On pg also: every
+# rollup equals the raw rows summed, and a writer of a new day does not
+# wait for a long read transaction on the tables.  ClickHouse runs
 # behind tests/harness/ch_proxy.py, which also makes it answer 500.
 source "$(dirname "$0")/../harness/lib.sh"
 source "$(dirname "$0")/../harness/clickhouse.sh"
@@ -61,9 +63,63 @@ if [ "$BACKEND" = pg ]; then
 		"$(psql -X -At -c "select count(*) from smp_partitions where day < current_date - 2")" 0
 fi
 if [ "$BACKEND" = clickhouse ]; then
+	# (checked here: the rollups suite below writes days further back)
 	h_is "clickhouse: retention dropped whole partitions (none before day -2)" \
 		"$(h_ch_query "SELECT count() FROM system.parts WHERE database = 'ember' AND active
 			AND table = 'smp_samples' AND toUInt32(partition) < toYYYYMMDD(today() - 2)")" 0
+fi
+RSVC=$((6000 + $(date +%s) % 1000))
+run_suite "$BACKEND-rollups" rollups "$RSVC"
+
+if [ "$BACKEND" = pg ]; then
+	# every rollup holds exactly the raw rows summed (zero rows are what a
+	# forgotten profile leaves), both ways
+	for r in "smp_sample_1h|3600|src, stack" "smp_sample_1d|86400|src, stack" \
+		"smp_sample_1h_all|3600|stack" "smp_sample_1d_all|86400|stack"; do
+		IFS='|' read -r tbl step cols <<<"$r"
+		diff=$(psql -X -At -v ON_ERROR_STOP=1 -c "
+			WITH raw AS (SELECT to_timestamp(floor(extract(epoch FROM ts) / $step) * $step) AS ts,
+				$cols, sum(n) AS n FROM smp_sample WHERE service_id = $RSVC
+				GROUP BY 1, $cols),
+			roll AS (SELECT ts, $cols, n FROM $tbl WHERE service_id = $RSVC AND n <> 0)
+			SELECT (SELECT count(*) FROM (TABLE raw EXCEPT TABLE roll) a)
+				+ (SELECT count(*) FROM (TABLE roll EXCEPT TABLE raw) b),
+				(SELECT count(*) FROM roll)" 2>&1)
+		h_ok "pg: $tbl equals the raw rows summed, row for row ($diff: differing|rows)" \
+			test "${diff%%|*}" = 0 -a "${diff#*|}" -gt 0
+	done
+
+	# no DDL waits for readers: a session holds a read transaction on every
+	# sample table while a writer writes a day that has no partition yet
+	FUT=$(($(date +%s) / 86400 * 86400 + 9 * 86400 + 600))
+	h_is "pg: the day 9 days ahead has no partition yet" \
+		"$(psql -X -At -c "select count(*) from smp_partitions where day = current_date + 9")" 0
+	psql -X -q -At -c "BEGIN; SELECT count(*) FROM smp_sample, smp_sample_1h_all, smp_profile
+		WHERE false; SELECT count(*) FROM smp_sample_1h, smp_sample_1d, smp_sample_1d_all;
+		SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
+	READER=$!
+	for _ in $(seq 100); do
+		[ "$(psql -X -At -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation
+			where c.relname = 'smp_sample' and l.pid <> pg_backend_pid()")" -gt 0 ] && break
+		sleep 0.1
+	done
+	t0=$(date +%s%N)
+	timeout 20 "$CS" write-at stall/1 "$FUT" 2>"$H_RUN/err"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	h_is "pg: a long reader holds the tables, a write of a new day succeeds" "$rc" 0
+	h_ok "pg: ... without waiting for the reader (${ms} ms)" test "$ms" -lt 10000
+	h_is "pg: ... the reader is still there" "$(kill -0 "$READER" 2>/dev/null && echo yes)" yes
+	h_is "pg: ... and the next two days were created ahead" \
+		"$(psql -X -At -c "select count(distinct day) from smp_partitions where day in (current_date + 10, current_date + 11)")" 2
+	timeout 20 "$CS" write-at stall/2 $((FUT + 86400)) 2>"$H_RUN/err"
+	h_is "pg: ... a write of the next day succeeds too" "$?" 0
+	kill "$READER" 2>/dev/null
+	wait "$READER" 2>/dev/null
+	psql -X -q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+fi
+if [ "$BACKEND" = clickhouse ]; then
 	h_is "clickhouse: the schema uses no LowCardinality, CODEC, TTL or Nullable" \
 		"$(h_ch_query "SELECT count() FROM system.columns WHERE database = 'ember'
 			AND match(type, 'LowCardinality|Nullable')")" 0
