@@ -30,6 +30,11 @@
  *
  * functionName on /api/flamegraph focuses the tree on that function (its
  * callees, every occurrence merged under one root frame).
+ *
+ * This file holds the tree endpoints (the flamegraph in its formats, the
+ * SVG download, the range with data) and the parameters and answers
+ * every endpoint shares (declared in h_flamegraph_int.h); the functions
+ * table, the sandwich and the diff are in h_flamegraph_analysis.c.
  */
 #include "compat.h"
 
@@ -38,11 +43,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "adhoc.h"
 #include "app.h"
 #include "flame.h"
 #include "flfunc.h"
 #include "flrender.h"
+#include "h_flamegraph_int.h"
 #include "log.h"
 #include "qarg.h"
 #include "route.h"
@@ -51,42 +56,9 @@
 #include "req.h"
 #include "utc.h"
 
-#define FG_MAX_RANGE_DAYS 366
-#define FG_QUERY_STACKS 200000
-#define FG_BUILD_CAP 4000000
-#define FG_STACKS_DEFAULT 10000
-#define FG_STACKS_MAX 500000
-#define FG_NODES_DEFAULT 65536
-#define FG_NODES_MAX 1048576
-#define FG_LIMIT_DEFAULT 100
-#define FG_LIMIT_MAX 10000
-#define FG_MAX_BODY (256u * 1024 * 1024)
-#define FG_MAX_NAME 65536
-
-enum fg_format { FG_JSON = 0, FG_HTML, FG_SVG, FG_COLLAPSED };
-
-/* One side of a selection: a service's time range + filter, or a profile. */
-struct fg_side {
-	struct smp_sel sel;
-	struct rql filter;
-	int64_t start_usec, end_usec;
-};
-
-struct fgq {
-	const char *service;
-	int64_t service_id;
-	struct fg_side side;
-	size_t stacks_count;
-	size_t max_nodes;
-	bool enrich;
-	int format;
-	const char *function;
-	double t0s;		/* request start, monotonic seconds */
-};
-
 /* The monotonic clock in seconds. */
-static double
-mono_s(void)
+double
+fg_mono_s(void)
 {
 	struct timespec ts;
 
@@ -95,15 +67,15 @@ mono_s(void)
 }
 
 /* Seconds since the request started. */
-static double
-since(const struct fgq *q)
+double
+fg_since(const struct fgq *q)
 {
-	return mono_s() - q->t0s;
+	return fg_mono_s() - q->t0s;
 }
 
 /* Answer a bare JSON string with status (upstream's HTTPException). */
-static int
-answer_string(struct req *r, int status, const char *msg)
+int
+fg_answer_string(struct req *r, int status, const char *msg)
 {
 	int err = req_send_string(r, status, msg);
 
@@ -115,7 +87,7 @@ answer_string(struct req *r, int status, const char *msg)
  * when absent, 422 when not an integer (or 0 when max is set), clamped
  * to max.
  */
-static int
+int
 fg_count(struct req *r, const char *const *names, size_t nnames, size_t def,
 	size_t max, size_t *out)
 {
@@ -128,7 +100,7 @@ fg_count(struct req *r, const char *const *names, size_t nnames, size_t def,
 }
 
 /* format=json|html|svg|collapsed, limited to the allowed ones. */
-static int
+int
 fg_format(struct req *r, unsigned allowed, int *out)
 {
 	static const char *const names[] = { "json", "html", "svg", "collapsed" };
@@ -141,7 +113,7 @@ fg_format(struct req *r, unsigned allowed, int *out)
 }
 
 /* The service id of serviceName (406 when unknown). */
-static int
+int
 fg_service(struct req *r, struct app *app, bool required, struct fgq *q)
 {
 	return qarg_service(r, app, "serviceName", QARG_CLEAN |
@@ -149,7 +121,7 @@ fg_service(struct req *r, struct app *app, bool required, struct fgq *q)
 }
 
 /* A time range with its filter; names prefixed (diff) or not. */
-static int
+int
 fg_range(struct req *r, struct fgq *q, const char *prefix, struct fg_side *s)
 {
 	char sname[48], ename[48], fname[48];
@@ -184,7 +156,7 @@ fg_range(struct req *r, struct fgq *q, const char *prefix, struct fg_side *s)
 }
 
 /* The parameters every tree endpoint shares. */
-static int
+int
 fg_params(struct req *r, struct app *app, unsigned formats, struct fgq *q)
 {
 	static const char *const stacks[] = { "stacksCount", "stacks_count" };
@@ -194,7 +166,7 @@ fg_params(struct req *r, struct app *app, unsigned formats, struct fgq *q)
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	q->t0s = mono_s();
+	q->t0s = fg_mono_s();
 	if ((err = fg_service(r, app, true, q)) != E_OK ||
 	    (err = fg_range(r, q, "", &q->side)) != E_OK ||
 	    (err = fg_count(r, stacks, 2, FG_STACKS_DEFAULT, FG_STACKS_MAX,
@@ -215,7 +187,7 @@ fg_params(struct req *r, struct app *app, unsigned formats, struct fgq *q)
 }
 
 /* Fill t from one selection.  Answers on failure. */
-static int
+int
 fg_fetch(struct req *r, struct app *app, const struct smp_sel *sel,
 	struct fl_tree *t)
 {
@@ -225,19 +197,20 @@ fg_fetch(struct req *r, struct app *app, const struct smp_sel *sel,
 
 	memset(&info, 0, sizeof(info));
 	if ((err = app_smp(app, &s)) != E_OK)
-		return answer_string(r, 502, "Failed getting data");
+		return fg_answer_string(r, 502, "Failed getting data");
 	err = smp_stacks(s, sel, FG_QUERY_STACKS, r->arena, fl_tree_stack_cb,
 		t, &info);
 	if (err == E_TOOBIG)
-		return answer_string(r, 413, "too many frames: narrow the "
+		return fg_answer_string(r, 413, "too many frames: narrow the "
 			"time range or the filter");
 	if (err) {
 		log_error("flamegraph: stacks: %s", smp_errmsg(s));
-		return answer_string(r, 502, "Failed getting data");
+		return fg_answer_string(r, 502, "Failed getting data");
 	}
 	return E_OK;
 }
 
+/* The headers of a rendered page: its scripts sandboxed, no sniffing. */
 static void
 sandbox_headers(struct req *r)
 {
@@ -246,8 +219,8 @@ sandbox_headers(struct req *r)
 }
 
 /* Send b (a body of the given type) and release it. */
-static int
-send_body(struct req *r, int status, const char *type, struct buf *b)
+int
+fg_send_body(struct req *r, int status, const char *type, struct buf *b)
 {
 	int err = req_send(r, status, type, b->data, b->len);
 
@@ -256,11 +229,11 @@ send_body(struct req *r, int status, const char *type, struct buf *b)
 }
 
 /* Answer a rendering that failed on the body cap. */
-static int
-too_big(struct req *r, struct buf *b)
+int
+fg_too_big(struct req *r, struct buf *b)
 {
 	buf_release(b);
-	return answer_string(r, 413, "the answer is too big: narrow the "
+	return fg_answer_string(r, 413, "the answer is too big: narrow the "
 		"time range or lower maxNodes");
 }
 
@@ -279,8 +252,8 @@ fg_load(struct req *r, struct app *app, unsigned formats, struct fgq *q,
 }
 
 /* Render t (HTML, SVG or folded text) and send it; 413 past the cap. */
-static int
-send_rendered(struct req *r, int format, const struct fl_tree *t,
+int
+fg_send_rendered(struct req *r, int format, const struct fl_tree *t,
 	const struct fl_render_opts *ro)
 {
 	struct buf b = BUF_INIT(FG_MAX_BODY);
@@ -302,10 +275,10 @@ send_rendered(struct req *r, int format, const struct fl_tree *t,
 		break;
 	}
 	if (rc)
-		return too_big(r, &b);
+		return fg_too_big(r, &b);
 	if (format != FG_COLLAPSED)
 		sandbox_headers(r);
-	return send_body(r, 200, type, &b);
+	return fg_send_body(r, 200, type, &b);
 }
 
 /* Replace t by the callees of q->function (empty when not found). */
@@ -323,7 +296,7 @@ fg_focus(struct req *r, struct fgq *q, struct fl_tree *t)
 	fl_tree_release(t);
 	if (err && err != E_NOTFOUND) {
 		fl_tree_release(&down);
-		return answer_string(r, 413, "too many frames");
+		return fg_answer_string(r, 413, "too many frames");
 	}
 	fl_tree_move(t, &down);
 	return E_OK;
@@ -354,18 +327,18 @@ h_flamegraph(struct req *r, struct app *app)
 	have_pct = fl_percentiles(&t, pct);
 	fl_tree_finish(&t, q.enrich);
 	fl_tree_cap(&t, q.max_nodes);
-	olap = since(&q);
+	olap = fg_since(&q);
 	if (q.format != FG_JSON) {
 		ro.title = arena_printf(r->arena, "%s flamegraph", q.service);
-		err = send_rendered(r, q.format, &t, &ro);
+		err = fg_send_rendered(r, q.format, &t, &ro);
 		goto out;
 	}
 	if (fl_json_tree(&t, false, &b) ||
-	    fl_json_end(&b, since(&q), olap, have_pct ? pct : NULL)) {
-		err = too_big(r, &b);
+	    fl_json_end(&b, fg_since(&q), olap, have_pct ? pct : NULL)) {
+		err = fg_too_big(r, &b);
 		goto out;
 	}
-	err = send_body(r, 200, NULL, &b);
+	err = fg_send_body(r, 200, NULL, &b);
 out:
 	fl_tree_release(&t);
 	return err;
@@ -412,13 +385,13 @@ h_flamegraph_svg(struct req *r, struct app *app)
 	fl_tree_finish(&t, false);
 	fl_tree_cap(&t, q.max_nodes);
 	if (fl_render_svg(&t, &ro, &b)) {
-		err = too_big(r, &b);
+		err = fg_too_big(r, &b);
 		goto out;
 	}
 	req_add_header(r, "Content-Disposition", arena_printf(r->arena,
 		"attachment; filename=\"%s\"", svg_name(r, &q)));
 	req_add_header(r, "X-Content-Type-Options", "nosniff");
-	err = send_body(r, 200, "application/octet-stream", &b);
+	err = fg_send_body(r, 200, "application/octet-stream", &b);
 out:
 	fl_tree_release(&t);
 	return err;
@@ -458,7 +431,7 @@ h_flamegraph_datetime(struct req *r, struct app *app)
 	    (err = qarg_filter(r, "filter", 0, &q.side.filter)) != E_OK)
 		return err;
 	if ((err = app_smp(app, &s)) != E_OK)
-		return answer_string(r, 502, "Failed getting data");
+		return fg_answer_string(r, 502, "Failed getting data");
 	q.side.sel.service_id = q.service_id;
 	q.side.sel.filter = &q.side.filter;
 	q.side.sel.from = now - 366 * 86400;
@@ -483,206 +456,11 @@ h_flamegraph_datetime(struct req *r, struct app *app)
 	}
 	if (err) {
 		log_error("flamegraph: datetime: %s", smp_errmsg(s));
-		return answer_string(r, 502, "Failed getting data");
+		return fg_answer_string(r, 502, "Failed getting data");
 	}
 	if ((err = dt_json(&b, first, last + 60)) != E_OK) {
 		buf_release(&b);
 		return err;
 	}
-	return send_body(r, 200, NULL, &b);
-}
-
-/* The sandwich of q->function as JSON. */
-static int
-sandwich_json(struct req *r, struct fgq *q, struct fl_tree *t,
-	struct buf *b)
-{
-	struct fl_tree up, down;
-	int err;
-
-	fl_tree_init(&up, r->arena, FG_BUILD_CAP);
-	fl_tree_init(&down, r->arena, FG_BUILD_CAP);
-	err = fl_sandwich(t, q->function, strlen(q->function), &up, &down);
-	if (err == E_NOTFOUND) {
-		err = req_send_message(r, 404, "function not found");
-		err = err ? err : E_NOTFOUND;
-		goto out;
-	}
-	if (err) {
-		err = answer_string(r, 413, "too many frames");
-		goto out;
-	}
-	fl_tree_finish(&up, q->enrich);
-	fl_tree_finish(&down, q->enrich);
-	fl_tree_cap(&up, q->max_nodes);
-	fl_tree_cap(&down, q->max_nodes);
-	if (buf_addstr(b, "{\"function\":") ||
-	    req_json_str(b, q->function) ||
-	    buf_addf(b, ",\"total\":%llu,\"samples\":%llu,\"callers\":",
-		(unsigned long long)up.root.value,
-		(unsigned long long)t->root.value) ||
-	    fl_json_tree(&up, false, b) || buf_addstr(b, "},\"callees\":") ||
-	    fl_json_tree(&down, false, b) || buf_addstr(b, "}}")) {
-		err = too_big(r, b);
-		goto out;
-	}
-	err = send_body(r, 200, NULL, b);
-out:
-	fl_tree_release(&up);
-	fl_tree_release(&down);
-	return err;
-}
-
-/* GET /api/flamegraph/functions. */
-int
-h_flamegraph_functions(struct req *r, struct app *app)
-{
-	static const char *const lim[] = { "limit" };
-	static const char *const off[] = { "offset" };
-	struct fgq q;
-	struct fl_tree t;
-	struct fl_func *fn;
-	struct buf b = BUF_INIT(FG_MAX_BODY);
-	const char *sort = req_arg(r, "sort");
-	const char *order = req_arg(r, "order");
-	size_t n, limit, offset;
-	int key = FL_SORT_SELF, err;
-	bool reverse;
-
-	if ((err = fg_params(r, app, 1u << FG_JSON, &q)) != E_OK ||
-	    (err = fg_count(r, lim, 1, FG_LIMIT_DEFAULT, FG_LIMIT_MAX,
-		&limit)) != E_OK ||
-	    (err = fg_count(r, off, 1, 0, 0, &offset)) != E_OK)
-		return err;
-	if (sort && strcmp(sort, "total") == 0)
-		key = FL_SORT_TOTAL;
-	else if (sort && strcmp(sort, "name") == 0)
-		key = FL_SORT_NAME;
-	else if (sort && strcmp(sort, "self") != 0)
-		return qarg_422(r, "sort", "value is not a valid enumeration member",
-			"type_error.enum");
-	if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-		return qarg_422(r, "order", "value is not a valid enumeration member",
-			"type_error.enum");
-	/* names sort ascending by default, counts descending */
-	reverse = order && strcmp(order, key == FL_SORT_NAME ? "desc" :
-		"asc") == 0;
-	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
-	if ((err = fg_fetch(r, app, &q.side.sel, &t)) != E_OK)
-		goto out;
-	fl_tree_finish(&t, q.enrich);
-	if (q.function) {
-		err = sandwich_json(r, &q, &t, &b);
-		goto out;
-	}
-	fl_functions(&t, r->arena, &fn, &n);
-	fl_functions_sort(fn, n, key, reverse);
-	if (fl_functions_json(&t, fn, n, offset, limit, &b)) {
-		err = too_big(r, &b);
-		goto out;
-	}
-	err = send_body(r, 200, NULL, &b);
-out:
-	fl_tree_release(&t);
-	return err;
-}
-
-/* One side of a diff: {prefix}Profile, or a range + filter. */
-static int
-diff_side(struct req *r, struct app *app, struct fgq *q, const char *prefix,
-	struct fg_side *s)
-{
-	char pname[48];
-	const char *v;
-	struct db *db;
-	int err;
-
-	snprintf(pname, sizeof(pname), "%sProfile", prefix);
-	v = req_arg(r, pname);
-	if (!v)
-		return fg_range(r, q, prefix, s);
-	if (!*v || strlen(v) > 1024)
-		return qarg_422(r, pname, "not a profile name", "value_error");
-	if ((err = app_db(app, &db)) != E_OK)
-		return err;
-	err = adhoc_key_find(db, r->arena, q->service, v, &s->sel.adhoc_key);
-	if (err == E_NOTFOUND) {
-		err = req_send_message(r, 404, arena_printf(r->arena,
-			"%s not found", pname));
-		return err ? err : E_NOTFOUND;
-	}
-	if (err) {
-		log_error("flamegraph: profile: %s", db_errmsg(db));
-		return err;
-	}
-	s->sel.service_id = q->service_id;
-	return E_OK;
-}
-
-/* GET /api/flamegraph/diff. */
-int
-h_flamegraph_diff(struct req *r, struct app *app)
-{
-	static const char *const nodes[] = { "maxNodes", "max_nodes" };
-	struct fgq q;
-	struct fg_side base, cmp;
-	struct fl_tree t;
-	struct fl_render_opts ro = { .inverted = true, .diff = true };
-	struct buf b = BUF_INIT(FG_MAX_BODY);
-	const char *pal = req_arg(r, "palette");
-	const char **enr;
-	size_t i, n;
-	int err;
-
-	memset(&q, 0, sizeof(q));
-	memset(&base, 0, sizeof(base));
-	memset(&cmp, 0, sizeof(cmp));
-	q.t0s = mono_s();
-	if ((err = fg_service(r, app, true, &q)) != E_OK ||
-	    (err = diff_side(r, app, &q, "base", &base)) != E_OK ||
-	    (err = diff_side(r, app, &q, "compare", &cmp)) != E_OK ||
-	    (err = fg_count(r, nodes, 2, FG_NODES_DEFAULT, FG_NODES_MAX,
-		&q.max_nodes)) != E_OK ||
-	    (err = fg_format(r, (1u << FG_JSON) | (1u << FG_HTML) |
-		(1u << FG_SVG), &q.format)) != E_OK)
-		return err;
-	if (pal && strcmp(pal, "cb") == 0)
-		ro.palette = FL_PAL_CB;
-	else if (pal && *pal && strcmp(pal, "default") != 0)
-		return qarg_422(r, "palette", "value is not a valid enumeration "
-			"member", "type_error.enum");
-	enr = req_args(r, "enrichment", &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(enr[i], "lang") == 0)
-			q.enrich = true;
-	fl_tree_init(&t, r->arena, FG_BUILD_CAP);
-	if ((err = fg_fetch(r, app, &base.sel, &t)) != E_OK)
-		goto out;
-	t.side = 1;
-	if ((err = fg_fetch(r, app, &cmp.sel, &t)) != E_OK)
-		goto out;
-	if (q.format != FG_JSON && t.nodes == 0) {
-		err = req_send(r, 204, NULL, "", 0);
-		goto out;
-	}
-	fl_tree_finish(&t, q.enrich);
-	fl_tree_cap(&t, q.max_nodes);
-	if (q.format == FG_HTML || q.format == FG_SVG) {
-		ro.title = arena_printf(r->arena, "%s: differential flamegraph",
-			q.service);
-		ro.subtitle = "red: share grew, blue: share shrank";
-		if (ro.palette == FL_PAL_CB)
-			ro.subtitle = "orange: share grew, blue: share shrank";
-		err = send_rendered(r, q.format, &t, &ro);
-		goto out;
-	}
-	if (fl_diff_json(&t, false, &b) || buf_addstr(&b, ",\"exec_time\":") ||
-	    buf_addf(&b, "%.6f}", since(&q))) {
-		err = too_big(r, &b);
-		goto out;
-	}
-	err = send_body(r, 200, NULL, &b);
-out:
-	fl_tree_release(&t);
-	return err;
+	return fg_send_body(r, 200, NULL, &b);
 }

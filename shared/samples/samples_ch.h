@@ -1,6 +1,7 @@
 /*
  * samples_ch.h - the text helpers of the ClickHouse backend
- * (samples_ch.c), exposed for its unit tests.  Not for other modules.
+ * (samples_ch_http.c), exposed for its unit tests.  Not for other
+ * modules.
  *
  * ClickHouse 18.16 has no server-side query parameters, so every value
  * that reaches SQL text goes through smp_ch_quote(), and every value of

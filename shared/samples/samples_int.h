@@ -1,6 +1,6 @@
 /*
  * samples_int.h - what samples.c shares with its backends (samples_pg.c,
- * and samples_ch.c for ClickHouse).  Not for other modules: use
+ * and samples_ch*.c for ClickHouse).  Not for other modules: use
  * samples.h.
  *
  * samples.c checks every selection and turns the parsed lines of a
