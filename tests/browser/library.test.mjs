@@ -167,18 +167,27 @@ async function libRow(p, file) {
 	return (await libRows(p)).find((r) => r.file === file);
 }
 
-// A native dialog's answer: the next one gets `answer` (false dismisses);
-// resolves to its message.
-function answerDialog(p, answer) {
-	return new Promise((resolve) => p.once('dialog', async (d) => {
-		const m = { type: d.type(), message: d.message(), default: d.defaultValue() };
-		if (answer === false)
-			await d.dismiss();
-		else
-			await d.accept(answer === true ? undefined : answer);
-		resolve(m);
-	}));
+// answerDialogs(p, answers): the next native dialogs get these answers
+// in order (false dismisses, true accepts); resolves to what they said.
+function answerDialogs(p, answers) {
+	const seen = [];
+	return new Promise((resolve) => {
+		const on = async (d) => {
+			const a = answers[seen.length];
+			seen.push({ type: d.type(), message: d.message() });
+			if (seen.length === answers.length)
+				p.off('dialog', on);
+			if (a === false)
+				await d.dismiss();
+			else
+				await d.accept(a === true ? undefined : a);
+			if (seen.length === answers.length)
+				resolve(seen);
+		};
+		p.on('dialog', on);
+	});
 }
+const answerDialog = (p, answer) => answerDialogs(p, [answer]).then((s) => s[0]);
 
 const TESTS = [
 	['seed: a profile_request by the operator, its command, the agent page uploaded for it', async () => {
@@ -377,6 +386,112 @@ const TESTS = [
 		console.log(`# blocked: ${S.violations} requests refused by the page's own policy, popups and top ` +
 			'navigation by the sandbox, a form by form-action, a form and a navigation to another site by ' +
 			`the UI's frame-src; ${net.left.length} requests left loopback`);
+	}],
+	['library: Import… by the file input shows the progress bar, then the profile with source=import', async () => {
+		const p = S.p;
+		await p.goto(`${BASE}/adhoc.html?service=${SVC}`);
+		await p.waitForSelector('#library-panel tbody tr');
+		// Hold the upload a moment so that the bar can be seen.
+		await p.route('**/api/profiles/import*', async (r) => { await sleep(600); await r.continue(); });
+		const host = answerDialog(p, 'imported-1');
+		await p.setInputFiles('#library-panel input[type=file]', path.join(DATA, 'perf-kernel-inlined.txt'));
+		assert.match((await host).message, /Host name for perf-kernel-inlined\.txt/);
+		await p.waitForSelector('#import-progress:not([hidden])');
+		await p.waitForSelector('#import-progress', { state: 'hidden' });
+		await p.unroute('**/api/profiles/import*');
+		await p.waitForSelector('#messages .msg.ok');
+		assert.match(await p.textContent('#messages .msg.ok'), /Imported perf-kernel-inlined\.txt as perf \(2 stacks\)/);
+		S.imp1 = psql("select s3_key from AdhocFlamegraphMetadata where hostname = 'imported-1'").split('/').pop();
+		await waitFor(async () => await libRow(p, S.imp1), 'the imported row');
+		const row = await libRow(p, S.imp1);
+		assert.match(row.text, new RegExp(`imported by ${ACTOR}`));
+		assert.equal(row.cells[1], 'imported-1');
+		assert.equal(psql(`select source || '|' || importer from AdhocFlamegraphMetadata where hostname = 'imported-1'`),
+			`import|${ACTOR}`);
+	}],
+	['library: a file dropped on the panel is imported too (the agent\'s page, as html)', async () => {
+		const p = S.p;
+		const dt = await p.evaluateHandle((html) => {
+			const d = new DataTransfer();
+			d.items.add(new File([html], 'dropped.html', { type: 'text/html' }));
+			return d;
+		}, AGENT_HTML);
+		await p.dispatchEvent('#library-panel', 'dragover', { dataTransfer: dt });
+		assert.equal(await p.$eval('#library-panel', (e) => e.classList.contains('drop')), true, 'drop zone shown');
+		const host = answerDialog(p, 'dropped-1');
+		await p.dispatchEvent('#library-panel', 'drop', { dataTransfer: dt });
+		assert.match((await host).message, /dropped\.html/);
+		await waitFor(() => p.$$eval('#messages .msg.ok', (m) => m.some((x) => /Imported dropped\.html as html/.test(x.textContent))),
+			'the import message');
+		S.imp2 = psql("select s3_key from AdhocFlamegraphMetadata where hostname = 'dropped-1'").split('/').pop();
+		await waitFor(async () => await libRow(p, S.imp2), 'the dropped row');
+		assert.equal(await p.$eval('#library-panel', (e) => e.classList.contains('drop')), false);
+	}],
+	['library: pin and unpin show in the list and in the database', async () => {
+		const p = S.p;
+		const btn = `#library-panel tr[data-file="${S.imp1}"] button[aria-pressed]`;
+		await p.click(btn);
+		await waitFor(async () => (await libRow(p, S.imp1))?.pinned === 'true', 'pinned');
+		assert.equal(await p.textContent(btn), 'Unpin');
+		assert.equal(psql(`select pinned from AdhocFlamegraphMetadata where hostname = 'imported-1'`), 't');
+		await p.click(btn);
+		await waitFor(async () => (await libRow(p, S.imp1))?.pinned === 'false', 'unpinned');
+		assert.equal(psql(`select pinned from AdhocFlamegraphMetadata where hostname = 'imported-1'`), 'f');
+		await p.click(btn);
+		await waitFor(async () => (await libRow(p, S.imp1))?.pinned === 'true', 'pinned again');
+	}],
+	['library: a title and a note show in the list, and q= search finds them', async () => {
+		const p = S.p;
+		const asked = answerDialogs(p, ['Checkout regression', 'seen after deploy 42']);
+		await p.click(`#library-panel tr[data-file="${S.imp1}"] button:text("Note…")`);
+		const [title, note] = await asked;
+		assert.match(title.message, /Title/);
+		assert.match(note.message, /Note/);
+		await waitFor(async () => /seen after deploy 42/.test((await libRow(p, S.imp1))?.text || ''), 'the note');
+		const row = await libRow(p, S.imp1);
+		assert.equal(row.cells[0], 'Checkout regression');
+		assert.equal(row.cells[4], 'seen after deploy 42');
+		const req = p.waitForRequest((r) => r.url().includes('/adhoc_flamegraphs?') && r.url().includes('q='));
+		await p.fill('#library-panel input[type=search]', 'deploy 42');
+		await p.press('#library-panel input[type=search]', 'Enter');
+		assert.equal(new URL((await req).url()).searchParams.get('q'), 'deploy 42');
+		await waitFor(async () => (await libRows(p)).length === 1, 'one match');
+		assert.equal((await libRows(p))[0].file, S.imp1);
+		await p.fill('#library-panel input[type=search]', 'no such words');
+		await p.press('#library-panel input[type=search]', 'Enter');
+		await waitFor(async () => (await libRows(p)).length === 0, 'no match');
+		await p.fill('#library-panel input[type=search]', '');
+		await p.press('#library-panel input[type=search]', 'Enter');
+		await waitFor(async () => (await libRows(p)).length === 4, 'all four');
+	}],
+	['library: delete asks first; cancelled it keeps the row, confirmed the row goes', async () => {
+		const p = S.p;
+		const del = `#library-panel tr[data-file="${S.imp2}"] button:text("Delete…")`;
+		let d = answerDialog(p, false);
+		await p.click(del);
+		assert.equal((await d).type, 'confirm');
+		assert.match((await d).message, new RegExp(`Delete ${S.imp2}`));
+		await sleep(300);
+		assert.ok(await libRow(p, S.imp2), 'kept after Cancel');
+		d = answerDialog(p, true);
+		await p.click(del);
+		await d;
+		await waitFor(async () => !(await libRow(p, S.imp2)), 'the row gone');
+		assert.equal(psql(`select count(*) from AdhocFlamegraphMetadata where hostname = 'dropped-1'`), '0');
+		assert.deepEqual(p.errors, []);
+	}],
+	['audit panel on the status page lists each action with its user', async () => {
+		const p = S.p;
+		await p.goto(`${BASE}/?service=${SVC}`);
+		await p.waitForSelector('#audit-list li');
+		await waitFor(async () => (await p.$$('#audit-list li')).length >= 8, 'the audit entries');
+		const items = await p.$$eval('#audit-list li', (l) => l.map((x) => x.textContent));
+		const has = (action, target) => items.some((t) => t.includes(`${ACTOR} ${action} ${SVC} ${target}`));
+		assert.ok(has('profile_request', S.requestId), items.join('\n'));
+		for (const [action, file] of [['import', S.imp1], ['import', S.imp2], ['pin', S.imp1], ['unpin', S.imp1],
+			['note', S.imp1], ['delete', S.imp2]])
+			assert.ok(has(action, file), `${action} ${file} in\n${items.join('\n')}`);
+		await p.screenshot({ path: path.join(ART, 'library-audit.png') });
 	}],
 ];
 

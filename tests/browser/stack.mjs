@@ -128,9 +128,10 @@ export async function page(ctx) {
 	return p;
 }
 
-// runTap(TESTS, onFail): run [name, fn] pairs in order, print TAP and
-// exit (non-zero on a failure); `--list` prints the names instead.
-// onFail(n) runs after a failure (screenshots).
+// runTap(TESTS, onFail): run [name, fn] pairs in order (each for at most
+// TEST_MS), print TAP and resolve to the number failed; `--list` prints
+// the names and exits.  onFail(n) runs after a failure (screenshots).
+const TEST_MS = 60000;
 export async function runTap(tests, onFail = async () => {}) {
 	if (process.argv[2] === '--list') {
 		for (const [name] of tests)
@@ -141,8 +142,11 @@ export async function runTap(tests, onFail = async () => {}) {
 	fs.mkdirSync(ART, { recursive: true });
 	for (const [name, fn] of tests) {
 		n++;
+		let timer;
 		try {
-			await fn();
+			await Promise.race([fn(), new Promise((resolve, reject) => {
+				timer = setTimeout(() => reject(new Error(`over ${TEST_MS / 1000} s`)), TEST_MS);
+			})]);
 			console.log(`ok ${n} - ${name}`);
 		} catch (e) {
 			failed++;
@@ -154,6 +158,8 @@ export async function runTap(tests, onFail = async () => {}) {
 			try {
 				await onFail(n);
 			} catch (e2) { /* ignore */ }
+		} finally {
+			clearTimeout(timer);
 		}
 	}
 	console.log(`1..${n}`);
