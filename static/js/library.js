@@ -118,7 +118,7 @@ function adhocPage() {
 	const input = h('input', { type: 'file', hidden: true, multiple: true,
 		onchange: () => importFiles([...input.files], panel) });
 	const panel = h('section', { class: 'panel', id: 'library-panel', 'aria-label': 'Library' },
-		h('div', { class: 'panel-head' },
+		h('div', { class: 'panel-head wrap' },
 			h('h2', {}, 'Library'),
 			h('button', { type: 'button', id: 'import', onclick: () => input.click() }, 'Import…'),
 			input,
@@ -126,8 +126,9 @@ function adhocPage() {
 				onchange: () => renderLibrary(panel) }),
 			h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true })),
 		h('p', { class: 'note' }, 'Drop folded, collapsed, perf script, pprof or flamegraph HTML files here.'),
-		h('table', {}, h('thead', {}, h('tr', {}, ['Flamegraph', 'Host', 'Time', 'From', 'Note', ''].map((t) => h('th', {}, t)))),
-			h('tbody')));
+		h('div', { class: 'table-wrap' },
+			h('table', {}, h('thead', {}, h('tr', {}, ['Flamegraph', 'Host', 'Time', 'From', 'Note', ''].map((t) => h('th', {}, t)))),
+				h('tbody'))));
 
 	panel.addEventListener('dragover', (e) => { e.preventDefault(); panel.classList.add('drop'); });
 	panel.addEventListener('dragleave', () => panel.classList.remove('drop'));

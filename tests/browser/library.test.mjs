@@ -205,7 +205,8 @@ const TESTS = [
 		assert.equal(r.status, 200, r.text);
 		r = await upload({ ...LIB2, start: Date.now() - 60e3, html: HOSTILE });
 		assert.equal(r.status, 200, r.text);
-		await waitFor(() => Number(psql('select count(*) from AdhocFlamegraphMetadata')) === 2, 'the workers');
+		await waitFor(() => Number(psql("select count(*) from AdhocFlamegraphMetadata where hostname like 'lib-_'")) === 2,
+			'the workers');
 		const file = (h) => psql(`select s3_key from AdhocFlamegraphMetadata where hostname = '${h}'`).split('/').pop();
 		S.agentFile = file(LIB1.host);
 		S.hostileFile = file(LIB2.host);
