@@ -23,9 +23,11 @@
  * row of that service, and the object read is that row's s3_key.  Anything
  * else is 404 "Flamegraph file not found" without touching the store.  The
  * JSON answer is upstream's {content, filename}; ?format=html returns the
- * HTML itself as text/html with "Content-Security-Policy: sandbox
- * allow-scripts" (scripts run, but in an opaque origin that cannot reach
- * the UI's cookies or API) and a Content-Disposition naming the file;
+ * HTML itself as text/html with a Content-Security-Policy whose sandbox
+ * is "allow-scripts allow-forms" (scripts run, but in an opaque origin
+ * that cannot reach the UI's cookies or API; forms fire their submit
+ * event, and form-action 'none' stops the submission itself) and a
+ * Content-Disposition naming the file;
  * X-Content-Type-Options comes from the front server's global headers
  * (conf/lighttpd.conf, conf/apache.conf), not from here, so it is sent
  * once.  Objects over fcgi.max_html are not loaded (500).  The JSON
@@ -288,9 +290,11 @@ self_origin(struct req *r)
  * server's CDN_LOCAL_DIR, and nothing else: no fetch, image or form to
  * anywhere, no plugin, no base rewrite, no framing by another site, and
  * a sandbox (an opaque origin: no cookies or API of the UI; no top-level
- * navigation or popups).  The sandboxed page's own origin is opaque, so
- * 'self' would match nothing: the local path is named with this server's
- * origin from the request (its Host checked).
+ * navigation or popups; forms only so that the agents' search box gets
+ * its submit event: form-action 'none' refuses every submission).  The
+ * sandboxed page's own origin is opaque, so 'self' would match nothing:
+ * the local path is named with this server's origin from the request (its
+ * Host checked).
  */
 static void
 html_headers(struct req *r, const char *name)
@@ -309,7 +313,8 @@ html_headers(struct req *r, const char *name)
 		"style-src 'unsafe-inline'%s; img-src data:; font-src data:%s; "
 		"connect-src 'none'; form-action 'none'; base-uri 'none'; "
 		"object-src 'none'; frame-src 'none'; worker-src 'none'; "
-		"frame-ancestors 'self'; sandbox allow-scripts", src, src, src));
+		"frame-ancestors 'self'; sandbox allow-scripts allow-forms", src,
+		src, src));
 	req_add_header(r, "Content-Disposition", arena_strdup(r->arena, cd.data));
 	buf_release(&cd);
 }

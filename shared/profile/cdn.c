@@ -57,23 +57,44 @@ cdn_refers(const char *html, size_t len)
 	return false;
 }
 
-/* The length of an integrity attribute (with its leading space) at p, or 0. */
+/*
+ * The attributes a rewritten tag loses: integrity (the local file is the
+ * npm build, not the CDN's bytes) and crossorigin (it would make the
+ * request a CORS one, which the sandboxed page's opaque origin fails
+ * against a server that sends no Access-Control-Allow-Origin).
+ */
+static const char *const dropped_attrs[] = { "integrity", "crossorigin", NULL };
+
+/*
+ * The length of a dropped attribute (with its leading space, and its
+ * "= value" if any) at p, or 0.
+ */
 static size_t
-integrity_at(const char *p, const char *end)
+dropped_attr_at(const char *p, const char *end)
 {
-	const char *q = p;
+	const char *q = p, *bare;
+	const char *const *name;
+	size_t n = 0;
 
 	if (q >= end || !isspace((unsigned char)*q))
 		return 0;
 	while (q < end && isspace((unsigned char)*q))
 		q++;
-	if ((size_t)(end - q) < 9 || strncasecmp(q, "integrity", 9) != 0)
+	for (name = dropped_attrs; *name; name++) {
+		n = strlen(*name);
+		if ((size_t)(end - q) >= n && strncasecmp(q, *name, n) == 0 &&
+		    (q + n == end || isspace((unsigned char)q[n]) ||
+		    q[n] == '=' || q[n] == '>' || q[n] == '/'))
+			break;
+	}
+	if (!*name)
 		return 0;
-	q += 9;
+	q += n;
+	bare = q;	/* where a valueless attribute ends */
 	while (q < end && isspace((unsigned char)*q))
 		q++;
 	if (q >= end || *q != '=')
-		return 0;
+		return (size_t)(bare - p);
 	q++;
 	while (q < end && isspace((unsigned char)*q))
 		q++;
@@ -90,7 +111,7 @@ integrity_at(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
-/* Append [s, e) with known URLs replaced; in a tag, integrity dropped. */
+/* Append [s, e) with known URLs replaced; in a tag, dropped_attrs dropped. */
 static int
 emit(struct buf *out, const char *s, const char *e, bool tag,
 	const char *prefix, size_t *count)
@@ -105,7 +126,7 @@ emit(struct buf *out, const char *s, const char *e, bool tag,
 			rc = buf_addf(out, "%s%s%s", prefix, CDN_LOCAL_DIR, a->local);
 			s += strlen(a->url);
 			(*count)++;
-		} else if (tag && (skip = integrity_at(s, e)) > 0) {
+		} else if (tag && (skip = dropped_attr_at(s, e)) > 0) {
 			s += skip;
 		} else {
 			rc = buf_add(out, s, 1);
@@ -115,20 +136,83 @@ emit(struct buf *out, const char *s, const char *e, bool tag,
 	return rc;
 }
 
+/* How the agents' pages write their toolbar links' targets. */
+#define JS_HREF "href=\"javascript:"
+
+/*
+ * The length of a link target JS_HREF "NAME();" (spaces allowed around,
+ * the ';' optional) at p, with *name and *nlen set; 0 for anything else.
+ */
+static size_t
+js_link_at(const char *p, const char *end, const char **name, size_t *nlen)
+{
+	const char *q = p + strlen(JS_HREF);
+
+	while (q < end && *q == ' ')
+		q++;
+	*name = q;
+	while (q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '$'))
+		q++;
+	*nlen = (size_t)(q - *name);
+	if (!*nlen || isdigit((unsigned char)**name) || end - q < 3 ||
+	    memcmp(q, "()", 2) != 0)
+		return 0;
+	q += 2;
+	if (q < end && *q == ';')
+		q++;
+	while (q < end && *q == ' ')
+		q++;
+	if (q >= end || *q != '"')
+		return 0;
+	return (size_t)(q + 1 - p);
+}
+
+/* The next needle in [p, end), or NULL; *at caches it while still ahead. */
+static const char *
+next_of(const char *p, const char *end, const char *needle, const char **at)
+{
+	if (*at == end || (*at && *at >= p))
+		return *at == end ? NULL : *at;
+	*at = memmem(p, (size_t)(end - p), needle, strlen(needle));
+	if (!*at)
+		*at = end;
+	return *at == end ? NULL : *at;
+}
+
 int
 cdn_rewrite(const char *html, size_t len, const char *prefix, struct buf *out,
 	size_t *count)
 {
 	const char *p = html, *end = html + len, *done = html;
+	const char *url_at = NULL, *js_at = NULL;
 	size_t start_len = out->len;
 	int rc = E_OK;
 
 	*count = 0;
-	while (rc == E_OK &&
-	       (p = memmem(p, (size_t)(end - p), "https://", 8)) != NULL) {
-		const struct cdn_asset *a = match_at(p, (size_t)(end - p));
-		const char *lt, *gt, *b;
+	while (rc == E_OK) {
+		const char *u = next_of(p, end, "https://", &url_at);
+		const char *j = next_of(p, end, JS_HREF, &js_at);
+		const struct cdn_asset *a;
+		const char *lt, *gt, *b, *name;
+		size_t n, nlen;
 
+		if (j && (!u || j < u)) {
+			n = js_link_at(j, end, &name, &nlen);
+			p = j + (n ? n : strlen(JS_HREF));
+			if (!n)
+				continue;
+			rc = buf_add(out, done, (size_t)(j - done));
+			if (rc == E_OK)
+				rc = buf_addf(out, "href=\"#\" onclick=\"window.%.*s();"
+					"return false\"", (int)nlen, name);
+			(*count)++;
+			done = p;
+			continue;
+		}
+		if (!u)
+			break;
+		p = u;
+		a = match_at(p, (size_t)(end - p));
 		if (!a) {
 			p += 8;
 			continue;

@@ -8,8 +8,14 @@
  * versions under static/vendor/agent/) and rewrites exactly those URLs,
  * and nothing else, to its own copies when it serves the page.  A tag
  * whose URL was rewritten loses its integrity attribute (the local file
- * is the npm build, not the CDN's byte-for-byte copy); tags with any
- * other URL keep theirs.
+ * is the npm build, not the CDN's byte-for-byte copy) and its crossorigin
+ * attribute (the page runs in a sandbox, an opaque origin, so a CORS
+ * request for the local copy would fail); tags with any other URL keep
+ * theirs.  The pages' toolbar links (Reset zoom, Clear, Search) are
+ * href="javascript: NAME();", which Chromium does not follow in a frame
+ * sandboxed without allow-same-origin: each such link (a bare call of a
+ * global function, nothing else) becomes href="#" with an onclick that
+ * calls window.NAME().
  *
  * Two npm releases differ from the CDN's: d3-flame-graph 2.0.3 and
  * html5shiv 3.7.2 were never published there, so 2.0.6 and 3.7.3 (the
@@ -41,8 +47,10 @@ bool cdn_refers(const char *html, size_t len);
 /*
  * Append html to out with every known CDN URL replaced by prefix +
  * CDN_LOCAL_DIR + local name (prefix "" gives a root-relative URL) and
- * the integrity attribute of each tag so changed removed.  *count gets
- * the number of URLs replaced.  E_TOOBIG when out's cap is passed.
+ * the integrity and crossorigin attributes of each tag so changed
+ * removed, and the javascript: links above made onclick ones.  *count
+ * gets the number of URLs and links replaced.  E_TOOBIG when out's cap
+ * is passed.
  */
 MUST_CHECK int cdn_rewrite(const char *html, size_t len, const char *prefix,
 	struct buf *out, size_t *count);

@@ -2,10 +2,12 @@
 // and a host, list the flamegraphs agents uploaded, and show one.
 //
 // The flamegraph HTML comes from agents and is untrusted.  It is loaded
-// from the raw HTML URL into <iframe sandbox="allow-scripts"> and never
-// given allow-same-origin: its script runs in an opaque origin, so it
-// cannot read this page, its cookies or storage, or call the API as the
-// viewer.  This page never reads the HTML itself.
+// from the raw HTML URL into <iframe sandbox="allow-scripts allow-forms">
+// and never given allow-same-origin: its script runs in an opaque origin,
+// so it cannot read this page, its cookies or storage, or call the API as
+// the viewer.  allow-forms lets the agents' search box fire its submit
+// event (Enter searches); the raw page's own policy (form-action 'none')
+// still stops every submission.  This page never reads the HTML itself.
 
 import {
 	h, clear, api, apiUrl, errText, parseUtc, fmtLocal, fmtStamp, fmtSize, tzLabel,
@@ -444,10 +446,10 @@ async function showFrame(file) {
 	}
 	$('download').hidden = false;
 	$('compare-with').hidden = false;
-	// sandbox="allow-scripts" only: never allow-same-origin (see the top).
+	// Never allow-same-origin (see the top).
 	$('frame-box').appendChild(h('iframe', {
 		title: 'Adhoc Flamegraph',
-		sandbox: 'allow-scripts',
+		sandbox: 'allow-scripts allow-forms',
 		referrerpolicy: 'no-referrer',
 		src: contentUrl(file),
 		onload: () => { fst.hidden = true; },

@@ -118,7 +118,7 @@ function adhocPage() {
 	const input = h('input', { type: 'file', hidden: true, multiple: true,
 		onchange: () => importFiles([...input.files], panel) });
 	const panel = h('section', { class: 'panel', id: 'library-panel', 'aria-label': 'Library' },
-		h('div', { class: 'panel-head' },
+		h('div', { class: 'panel-head wrap' },
 			h('h2', {}, 'Library'),
 			h('button', { type: 'button', id: 'import', onclick: () => input.click() }, 'Import…'),
 			input,
@@ -154,11 +154,18 @@ function statusPage() {
 			clear(list).append(...items.map((e) => {
 				const li = h('li', {}, `${fmtLocal(parseUtc(e.at))} ${e.actor} ${e.action} ${e.serviceName} ${e.target}`);
 				if (e.action === 'profile_request') {
+					const out = h('span', { class: 'lineage' });
 					li.append(' ', h('button', { type: 'button', class: 'small', onclick: async () => {
-						const r = await api(`/metrics/profile_request/${e.target}/flamegraphs`).catch(() => null);
+						let r;
+						try {
+							r = await api(`/metrics/profile_request/${encodeURIComponent(e.target)}/flamegraphs`);
+						} catch (err) {
+							clear(out).append(' ', errText(err));
+							return;
+						}
 						const links = (r?.flamegraphs || []).map((f) => h('a', { href: `adhoc.html?service=${encodeURIComponent(f.serviceName)}&file=${encodeURIComponent(f.filename)}` }, f.filename));
-						li.append(' ', links.length ? links : 'no flamegraph yet');
-					} }, 'Flamegraphs'));
+						clear(out).append(' ', ...(links.length ? links.flatMap((a, i) => (i ? [', ', a] : [a])) : ['no flamegraph yet']));
+					} }, 'Flamegraphs'), out);
 				}
 				return li;
 			}));

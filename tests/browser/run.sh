@@ -13,7 +13,12 @@
 # against mock-server.mjs (no backend needed), then ui.test.mjs the rest
 # against the real stack, then explorer-real.test.mjs the explorer against
 # the real stack with continuous profiles uploaded and indexed (and checks
-# that the mock answers what the real API answers for the same data).
+# that the mock answers what the real API answers for the same data), then
+# library.test.mjs (the ad hoc library, the agents' pages offline, a hostile
+# page) against the same stack behind lighttpd restarted with HTTP basic
+# auth (so REMOTE_USER is set).
+# EMBER_BROWSER_ONLY=explorer|ui|library runs just that part (explorer: the
+# mock tests only).
 # EMBER_SCREENSHOT_DIR=docs/screenshots refreshes the README's explorer
 # screenshots from the real stack.
 #
@@ -37,8 +42,8 @@ export EMBER_ARTIFACTS EMBER_CHROMIUM
 # missing WHAT: report every browser test as not run, then stop.
 missing() {
 	local why=$1 t
-	for t in $(node "$HERE/ui.test.mjs" --list 2>/dev/null || echo "browser-tests") \
-		$(node "$HERE/explorer-real.test.mjs" --list 2>/dev/null || echo "explorer-real-tests"); do
+	for t in $( (node "$HERE/ui.test.mjs" --list && node "$HERE/explorer-real.test.mjs" --list &&
+		node "$HERE/library.test.mjs" --list) 2>/dev/null || echo "browser-tests"); do
 		H_N=$((H_N + 1))
 		if [ -n "${EMBER_BROWSER_SKIP_MISSING:-}" ]; then
 			echo "ok $H_N - $t # SKIP $why"
@@ -79,8 +84,15 @@ run_tap() {
 	fi
 }
 
+# want NAME: true when the test file NAME is to run.
+want() { [ -z "${EMBER_BROWSER_ONLY:-}" ] || [ "$EMBER_BROWSER_ONLY" = "$1" ]; }
+
 mkdir -p "$EMBER_ARTIFACTS"
-run_tap node "$HERE/explorer.test.mjs"
+want explorer && run_tap node "$HERE/explorer.test.mjs"
+if [ "${EMBER_BROWSER_ONLY:-}" = explorer ]; then
+	h_done
+	exit
+fi
 
 [ -x "$EMBER_FCGI" ] || missing "backend missing: $EMBER_FCGI not built"
 [ -x "$EMBER_WORKERS_BIN" ] || missing "backend missing: $EMBER_WORKERS_BIN not built"
@@ -123,8 +135,24 @@ sleep 0.3
 kill -0 "$H_LASTPID" 2>/dev/null || missing "backend missing: ember-workers exited: $(tail -3 "$H_RUN/workers-stderr.log")"
 export EMBER_BASE_URL=$H_HTTP EMBER_STORE_ROOT=$EMBER_STORE_FS_ROOT
 
-run_tap node "$HERE/ui.test.mjs"
-run_tap node "$HERE/explorer-real.test.mjs"
+want ui && run_tap node "$HERE/ui.test.mjs"
+want explorer && run_tap node "$HERE/explorer-real.test.mjs"
+
+# The library's tests as an operator who logs in: lighttpd again, now
+# asking for HTTP basic auth (the agent paths stay open).
+if want library; then
+	h_lighttpd_stop
+	# Under Apache the prefork masters outlive it: stop them too.
+	for pid in ${H_FCGI_MASTER_PID:-} ${H_FCGI_AGENT_PID:-}; do
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	done
+	rm -f "$H_RUN/ember-fcgi.sock" "$H_RUN/ember-fcgi-agents.sock"
+	printf 'alice:wonderland\n' >"$H_RUN/users"
+	H_LIGHTTPD_USERS=$H_RUN/users h_lighttpd_start 2
+	export EMBER_BASE_URL=$H_HTTP EMBER_TEST_USER=alice:wonderland
+	run_tap node "$HERE/library.test.mjs"
+fi
 if [ "$H_FAILED" -gt 0 ]; then
 	h_log "server logs: $H_RUN (set H_KEEP=1 to keep them)"
 	tail -n 20 "$H_RUN/fcgi-stderr.log" "$H_RUN/workers-stderr.log" 2>/dev/null | sed 's/^/# /'

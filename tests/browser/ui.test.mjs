@@ -533,12 +533,12 @@ const TESTS = [
 		assert.equal(await p.isHidden('#viewer'), true);
 		assert.ok(!new URL(p.url()).searchParams.get('file'));
 	}],
-	['selecting one shows it in <iframe sandbox="allow-scripts"> from the raw HTML URL', async () => {
+	['selecting one shows it in <iframe sandbox="allow-scripts allow-forms"> from the raw HTML URL', async () => {
 		const p = S.p;
 		const resp = p.waitForResponse((r) => r.url().includes('/adhoc_flamegraph_content'));
 		await p.click(`#files-body tr[data-file="${FG.B.file}"] button`);
 		const { el, fr } = await frameOf(p);
-		assert.equal(await el.getAttribute('sandbox'), 'allow-scripts');
+		assert.equal(await el.getAttribute('sandbox'), 'allow-scripts allow-forms');
 		const src = new URL(await el.getAttribute('src'), BASE);
 		assert.equal(src.pathname, '/api/metrics/adhoc_flamegraph_content');
 		assert.equal(src.searchParams.get('format'), 'html');

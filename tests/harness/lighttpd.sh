@@ -109,10 +109,11 @@ EOF
 	fi
 	if [ -n "${H_LIGHTTPD_USERS:-}" ]; then
 		cat >>"$H_RUN/lighttpd.conf" <<EOF
-# Operators log in (HTTP basic); agent paths stay open, as upstream's nginx.
+# Operators log in (HTTP basic); agent paths stay open, as upstream's nginx,
+# and so do the agents' libraries (the sandboxed frame sends no credentials).
 auth.backend = "plain"
 auth.backend.plain.userfile = "$H_LIGHTTPD_USERS"
-\$HTTP["url"] !~ "^/(api/)?(v2/profiles|v1/health_check|v2/health_check|v1/logs|health|metrics/heartbeat|metrics/command_completion)" {
+\$HTTP["url"] !~ "^/((api/)?(v2/profiles|v1/health_check|v2/health_check|v1/logs|health|metrics/heartbeat|metrics/command_completion)|vendor/agent/)" {
     auth.require = ( "" => ( "method" => "basic", "realm" => "ember", "require" => "valid-user" ) )
 }
 EOF
@@ -214,7 +215,7 @@ EOF
     AuthUserFile "$ap/htpasswd"
     Require valid-user
 </Location>
-<LocationMatch "^/(api/)?(health$|v2/profiles|v[12]/health_check|metrics/heartbeat|metrics/command_completion|v1/logs)">
+<LocationMatch "^/((api/)?(health$|v2/profiles|v[12]/health_check|metrics/heartbeat|metrics/command_completion|v1/logs)|vendor/agent/)">
     Require all granted
 </LocationMatch>
 EOF

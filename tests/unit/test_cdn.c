@@ -1,6 +1,7 @@
 /*
  * test_cdn.c - the agents' CDN URLs rewritten to the local copies: exactly
- * the known URLs, integrity dropped only where a URL was rewritten.
+ * the known URLs, integrity and crossorigin dropped only where a URL was
+ * rewritten.
  */
 #include "compat.h"
 
@@ -17,16 +18,18 @@ static void
 test_rewrite(void **state)
 {
 	static const char in[] =
-		"<link rel=\"stylesheet\" href=\"https://maxcdn.bootstrapcdn.com/bootstrap/3.3.7/css/bootstrap.min.css\">\n"
+		"<link rel=\"stylesheet\" href=\"https://maxcdn.bootstrapcdn.com/bootstrap/3.3.7/css/bootstrap.min.css\" integrity=\"sha384-BVYiiSIFeK1dGmJRAkycuHAHRg32OmUcww7on3RYdg4Va+PmSTsz/K68vbdEjh4u\" crossorigin=\"anonymous\">\n"
+		"<script CrossOrigin src=\"https://d3js.org/d3.v4.min.js\" crossoriginx=\"k\"></script>\n"
 		"<!--[if lt IE 9]>\n<script src=\"https://oss.maxcdn.com/respond/1.4.2/respond.min.js\"></script>\n<![endif]-->\n"
 		"<script type=\"text/javascript\" src=https://cdnjs.cloudflare.com/ajax/libs/d3-tip/0.9.1/d3-tip.min.js integrity=\"sha512-abc==\"></script>\n"
-		"<script src=\"https://example.com/other.js\" integrity=\"sha384-keep\"></script>\n"
+		"<script src=\"https://example.com/other.js\" integrity=\"sha384-keep\" crossorigin=\"anonymous\"></script>\n"
 		"<p>see https://d3js.org/d3.v4.min.js</p>\n";
 	static const char want[] =
 		"<link rel=\"stylesheet\" href=\"/vendor/agent/bootstrap-3.3.7.min.css\">\n"
+		"<script src=\"/vendor/agent/d3-4.13.0.min.js\" crossoriginx=\"k\"></script>\n"
 		"<!--[if lt IE 9]>\n<script src=\"/vendor/agent/respond-1.4.2.min.js\"></script>\n<![endif]-->\n"
 		"<script type=\"text/javascript\" src=/vendor/agent/d3-tip-0.9.1.js></script>\n"
-		"<script src=\"https://example.com/other.js\" integrity=\"sha384-keep\"></script>\n"
+		"<script src=\"https://example.com/other.js\" integrity=\"sha384-keep\" crossorigin=\"anonymous\"></script>\n"
 		"<p>see /vendor/agent/d3-4.13.0.min.js</p>\n";
 	struct buf out = BUF_INIT(0);
 	size_t n;
@@ -35,7 +38,7 @@ test_rewrite(void **state)
 	assert_true(cdn_refers(in, strlen(in)));
 	assert_int_equal(cdn_rewrite(in, strlen(in), "", &out, &n), E_OK);
 	assert_string_equal(out.data, want);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	buf_reset(&out);
 	assert_int_equal(cdn_rewrite(in, 120, "http://h:1", &out, &n), E_OK);
 	assert_non_null(strstr(out.data, "href=\"http://h:1/vendor/agent/bootstrap-3.3.7.min.css\""));
@@ -77,6 +80,32 @@ test_table(void **state)
 	assert_int_equal(n, 7);
 }
 
+/* The toolbar's javascript: links become onclick ones; other scripts stay. */
+static void
+test_js_links(void **state)
+{
+	static const char in[] =
+		"<script src=\"https://d3js.org/d3.v4.min.js\"></script>"
+		"<a class=\"btn\" href=\"javascript: resetZoom();\">Reset zoom</a>"
+		"<a href=\"javascript:search()\">S</a>"
+		"<a href=\"javascript: alert(1);\">a</a><a href=\"javascript: 1x();\">b</a>"
+		"<a href=\"javascript: x(); y();\">c</a><a href=\"javascript: f()";
+	static const char want[] =
+		"<script src=\"/vendor/agent/d3-4.13.0.min.js\"></script>"
+		"<a class=\"btn\" href=\"#\" onclick=\"window.resetZoom();return false\">Reset zoom</a>"
+		"<a href=\"#\" onclick=\"window.search();return false\">S</a>"
+		"<a href=\"javascript: alert(1);\">a</a><a href=\"javascript: 1x();\">b</a>"
+		"<a href=\"javascript: x(); y();\">c</a><a href=\"javascript: f()";
+	struct buf out = BUF_INIT(0);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(cdn_rewrite(in, strlen(in), "", &out, &n), E_OK);
+	assert_string_equal(out.data, want);
+	assert_int_equal(n, 3);
+	buf_release(&out);
+}
+
 /* The C table and static/vendor/assets.tsv (read by scripts/vendor) agree. */
 static void
 test_matches_assets_tsv(void **state)
@@ -110,6 +139,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewrite),
 		cmocka_unit_test(test_untouched),
+		cmocka_unit_test(test_js_links),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_matches_assets_tsv),
 	};
