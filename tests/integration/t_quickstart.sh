@@ -213,8 +213,8 @@ if [ -d "$SRC/tests/aws/node_modules/s3rver" ]; then
 	AWS_PIDS=$(cat "$STATE/aws.pid" 2>/dev/null | tr '\n' ' ')
 	h_is "... four AWS stand-ins recorded (s3rver, SQS, two proxies)" "$(wc -w <<<"$AWS_PIDS")" 4
 	h_ok "... status shows them" bash -c "'$SRC/scripts/run' status | grep -qE 'S3/SQS +RUNNING +4 of 4'"
-	h_is "... the UI still lists the sample data" \
-		"$(curl -s -u admin:admin "$URL/api/metrics/adhoc_flamegraphs?serviceName=checkout&startTime=$from&endTime=$to" | jq length)" 8
+	h_is "... the UI still lists the sample data (8 and the import)" \
+		"$(curl -s -u admin:admin "$URL/api/metrics/adhoc_flamegraphs?serviceName=checkout&startTime=$from&endTime=$to" | jq length)" 9
 	"$SRC/scripts/run" stop >/dev/null 2>&1
 	h_ok "scripts/run stop after --aws leaves no process (the AWS stand-ins too)" stopped
 else
