@@ -110,7 +110,7 @@ smp_pg_kmap_reserve(struct kmap *m, size_t more)
 	smp_pg_kmap_init(m, more + (more < KMAP_MAX ? KMAP_MAX : more) / 2);
 }
 
-/* -------------------------------------------------------------- helpers */
+/* ------------------------------------------ array literals, errors */
 
 /* Append one element of a text[] literal, quoted. */
 void
