@@ -1,5 +1,5 @@
 /*
- * samples_int.h - what samples.c shares with its backends (samples_pg.c,
+ * samples_int.h - what samples.c shares with its backends (samples_pg*.c,
  * and samples_ch*.c for ClickHouse).  Not for other modules: use
  * samples.h.
  *
