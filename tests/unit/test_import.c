@@ -101,7 +101,13 @@ test_perf_rejects(void **state)
 		&out, &res, err, sizeof(err)), E_INVAL);
 	assert_int_equal(imp_perf("", 0, &lim, &a, collect, &out, &res, err,
 		sizeof(err)), E_INVAL);
-	tight.max_frames = 3;
+	/* the deepest stack has 6 frames (process name included): exactly
+	 * the limit is fine, one less is not */
+	tight.max_frames = 6;
+	buf_reset(&out);
+	assert_int_equal(imp_perf(perf_text, strlen(perf_text), &tight, &a,
+		collect, &out, &res, err, sizeof(err)), E_OK);
+	tight.max_frames = 5;
 	assert_int_equal(imp_perf(perf_text, strlen(perf_text), &tight, &a,
 		collect, &out, &res, err, sizeof(err)), E_TOOBIG);
 	tight = lim;
