@@ -44,17 +44,31 @@ static const struct db_stmt st_srcs = {
 	"SELECT " cols " FROM smp_sample WHERE " SMP_RAW_WHERE \
 	" UNION ALL SELECT " cols " FROM smp_sample_1h WHERE " SMP_ROLL_WHERE
 
-/* Rows (stack, sum, frames, total, rows read) heaviest first. */
-#define SMP_STACKS_TAIL \
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () " \
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
-	"ORDER BY t.s DESC, t.stack LIMIT $7::bigint"
+/*
+ * The stacks queries end in one of two tails over t (stack, s = summed
+ * samples, r = rows read), both in binary (db_exec_bin()): every stack
+ * (s, r, frames) in no order, the caller adding up the totals; or the
+ * heaviest $N (s, r, frames, total, rows read) when a caller keeps only
+ * those, cut before the join to the stack dictionary.
+ */
+#define SMP_T_SUM(from) \
+	"WITH t AS (SELECT stack, sum(n)::bigint AS s, count(*) AS r FROM (" \
+	from ") x GROUP BY stack) "
+#define SMP_TAIL_ALL \
+	"SELECT t.s, t.r, st.frames FROM t JOIN smp_stack st " \
+	"ON st.hash = t.stack WHERE t.s > 0"
+#define SMP_TAIL_TOP(lim) \
+	", k AS (SELECT stack, s, r, sum(s) OVER () AS ts, sum(r) OVER () AS tr " \
+	"FROM t WHERE s > 0 ORDER BY s DESC, stack LIMIT $" #lim "::bigint) " \
+	"SELECT k.s, k.r, st.frames, k.ts::bigint, k.tr::bigint FROM k " \
+	"JOIN smp_stack st ON st.hash = k.stack"
 
 /*
  * The stacks query over a struct pg_plan: $1 service, raw rows of
  * [$2, $3) and [$6, $7), hourly rows of [$3, $4) and [$5, $6), daily rows
- * of [$4, $5); $8 sources (NULL: every source), $9 limit.  The filtered
- * form reads the per-source rollups, the other the all-source ones.
+ * of [$4, $5); $8 sources (NULL: every source), $9 limit (the _top
+ * forms).  The filtered form reads the per-source rollups, the other the
+ * all-source ones.
  */
 #define SMP_T(c) "ts >= to_timestamp($" #c "::bigint)"
 #define SMP_LT(c) "ts < to_timestamp($" #c "::bigint)"
@@ -65,40 +79,44 @@ static const struct db_stmt st_srcs = {
 	"$1::bigint AND ((" SMP_T(3) " AND " SMP_LT(4) ") OR (" SMP_T(5) \
 	" AND " SMP_LT(6) "))" srcw " UNION ALL SELECT stack, n FROM " d \
 	" WHERE service_id = $1::bigint AND " SMP_T(4) " AND " SMP_LT(5) srcw
-#define SMP_PLAN_STACKS(h, d, srcw) \
-	"WITH t AS (SELECT stack, sum(n) AS s, count(*) AS r FROM (" \
-	SMP_PLAN_UNION(h, d, srcw) ") x GROUP BY stack) " \
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () " \
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
-	"ORDER BY t.s DESC, t.stack LIMIT $9::bigint"
+#define SMP_SRC_UNION \
+	SMP_PLAN_UNION("smp_sample_1h", "smp_sample_1d", \
+		" AND src = ANY($8::int[])")
+#define SMP_ALL_UNION \
+	SMP_PLAN_UNION("smp_sample_1h_all", "smp_sample_1d_all", \
+		" AND $8::int[] IS NULL")
 
 static const struct db_stmt st_q_stacks = {
-	"smp_q_stacks",
-	SMP_PLAN_STACKS("smp_sample_1h", "smp_sample_1d",
-		" AND src = ANY($8::int[])"),
-	9,
+	"smp_q_stacks", SMP_T_SUM(SMP_SRC_UNION) SMP_TAIL_ALL, 8,
+};
+
+static const struct db_stmt st_q_stacks_top = {
+	"smp_q_stacks_top", SMP_T_SUM(SMP_SRC_UNION) SMP_TAIL_TOP(9), 9,
 };
 
 static const struct db_stmt st_q_stacks_all = {
-	"smp_q_stacks_all",
-	SMP_PLAN_STACKS("smp_sample_1h_all", "smp_sample_1d_all",
-		" AND $8::int[] IS NULL"),
-	9,
+	"smp_q_stacks_all", SMP_T_SUM(SMP_ALL_UNION) SMP_TAIL_ALL, 8,
 };
 
+static const struct db_stmt st_q_stacks_all_top = {
+	"smp_q_stacks_all_top", SMP_T_SUM(SMP_ALL_UNION) SMP_TAIL_TOP(9), 9,
+};
+
+/* The raw rows of the profiles stored under ad hoc key $1 (service $2). */
+#define SMP_ADHOC \
+	"SELECT x.stack, x.n FROM smp_sample x JOIN (SELECT id, service_id, " \
+	"extract(epoch FROM start_ts)::bigint / 60 * 60 AS b " \
+	"FROM smp_profile WHERE adhoc_key = $1 " \
+	"AND ($2::bigint = 0 OR service_id = $2::bigint)) p " \
+	"ON x.service_id = p.service_id AND x.ts = to_timestamp(p.b) " \
+	"AND x.prof = p.id"
+
 static const struct db_stmt st_q_stacks_adhoc = {
-	"smp_q_stacks_adhoc",
-	"WITH p AS (SELECT id, service_id, "
-	"extract(epoch FROM start_ts)::bigint / 60 * 60 AS b "
-	"FROM smp_profile WHERE adhoc_key = $1 "
-	"AND ($2::bigint = 0 OR service_id = $2::bigint)), "
-	"t AS (SELECT x.stack, sum(x.n) AS s, count(*) AS r FROM smp_sample x "
-	"JOIN p ON x.service_id = p.service_id AND x.ts = to_timestamp(p.b) "
-	"AND x.prof = p.id GROUP BY x.stack) "
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () "
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 "
-	"ORDER BY t.s DESC, t.stack LIMIT $3::bigint",
-	3,
+	"smp_q_stacks_adhoc", SMP_T_SUM(SMP_ADHOC) SMP_TAIL_ALL, 2,
+};
+
+static const struct db_stmt st_q_stacks_adhoc_top = {
+	"smp_q_stacks_adhoc_top", SMP_T_SUM(SMP_ADHOC) SMP_TAIL_TOP(3), 3,
 };
 
 static const struct db_stmt st_q_names = {
@@ -266,20 +284,125 @@ pg_plan_range(int64_t from, int64_t to, struct pg_plan *pl)
 
 /*
  * Make room for `more` names in the process's name cache; a full cache
- * starts again empty (before any pointer into it is handed out).
+ * starts again empty (before any pointer into it is handed out).  True
+ * when it did.
  */
-static void
+static bool
 pg_names_reserve(struct smp_pg *pg, size_t more)
 {
 	if (pg->names.cap && pg->names.n + more < pg->names.cap / 2)
-		return;
+		return false;
 	smp_pg_kmap_release(&pg->names);
 	arena_release(&pg->name_mem);
 	arena_init(&pg->name_mem, 0);
 	smp_pg_kmap_init(&pg->names, more < NAMES_MAX ? NAMES_MAX : more + 1);
+	return true;
 }
 
-/* Sum per stack. */
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Sort k[0..n) and drop repeats; the new length. */
+static size_t
+pg_uniq(uint64_t *k, size_t n)
+{
+	size_t i, m = 0;
+
+	qsort(k, n, sizeof(*k), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (m == 0 || k[m - 1] != k[i])
+			k[m++] = k[i];
+	return m;
+}
+
+/* One stack of a result: its count, frame keys and (resolved) names. */
+struct pg_stack {
+	uint64_t count;
+	uint64_t *fk;
+	const char **fr;	/* NULL: not in the name cache yet */
+	size_t n;
+};
+
+/*
+ * Give every frame of st[0..nst) its name: from the process's name cache,
+ * and those not there from one query (which fills the cache); names the
+ * dictionary lacks read "[missing]".
+ */
+static int
+pg_names(struct smp *s, struct smp_pg *pg, struct pg_stack *st, size_t nst,
+	size_t nall, struct arena *a)
+{
+	uint64_t *miss = NULL, c, v;
+	size_t i, k, nm = 0;
+	PGresult *nr = NULL;
+	struct buf kb = BUF_INIT(0);
+	const char *params[1];
+	bool hits = false;
+	int rc = E_OK, j;
+
+	for (i = 0; i < nst; i++)
+		for (k = 0; k < st[i].n; k++) {
+			if (smp_pg_kmap_get(&pg->names, st[i].fk[k], &c, &v)) {
+				st[i].fr[k] = (const char *)(uintptr_t)v;
+				hits = true;
+				continue;
+			}
+			st[i].fr[k] = NULL;
+			if (!miss)
+				miss = arena_alloc(a, nall * sizeof(*miss));
+			miss[nm++] = st[i].fk[k];
+		}
+	if (nm == 0)
+		return E_OK;
+	nm = pg_uniq(miss, nm);
+	if (pg_names_reserve(pg, nm) && hits) {
+		/* the cache started again: every name is wanted */
+		for (i = 0, nm = 0; i < nst; i++)
+			for (k = 0; k < st[i].n; k++) {
+				st[i].fr[k] = NULL;
+				miss[nm++] = st[i].fk[k];
+			}
+		nm = pg_uniq(miss, nm);
+		(void)pg_names_reserve(pg, nm);
+	}
+	smp_pg_add_keys(&kb, miss, nm);
+	params[0] = kb.data;
+	rc = db_exec(pg->db, &st_q_names, params, &nr);
+	if (rc) {
+		rc = smp_pg_fail(s, pg, rc, "frame names");
+		goto out;
+	}
+	for (j = 0; j < PQntuples(nr); j++) {
+		char *nm_s = arena_memdupz(&pg->name_mem, PQgetvalue(nr, j, 1),
+			(size_t)PQgetlength(nr, j, 1));
+
+		smp_pg_kmap_put(&pg->names, (uint64_t)col_i64(nr, j, 0), 0,
+			(uint64_t)(uintptr_t)nm_s);
+	}
+	for (i = 0; i < nst; i++)
+		for (k = 0; k < st[i].n; k++) {
+			if (st[i].fr[k])
+				continue;
+			st[i].fr[k] = "[missing]";
+			if (smp_pg_kmap_get(&pg->names, st[i].fk[k], &c, &v))
+				st[i].fr[k] = (const char *)(uintptr_t)v;
+		}
+out:
+	buf_release(&kb);
+	PQclear(nr);
+	return rc;
+}
+
+/*
+ * Sum per stack.  Without max_stacks the query returns every stack in no
+ * order and the totals are added up here; with it, the heaviest stacks
+ * and the totals come from the query.
+ */
 int
 smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	struct arena *a, smp_stack_fn fn, void *ctx, struct smp_info *info)
@@ -289,15 +412,13 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	const char *params[9];
 	const char *srcp = NULL;
 	struct src *srcs;
-	size_t nsrcs, i, k, nst, nall = 0;
-	PGresult *r = NULL, *nr = NULL;
-	struct buf kb = BUF_INIT(0);
-	struct kmap names = { 0 };
-	uint64_t **fk;
-	size_t *fn_n;
+	size_t nsrcs, i, nst, nall = 0;
+	PGresult *r = NULL;
+	struct pg_stack *st;
+	uint64_t total = 0, rows = 0;
 	struct pg_plan pl;
 	char pb[4][24];
-	int rc, j;
+	int rc;
 
 	if (max_stacks)
 		snprintf(lim, sizeof(lim), "%zu", max_stacks);
@@ -306,8 +427,9 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 			(sel->service_id > 0 ? sel->service_id : 0));
 		params[0] = sel->adhoc_key;
 		params[1] = sid;
-		params[2] = max_stacks ? lim : NULL;
-		rc = db_exec(pg->db, &st_q_stacks_adhoc, params, &r);
+		params[2] = lim;
+		rc = db_exec_bin(pg->db, max_stacks ? &st_q_stacks_adhoc_top :
+			&st_q_stacks_adhoc, params, &r);
 	} else {
 		rc = pg_src_param(s, pg, sel, a, &srcs, &nsrcs, &srcp);
 		if (rc)
@@ -328,78 +450,42 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		params[5] = pb[3];
 		params[6] = rb[2];
 		params[7] = srcp;
-		params[8] = max_stacks ? lim : NULL;
+		params[8] = lim;
 		info->rollup = pl.hour_b > pl.hour_a;
-		rc = db_exec(pg->db, srcp ? &st_q_stacks : &st_q_stacks_all,
+		rc = db_exec_bin(pg->db, srcp ?
+			(max_stacks ? &st_q_stacks_top : &st_q_stacks) :
+			(max_stacks ? &st_q_stacks_all_top : &st_q_stacks_all),
 			params, &r);
 	}
 	if (rc)
 		return smp_pg_fail(s, pg, rc, "stacks query");
 	nst = (size_t)PQntuples(r);
-	if (nst > 0) {
-		info->total = (uint64_t)col_i64(r, 0, 3);
-		info->rows_read = (uint64_t)col_i64(r, 0, 4);
-	}
-	fk = arena_alloc(a, (nst ? nst : 1) * sizeof(*fk));
-	fn_n = arena_alloc(a, (nst ? nst : 1) * sizeof(*fn_n));
+	st = arena_alloc(a, (nst ? nst : 1) * sizeof(*st));
 	for (i = 0; i < nst; i++) {
-		fk[i] = smp_pg_parse_keys(PQgetvalue(r, (int)i, 2), a,
-			&fn_n[i]);
-		nall += fn_n[i];
-	}
-	/* distinct frame keys; those not in the process cache -> one query */
-	smp_pg_kmap_init(&names, nall);
-	for (i = 0; i < nst; i++)
-		for (k = 0; k < fn_n[i]; k++)
-			smp_pg_kmap_put(&names, fk[i][k], 0, 0);
-	pg_names_reserve(pg, names.n);
-	add(&kb, "{", 1);
-	for (k = 0, j = 0; k < names.cap; k++) {
-		uint64_t c, v;
-
-		if (!names.used[k] ||
-		    smp_pg_kmap_get(&pg->names, names.k[k], &c, &v))
-			continue;
-		if (j++)
-			add(&kb, ",", 1);
-		add_i64(&kb, (int64_t)names.k[k]);
-	}
-	add(&kb, "}", 1);
-	if (j > 0) {
-		params[0] = kb.data;
-		rc = db_exec(pg->db, &st_q_names, params, &nr);
-		if (rc) {
-			rc = smp_pg_fail(s, pg, rc, "frame names");
+		st[i].count = (uint64_t)smp_pg_bin_i64(r, (int)i, 0);
+		total += st[i].count;
+		rows += (uint64_t)smp_pg_bin_i64(r, (int)i, 1);
+		if (smp_pg_bin_keys(r, (int)i, 2, a, &st[i].fk, &st[i].n)) {
+			smp_seterr(s, "samples: stacks query: frames are not "
+				"a bigint array");
+			rc = E_INTERNAL;
 			goto out;
 		}
-		for (j = 0; j < PQntuples(nr); j++) {
-			char *nm = arena_memdupz(&pg->name_mem,
-				PQgetvalue(nr, j, 1),
-				(size_t)PQgetlength(nr, j, 1));
-
-			smp_pg_kmap_put(&pg->names,
-				(uint64_t)col_i64(nr, j, 0), 0,
-				(uint64_t)(uintptr_t)nm);
-		}
+		st[i].fr = arena_alloc(a, (st[i].n ? st[i].n : 1) *
+			sizeof(*st[i].fr));
+		nall += st[i].n;
 	}
-	for (i = 0; i < nst && rc == E_OK; i++) {
-		const char **fr = arena_alloc(a, (fn_n[i] ? fn_n[i] : 1) *
-			sizeof(*fr));
-
-		for (k = 0; k < fn_n[i]; k++) {
-			uint64_t c, v;
-
-			fr[k] = "[missing]";
-			if (smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v))
-				fr[k] = (const char *)(uintptr_t)v;
-		}
-		rc = fn(ctx, fr, fn_n[i], (uint64_t)col_i64(r, (int)i, 1));
+	if (max_stacks && nst > 0) {
+		total = (uint64_t)smp_pg_bin_i64(r, 0, 3);
+		rows = (uint64_t)smp_pg_bin_i64(r, 0, 4);
 	}
+	info->total = total;
+	info->rows_read = rows;
+	rc = pg_names(s, pg, st, nst, nall, a);
+	for (i = 0; i < nst && rc == E_OK; i++)
+		rc = fn(ctx, st[i].fr, st[i].n, st[i].count);
 out:
-	smp_pg_kmap_release(&names);
-	buf_release(&kb);
 	PQclear(r);
-	PQclear(nr);
 	return rc;
 }
 
