@@ -2,7 +2,7 @@
  * samples_pg.c - the "pg" sample store backend (tables of
  * sql/0005_samples.up.sql).  This file opens and closes it, holds its
  * backend table, the open-addressing maps of its process caches
- * (verified dictionary keys, frame names), the helpers that build array
+ * (verified dictionary keys, frame and stack names), the helpers that build array
  * literals and those that read binary results.
  *
  * Every value travels as a parameter (arrays as text literals built
@@ -229,6 +229,7 @@ pg_free(void *ctx)
 	smp_pg_kmap_release(&pg->frames);
 	smp_pg_kmap_release(&pg->stacks);
 	smp_pg_kmap_release(&pg->names);
+	smp_pg_kmap_release(&pg->stk_names);
 	arena_release(&pg->name_mem);
 	free(pg);
 }

@@ -46,6 +46,9 @@ struct smp_pg {
 	struct kmap names;		/* frame key -> name (a char * in
 					 * name_mem): dictionary entries never
 					 * change, so they stay valid */
+	struct kmap stk_names;		/* stack key -> its frames' names (in
+					 * name_mem; see samples_pg_query.c),
+					 * reset with names */
 	struct arena name_mem;
 };
 

@@ -5,9 +5,11 @@
  * Read path of the stacks query (struct pg_plan): whole days from a daily
  * rollup, whole hours from an hourly one, minutes at the edges from the
  * raw rows; the per-source rollups when a filter selects sources, the
- * all-source ones otherwise.  Frame names come from one more query, for
- * the frames not in the process's name cache.  An ad hoc key reads the
- * raw rows of its stored profiles instead.
+ * all-source ones otherwise.  The query returns stack keys and sums
+ * only: each stack's frame names come from the process's stack cache,
+ * and for the stacks not there from two more queries (their frame keys,
+ * then the names not in the process's name cache).  An ad hoc key reads
+ * the raw rows of its stored profiles instead.
  */
 #include "compat.h"
 
@@ -21,7 +23,8 @@
 #include "db.h"
 #include "samples_pg_int.h"
 
-#define NAMES_MAX (1u << 17)	/* names cached before the name cache is reset */
+#define NAMES_MAX (1u << 17)	/* names cached before the caches are reset */
+#define STACKS_MAX (1u << 16)	/* stacks cached before the caches are reset */
 
 static const struct db_stmt st_srcs = {
 	"smp_srcs",
@@ -47,21 +50,18 @@ static const struct db_stmt st_srcs = {
 /*
  * The stacks queries end in one of two tails over t (stack, s = summed
  * samples, r = rows read), both in binary (db_exec_bin()): every stack
- * (s, r, frames) in no order, the caller adding up the totals; or the
- * heaviest $N (s, r, frames, total, rows read) when a caller keeps only
- * those, cut before the join to the stack dictionary.
+ * (stack, s, r) in no order, the caller adding up the totals; or the
+ * heaviest $N (stack, s, r, total, rows read) when a caller keeps only
+ * those.
  */
 #define SMP_T_SUM(from) \
 	"WITH t AS (SELECT stack, sum(n)::bigint AS s, count(*) AS r FROM (" \
 	from ") x GROUP BY stack) "
-#define SMP_TAIL_ALL \
-	"SELECT t.s, t.r, st.frames FROM t JOIN smp_stack st " \
-	"ON st.hash = t.stack WHERE t.s > 0"
+#define SMP_TAIL_ALL "SELECT stack, s, r FROM t WHERE s > 0"
 #define SMP_TAIL_TOP(lim) \
-	", k AS (SELECT stack, s, r, sum(s) OVER () AS ts, sum(r) OVER () AS tr " \
-	"FROM t WHERE s > 0 ORDER BY s DESC, stack LIMIT $" #lim "::bigint) " \
-	"SELECT k.s, k.r, st.frames, k.ts::bigint, k.tr::bigint FROM k " \
-	"JOIN smp_stack st ON st.hash = k.stack"
+	"SELECT stack, s, r, (sum(s) OVER ())::bigint, " \
+	"(sum(r) OVER ())::bigint FROM t WHERE s > 0 " \
+	"ORDER BY s DESC, stack LIMIT $" #lim "::bigint"
 
 /*
  * The stacks query over a struct pg_plan: $1 service, raw rows of
@@ -117,6 +117,11 @@ static const struct db_stmt st_q_stacks_adhoc = {
 
 static const struct db_stmt st_q_stacks_adhoc_top = {
 	"smp_q_stacks_adhoc_top", SMP_T_SUM(SMP_ADHOC) SMP_TAIL_TOP(3), 3,
+};
+
+static const struct db_stmt st_q_frames = {
+	"smp_q_frames",
+	"SELECT hash, frames FROM smp_stack WHERE hash = ANY($1::bigint[])", 1,
 };
 
 static const struct db_stmt st_q_names = {
@@ -282,21 +287,33 @@ pg_plan_range(int64_t from, int64_t to, struct pg_plan *pl)
 	}
 }
 
-/*
- * Make room for `more` names in the process's name cache; a full cache
- * starts again empty (before any pointer into it is handed out).  True
- * when it did.
- */
+/* A cached stack: its frames' names, root first (in name_mem). */
+struct pg_stk {
+	size_t n;
+	const char *fr[];
+};
+
+/* Whether a process cache has room for `more` entries. */
 static bool
-pg_names_reserve(struct smp_pg *pg, size_t more)
+pg_room(const struct kmap *m, size_t more)
 {
-	if (pg->names.cap && pg->names.n + more < pg->names.cap / 2)
-		return false;
+	return m->cap && m->n + more < m->cap / 2;
+}
+
+/*
+ * Start the name and stack caches again empty, with room for at least
+ * `names` and `stacks` entries (every pointer into them is invalid).
+ */
+static void
+pg_cache_reset(struct smp_pg *pg, size_t names, size_t stacks)
+{
 	smp_pg_kmap_release(&pg->names);
+	smp_pg_kmap_release(&pg->stk_names);
 	arena_release(&pg->name_mem);
 	arena_init(&pg->name_mem, 0);
-	smp_pg_kmap_init(&pg->names, more < NAMES_MAX ? NAMES_MAX : more + 1);
-	return true;
+	smp_pg_kmap_init(&pg->names, names < NAMES_MAX ? NAMES_MAX : names + 1);
+	smp_pg_kmap_init(&pg->stk_names,
+		stacks < STACKS_MAX ? STACKS_MAX : stacks + 1);
 }
 
 static int
@@ -320,88 +337,151 @@ pg_uniq(uint64_t *k, size_t n)
 	return m;
 }
 
-/* One stack of a result: its count, frame keys and (resolved) names. */
-struct pg_stack {
-	uint64_t count;
-	uint64_t *fk;
-	const char **fr;	/* NULL: not in the name cache yet */
-	size_t n;
+/* One row of the stacks query. */
+struct pg_row {
+	uint64_t stack, count;
+	const struct pg_stk *k;	/* NULL: not in the dictionary */
 };
 
 /*
- * Give every frame of st[0..nst) its name: from the process's name cache,
- * and those not there from one query (which fills the cache); names the
- * dictionary lacks read "[missing]".
+ * Fill the names cache with the frames of the `n` frame key lists fk[]
+ * that it lacks (one query); the caller made room.
  */
 static int
-pg_names(struct smp *s, struct smp_pg *pg, struct pg_stack *st, size_t nst,
-	size_t nall, struct arena *a)
+pg_fetch_names(struct smp *s, struct smp_pg *pg, uint64_t **fk,
+	const size_t *nk, size_t n, size_t nall, struct arena *a)
 {
-	uint64_t *miss = NULL, c, v;
-	size_t i, k, nm = 0;
-	PGresult *nr = NULL;
+	uint64_t *want = arena_alloc(a, (nall ? nall : 1) * sizeof(*want));
+	uint64_t c, v;
+	size_t i, k, nw = 0;
 	struct buf kb = BUF_INIT(0);
 	const char *params[1];
-	bool hits = false;
-	int rc = E_OK, j;
+	PGresult *r = NULL;
+	int rc, j;
 
-	for (i = 0; i < nst; i++)
-		for (k = 0; k < st[i].n; k++) {
-			if (smp_pg_kmap_get(&pg->names, st[i].fk[k], &c, &v)) {
-				st[i].fr[k] = (const char *)(uintptr_t)v;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nk[i]; k++)
+			if (!smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v))
+				want[nw++] = fk[i][k];
+	if (nw == 0)
+		return E_OK;
+	nw = pg_uniq(want, nw);
+	smp_pg_add_keys(&kb, want, nw);
+	params[0] = kb.data;
+	rc = db_exec(pg->db, &st_q_names, params, &r);
+	buf_release(&kb);
+	if (rc)
+		return smp_pg_fail(s, pg, rc, "frame names");
+	for (j = 0; j < PQntuples(r); j++) {
+		char *nm = arena_memdupz(&pg->name_mem, PQgetvalue(r, j, 1),
+			(size_t)PQgetlength(r, j, 1));
+
+		smp_pg_kmap_put(&pg->names, (uint64_t)col_i64(r, j, 0), 0,
+			(uint64_t)(uintptr_t)nm);
+	}
+	PQclear(r);
+	return E_OK;
+}
+
+/*
+ * Give every row its stack's frame names: from the process's stack
+ * cache, the stacks not there from the dictionary (their frame keys,
+ * then the names not in the name cache), which fills both caches.  Names
+ * the dictionary lacks read "[missing]"; a stack it lacks stays NULL.
+ * When the caches are full they start again (and every row is looked up
+ * again, at most once).
+ */
+static int
+pg_resolve(struct smp *s, struct smp_pg *pg, struct pg_row *rw, size_t n,
+	struct arena *a)
+{
+	uint64_t *miss = NULL, **fk = NULL, c, v;
+	size_t i, k, nm, nf, nall, *nk = NULL;
+	struct buf kb = BUF_INIT(0);
+	const char *params[1];
+	PGresult *r = NULL;
+	int rc = E_OK, attempt;
+	bool hits;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		hits = false;
+		nm = 0;
+		for (i = 0; i < n; i++) {
+			rw[i].k = NULL;
+			if (smp_pg_kmap_get(&pg->stk_names, rw[i].stack, &c,
+			    &v)) {
+				rw[i].k = (const struct pg_stk *)(uintptr_t)v;
 				hits = true;
 				continue;
 			}
-			st[i].fr[k] = NULL;
 			if (!miss)
-				miss = arena_alloc(a, nall * sizeof(*miss));
-			miss[nm++] = st[i].fk[k];
+				miss = arena_alloc(a, n * sizeof(*miss));
+			miss[nm++] = rw[i].stack;
 		}
-	if (nm == 0)
-		return E_OK;
-	nm = pg_uniq(miss, nm);
-	if (pg_names_reserve(pg, nm) && hits) {
-		/* the cache started again: every name is wanted */
-		for (i = 0, nm = 0; i < nst; i++)
-			for (k = 0; k < st[i].n; k++) {
-				st[i].fr[k] = NULL;
-				miss[nm++] = st[i].fk[k];
+		if (nm == 0)
+			return E_OK;
+		buf_reset(&kb);
+		smp_pg_add_keys(&kb, miss, nm);
+		params[0] = kb.data;
+		PQclear(r);
+		r = NULL;
+		rc = db_exec_bin(pg->db, &st_q_frames, params, &r);
+		if (rc) {
+			rc = smp_pg_fail(s, pg, rc, "stack frames");
+			goto out;
+		}
+		nf = (size_t)PQntuples(r);
+		fk = arena_alloc(a, (nf ? nf : 1) * sizeof(*fk));
+		nk = arena_alloc(a, (nf ? nf : 1) * sizeof(*nk));
+		for (i = 0, nall = 0; i < nf; i++) {
+			if (smp_pg_bin_keys(r, (int)i, 1, a, &fk[i], &nk[i])) {
+				smp_seterr(s, "samples: stack frames: frames "
+					"are not a bigint array");
+				rc = E_INTERNAL;
+				goto out;
 			}
-		nm = pg_uniq(miss, nm);
-		(void)pg_names_reserve(pg, nm);
-	}
-	smp_pg_add_keys(&kb, miss, nm);
-	params[0] = kb.data;
-	rc = db_exec(pg->db, &st_q_names, params, &nr);
-	if (rc) {
-		rc = smp_pg_fail(s, pg, rc, "frame names");
-		goto out;
-	}
-	for (j = 0; j < PQntuples(nr); j++) {
-		char *nm_s = arena_memdupz(&pg->name_mem, PQgetvalue(nr, j, 1),
-			(size_t)PQgetlength(nr, j, 1));
-
-		smp_pg_kmap_put(&pg->names, (uint64_t)col_i64(nr, j, 0), 0,
-			(uint64_t)(uintptr_t)nm_s);
-	}
-	for (i = 0; i < nst; i++)
-		for (k = 0; k < st[i].n; k++) {
-			if (st[i].fr[k])
-				continue;
-			st[i].fr[k] = "[missing]";
-			if (smp_pg_kmap_get(&pg->names, st[i].fk[k], &c, &v))
-				st[i].fr[k] = (const char *)(uintptr_t)v;
+			nall += nk[i];
 		}
+		if (!pg_room(&pg->names, nall) || !pg_room(&pg->stk_names, nf)) {
+			pg_cache_reset(pg, nall, nf > n ? nf : n);
+			if (hits)
+				continue;	/* handed-out names are gone */
+		}
+		if ((rc = pg_fetch_names(s, pg, fk, nk, nf, nall, a)) != E_OK)
+			goto out;
+		for (i = 0; i < nf; i++) {
+			struct pg_stk *st = arena_alloc(&pg->name_mem,
+				sizeof(*st) + (nk[i] ? nk[i] : 1) *
+				sizeof(st->fr[0]));
+
+			st->n = nk[i];
+			for (k = 0; k < nk[i]; k++) {
+				st->fr[k] = "[missing]";
+				if (smp_pg_kmap_get(&pg->names, fk[i][k], &c,
+				    &v))
+					st->fr[k] = (const char *)(uintptr_t)v;
+			}
+			smp_pg_kmap_put(&pg->stk_names,
+				(uint64_t)smp_pg_bin_i64(r, (int)i, 0), 0,
+				(uint64_t)(uintptr_t)st);
+		}
+		for (i = 0; i < n; i++)
+			if (!rw[i].k && smp_pg_kmap_get(&pg->stk_names,
+			    rw[i].stack, &c, &v))
+				rw[i].k = (const struct pg_stk *)(uintptr_t)v;
+		break;
+	}
 out:
 	buf_release(&kb);
-	PQclear(nr);
+	PQclear(r);
 	return rc;
 }
 
 /*
  * Sum per stack.  Without max_stacks the query returns every stack in no
  * order and the totals are added up here; with it, the heaviest stacks
- * and the totals come from the query.
+ * and the totals come from the query.  A stack missing from the
+ * dictionary is counted in the totals but not reported.
  */
 int
 smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
@@ -412,9 +492,9 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	const char *params[9];
 	const char *srcp = NULL;
 	struct src *srcs;
-	size_t nsrcs, i, nst, nall = 0;
+	size_t nsrcs, i, nst;
 	PGresult *r = NULL;
-	struct pg_stack *st;
+	struct pg_row *rw;
 	uint64_t total = 0, rows = 0;
 	struct pg_plan pl;
 	char pb[4][24];
@@ -460,20 +540,12 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	if (rc)
 		return smp_pg_fail(s, pg, rc, "stacks query");
 	nst = (size_t)PQntuples(r);
-	st = arena_alloc(a, (nst ? nst : 1) * sizeof(*st));
+	rw = arena_alloc(a, (nst ? nst : 1) * sizeof(*rw));
 	for (i = 0; i < nst; i++) {
-		st[i].count = (uint64_t)smp_pg_bin_i64(r, (int)i, 0);
-		total += st[i].count;
-		rows += (uint64_t)smp_pg_bin_i64(r, (int)i, 1);
-		if (smp_pg_bin_keys(r, (int)i, 2, a, &st[i].fk, &st[i].n)) {
-			smp_seterr(s, "samples: stacks query: frames are not "
-				"a bigint array");
-			rc = E_INTERNAL;
-			goto out;
-		}
-		st[i].fr = arena_alloc(a, (st[i].n ? st[i].n : 1) *
-			sizeof(*st[i].fr));
-		nall += st[i].n;
+		rw[i].stack = (uint64_t)smp_pg_bin_i64(r, (int)i, 0);
+		rw[i].count = (uint64_t)smp_pg_bin_i64(r, (int)i, 1);
+		total += rw[i].count;
+		rows += (uint64_t)smp_pg_bin_i64(r, (int)i, 2);
 	}
 	if (max_stacks && nst > 0) {
 		total = (uint64_t)smp_pg_bin_i64(r, 0, 3);
@@ -481,10 +553,10 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	}
 	info->total = total;
 	info->rows_read = rows;
-	rc = pg_names(s, pg, st, nst, nall, a);
+	rc = pg_resolve(s, pg, rw, nst, a);
 	for (i = 0; i < nst && rc == E_OK; i++)
-		rc = fn(ctx, st[i].fr, st[i].n, st[i].count);
-out:
+		if (rw[i].k)
+			rc = fn(ctx, rw[i].k->fr, rw[i].k->n, rw[i].count);
 	PQclear(r);
 	return rc;
 }
