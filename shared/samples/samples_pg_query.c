@@ -316,27 +316,6 @@ pg_cache_reset(struct smp_pg *pg, size_t names, size_t stacks)
 		stacks < STACKS_MAX ? STACKS_MAX : stacks + 1);
 }
 
-static int
-cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* Sort k[0..n) and drop repeats; the new length. */
-static size_t
-pg_uniq(uint64_t *k, size_t n)
-{
-	size_t i, m = 0;
-
-	qsort(k, n, sizeof(*k), cmp_u64);
-	for (i = 0; i < n; i++)
-		if (m == 0 || k[m - 1] != k[i])
-			k[m++] = k[i];
-	return m;
-}
-
 /* One row of the stacks query. */
 struct pg_row {
 	uint64_t stack, count;
@@ -345,7 +324,8 @@ struct pg_row {
 
 /*
  * Fill the names cache with the frames of the `n` frame key lists fk[]
- * that it lacks (one query); the caller made room.
+ * that it lacks (one query); the caller made room.  A frame the
+ * dictionary lacks stays in the cache with no name (value 0).
  */
 static int
 pg_fetch_names(struct smp *s, struct smp_pg *pg, uint64_t **fk,
@@ -361,11 +341,13 @@ pg_fetch_names(struct smp *s, struct smp_pg *pg, uint64_t **fk,
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < nk[i]; k++)
-			if (!smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v))
+			if (!smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v)) {
+				/* a placeholder (no name) marks it wanted */
+				smp_pg_kmap_put(&pg->names, fk[i][k], 0, 0);
 				want[nw++] = fk[i][k];
+			}
 	if (nw == 0)
 		return E_OK;
-	nw = pg_uniq(want, nw);
 	smp_pg_add_keys(&kb, want, nw);
 	params[0] = kb.data;
 	rc = db_exec(pg->db, &st_q_names, params, &r);
@@ -458,7 +440,7 @@ pg_resolve(struct smp *s, struct smp_pg *pg, struct pg_row *rw, size_t n,
 			for (k = 0; k < nk[i]; k++) {
 				st->fr[k] = "[missing]";
 				if (smp_pg_kmap_get(&pg->names, fk[i][k], &c,
-				    &v))
+				    &v) && v)
 					st->fr[k] = (const char *)(uintptr_t)v;
 			}
 			smp_pg_kmap_put(&pg->stk_names,
