@@ -354,7 +354,7 @@ db_lost_prepared(const PGresult *res)
 /* One attempt at a prepared statement; *retry says whether another may help. */
 static int
 db_exec_once(struct db *db, const struct db_stmt *st, const char *const *params,
-	PGresult **res, bool *retry)
+	int fmt, PGresult **res, bool *retry)
 {
 	PGTransactionStatusType before;
 	PGresult *r;
@@ -372,7 +372,7 @@ db_exec_once(struct db *db, const struct db_stmt *st, const char *const *params,
 		*retry = db_may_retry(db, before);
 		return rc;
 	}
-	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, fmt);
 	rc = db_check_result(db, r);
 	if (rc != E_OK) {
 		if (db_lost_prepared(r)) {
@@ -391,26 +391,45 @@ db_exec_once(struct db *db, const struct db_stmt *st, const char *const *params,
 	return E_OK;
 }
 
-/* Run a prepared statement, reconnecting and retrying once if that may help. */
-int
-db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
-	PGresult **res)
+/*
+ * Run a prepared statement with results in format fmt (0 text, 1 binary),
+ * reconnecting and retrying once if that may help.
+ */
+static int
+db_exec_fmt(struct db *db, const struct db_stmt *st, const char *const *params,
+	int fmt, PGresult **res)
 {
 	bool retry;
 	int rc;
 
 	if (res)
 		*res = NULL;
-	rc = db_exec_once(db, st, params, res, &retry);
+	rc = db_exec_once(db, st, params, fmt, res, &retry);
 	if (rc != E_OK && retry) {
 		if (db->conn && PQstatus(db->conn) == CONNECTION_BAD) {
 			rc = db_reconnect(db);
 			if (rc != E_OK)
 				return rc;
 		}
-		rc = db_exec_once(db, st, params, res, &retry);
+		rc = db_exec_once(db, st, params, fmt, res, &retry);
 	}
 	return rc;
+}
+
+/* Run a prepared statement (text results). */
+int
+db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
+	PGresult **res)
+{
+	return db_exec_fmt(db, st, params, 0, res);
+}
+
+/* Run a prepared statement with binary results. */
+int
+db_exec_bin(struct db *db, const struct db_stmt *st, const char *const *params,
+	PGresult **res)
+{
+	return db_exec_fmt(db, st, params, 1, res);
 }
 
 /* One attempt at plain SQL text. */

@@ -44,6 +44,13 @@ void db_free(struct db *db);
  */
 MUST_CHECK int db_exec(struct db *db, const struct db_stmt *st,
 	const char *const *params, PGresult **res);
+/*
+ * db_exec() with every result column in PostgreSQL's binary format
+ * (PQgetvalue() gives the type's send representation: big-endian
+ * integers, arrays with a header; PQgetlength() its length).
+ */
+MUST_CHECK int db_exec_bin(struct db *db, const struct db_stmt *st,
+	const char *const *params, PGresult **res);
 /* Run SQL text without parameters (BEGIN, COMMIT, migrations). */
 MUST_CHECK int db_exec_sql(struct db *db, const char *sql, PGresult **res);
 /*

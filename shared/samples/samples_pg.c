@@ -2,8 +2,8 @@
  * samples_pg.c - the "pg" sample store backend (tables of
  * sql/0005_samples.up.sql).  This file opens and closes it, holds its
  * backend table, the open-addressing maps of its process caches
- * (verified dictionary keys, frame names) and the helpers that build and
- * read array literals.
+ * (verified dictionary keys, frame and stack names), the helpers that build array
+ * literals and those that read binary results.
  *
  * Every value travels as a parameter (arrays as text literals built
  * here); SQL text is constant.  A filter is evaluated in C against the
@@ -142,34 +142,70 @@ smp_pg_add_keys(struct buf *b, const uint64_t *k, size_t n)
 	add(b, "}", 1);
 }
 
-/* Parse a bigint[] literal into the arena. */
-uint64_t *
-smp_pg_parse_keys(const char *s, struct arena *a, size_t *n)
+/* A big-endian 32-bit integer. */
+static uint32_t
+be32(const unsigned char *p)
 {
-	size_t cap = 1, i = 0;
-	const char *p;
-	uint64_t *k;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
 
-	for (p = s; *p; p++)
-		if (*p == ',')
-			cap++;
-	k = arena_alloc(a, cap * sizeof(*k));
-	p = s;
-	if (*p == '{')
-		p++;
-	while (*p && *p != '}') {
-		char *end;
-		long long v = strtoll(p, &end, 10);
+/* A big-endian 64-bit integer. */
+static uint64_t
+be64(const unsigned char *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
 
-		if (end == p)
-			break;
-		k[i++] = (uint64_t)v;
-		p = end;
-		if (*p == ',')
-			p++;
+/* A bigint field of a binary result. */
+int64_t
+smp_pg_bin_i64(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+		return 0;
+	return (int64_t)be64((const unsigned char *)PQgetvalue(r, row, col));
+}
+
+/*
+ * A bigint[] field of a binary result: header (dimensions, null flag,
+ * element type, then size and lower bound per dimension) and per element
+ * its length (-1: NULL) and 8 bytes.
+ */
+int
+smp_pg_bin_keys(const PGresult *r, int row, int col, struct arena *a,
+	uint64_t **out, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	size_t len = (size_t)PQgetlength(r, row, col), cnt = 0, i, off;
+	uint32_t ndim;
+
+	*out = arena_alloc(a, sizeof(**out));
+	*n = 0;
+	if (PQgetisnull(r, row, col))
+		return E_OK;
+	if (len < 12 || (ndim = be32(p)) > 1 || len < 12 + 8 * (size_t)ndim)
+		return E_INTERNAL;
+	if (ndim == 1)
+		cnt = be32(p + 12);
+	off = 12 + 8 * (size_t)ndim;
+	if (cnt > (len - off) / 4)
+		return E_INTERNAL;
+	*out = arena_alloc(a, (cnt ? cnt : 1) * sizeof(**out));
+	for (i = 0; i < cnt; i++) {
+		uint32_t el;
+
+		if (len - off < 4)
+			return E_INTERNAL;
+		el = be32(p + off);
+		off += 4;
+		if (el == 0xffffffffu)	/* NULL element */
+			continue;
+		if (el != 8 || len - off < 8)
+			return E_INTERNAL;
+		(*out)[(*n)++] = be64(p + off);
+		off += 8;
 	}
-	*n = i;
-	return k;
+	return E_OK;
 }
 
 /* Report a failed statement. */
@@ -193,6 +229,7 @@ pg_free(void *ctx)
 	smp_pg_kmap_release(&pg->frames);
 	smp_pg_kmap_release(&pg->stacks);
 	smp_pg_kmap_release(&pg->names);
+	smp_pg_kmap_release(&pg->stk_names);
 	arena_release(&pg->name_mem);
 	free(pg);
 }

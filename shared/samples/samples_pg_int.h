@@ -1,14 +1,14 @@
 /*
  * samples_pg_int.h - what the files of the pg sample store backend
  * share: its state (struct smp_pg), the open-addressing maps of its
- * process caches, the helpers that build and read PostgreSQL array
- * literals, the error report of a failed statement, and each file's part
- * of the backend table.  Not for other modules: samples.c opens the
- * backend with smp_pg_open() (samples_int.h) and uses it through its
- * table.
+ * process caches, the helpers that build PostgreSQL array literals
+ * and read binary results, the error report of a failed statement, and
+ * each file's part of the backend table.  Not for other modules:
+ * samples.c opens the backend with smp_pg_open() (samples_int.h) and
+ * uses it through its table.
  *
  *   samples_pg.c        open and close, the backend table, key maps,
- *                       array literals
+ *                       array literals, binary results
  *   samples_pg_dict.c   the frame and stack dictionaries' keys
  *   samples_pg_write.c  writing a profile in one transaction
  *   samples_pg_query.c  range planning, stacks, tags, buckets, host metrics
@@ -46,6 +46,9 @@ struct smp_pg {
 	struct kmap names;		/* frame key -> name (a char * in
 					 * name_mem): dictionary entries never
 					 * change, so they stay valid */
+	struct kmap stk_names;		/* stack key -> its frames' names (in
+					 * name_mem; see samples_pg_query.c),
+					 * reset with names */
 	struct arena name_mem;
 };
 
@@ -97,8 +100,18 @@ col_i64(const PGresult *r, int row, int col)
 void smp_pg_add_text_elem(struct buf *b, const char *s);
 /* Append a frame key list as a bigint[] literal. */
 void smp_pg_add_keys(struct buf *b, const uint64_t *k, size_t n);
-/* Parse a bigint[] literal into the arena; *n elements. */
-uint64_t *smp_pg_parse_keys(const char *s, struct arena *a, size_t *n);
+
+/* ------------------------ binary results (samples_pg.c; db_exec_bin()) */
+
+/* A bigint field (0 when NULL or not 8 bytes). */
+int64_t smp_pg_bin_i64(const PGresult *r, int row, int col);
+/*
+ * A bigint[] field (one dimension) into the arena: *out gets *n keys
+ * (NULL elements skipped; NULL array: none).  E_INTERNAL when the value
+ * is not a well-formed bigint array.
+ */
+MUST_CHECK int smp_pg_bin_keys(const PGresult *r, int row, int col,
+	struct arena *a, uint64_t **out, size_t *n);
 
 /*
  * Report a failed statement in s->err ("samples: WHAT: the server's

@@ -5,9 +5,11 @@
  * Read path of the stacks query (struct pg_plan): whole days from a daily
  * rollup, whole hours from an hourly one, minutes at the edges from the
  * raw rows; the per-source rollups when a filter selects sources, the
- * all-source ones otherwise.  Frame names come from one more query, for
- * the frames not in the process's name cache.  An ad hoc key reads the
- * raw rows of its stored profiles instead.
+ * all-source ones otherwise.  The query returns stack keys and sums
+ * only: each stack's frame names come from the process's stack cache,
+ * and for the stacks not there from two more queries (their frame keys,
+ * then the names not in the process's name cache).  An ad hoc key reads
+ * the raw rows of its stored profiles instead.
  */
 #include "compat.h"
 
@@ -21,7 +23,8 @@
 #include "db.h"
 #include "samples_pg_int.h"
 
-#define NAMES_MAX (1u << 17)	/* names cached before the name cache is reset */
+#define NAMES_MAX (1u << 17)	/* names cached before the caches are reset */
+#define STACKS_MAX (1u << 16)	/* stacks cached before the caches are reset */
 
 static const struct db_stmt st_srcs = {
 	"smp_srcs",
@@ -44,17 +47,28 @@ static const struct db_stmt st_srcs = {
 	"SELECT " cols " FROM smp_sample WHERE " SMP_RAW_WHERE \
 	" UNION ALL SELECT " cols " FROM smp_sample_1h WHERE " SMP_ROLL_WHERE
 
-/* Rows (stack, sum, frames, total, rows read) heaviest first. */
-#define SMP_STACKS_TAIL \
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () " \
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
-	"ORDER BY t.s DESC, t.stack LIMIT $7::bigint"
+/*
+ * The stacks queries end in one of two tails over t (stack, s = summed
+ * samples, r = rows read), both in binary (db_exec_bin()): every stack
+ * (stack, s, r) in no order, the caller adding up the totals; or the
+ * heaviest $N (stack, s, r, total, rows read) when a caller keeps only
+ * those.
+ */
+#define SMP_T_SUM(from) \
+	"WITH t AS (SELECT stack, sum(n)::bigint AS s, count(*) AS r FROM (" \
+	from ") x GROUP BY stack) "
+#define SMP_TAIL_ALL "SELECT stack, s, r FROM t WHERE s > 0"
+#define SMP_TAIL_TOP(lim) \
+	"SELECT stack, s, r, (sum(s) OVER ())::bigint, " \
+	"(sum(r) OVER ())::bigint FROM t WHERE s > 0 " \
+	"ORDER BY s DESC, stack LIMIT $" #lim "::bigint"
 
 /*
  * The stacks query over a struct pg_plan: $1 service, raw rows of
  * [$2, $3) and [$6, $7), hourly rows of [$3, $4) and [$5, $6), daily rows
- * of [$4, $5); $8 sources (NULL: every source), $9 limit.  The filtered
- * form reads the per-source rollups, the other the all-source ones.
+ * of [$4, $5); $8 sources (NULL: every source), $9 limit (the _top
+ * forms).  The filtered form reads the per-source rollups, the other the
+ * all-source ones.
  */
 #define SMP_T(c) "ts >= to_timestamp($" #c "::bigint)"
 #define SMP_LT(c) "ts < to_timestamp($" #c "::bigint)"
@@ -65,40 +79,49 @@ static const struct db_stmt st_srcs = {
 	"$1::bigint AND ((" SMP_T(3) " AND " SMP_LT(4) ") OR (" SMP_T(5) \
 	" AND " SMP_LT(6) "))" srcw " UNION ALL SELECT stack, n FROM " d \
 	" WHERE service_id = $1::bigint AND " SMP_T(4) " AND " SMP_LT(5) srcw
-#define SMP_PLAN_STACKS(h, d, srcw) \
-	"WITH t AS (SELECT stack, sum(n) AS s, count(*) AS r FROM (" \
-	SMP_PLAN_UNION(h, d, srcw) ") x GROUP BY stack) " \
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () " \
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 " \
-	"ORDER BY t.s DESC, t.stack LIMIT $9::bigint"
+#define SMP_SRC_UNION \
+	SMP_PLAN_UNION("smp_sample_1h", "smp_sample_1d", \
+		" AND src = ANY($8::int[])")
+#define SMP_ALL_UNION \
+	SMP_PLAN_UNION("smp_sample_1h_all", "smp_sample_1d_all", \
+		" AND $8::int[] IS NULL")
 
 static const struct db_stmt st_q_stacks = {
-	"smp_q_stacks",
-	SMP_PLAN_STACKS("smp_sample_1h", "smp_sample_1d",
-		" AND src = ANY($8::int[])"),
-	9,
+	"smp_q_stacks", SMP_T_SUM(SMP_SRC_UNION) SMP_TAIL_ALL, 8,
+};
+
+static const struct db_stmt st_q_stacks_top = {
+	"smp_q_stacks_top", SMP_T_SUM(SMP_SRC_UNION) SMP_TAIL_TOP(9), 9,
 };
 
 static const struct db_stmt st_q_stacks_all = {
-	"smp_q_stacks_all",
-	SMP_PLAN_STACKS("smp_sample_1h_all", "smp_sample_1d_all",
-		" AND $8::int[] IS NULL"),
-	9,
+	"smp_q_stacks_all", SMP_T_SUM(SMP_ALL_UNION) SMP_TAIL_ALL, 8,
 };
 
+static const struct db_stmt st_q_stacks_all_top = {
+	"smp_q_stacks_all_top", SMP_T_SUM(SMP_ALL_UNION) SMP_TAIL_TOP(9), 9,
+};
+
+/* The raw rows of the profiles stored under ad hoc key $1 (service $2). */
+#define SMP_ADHOC \
+	"SELECT x.stack, x.n FROM smp_sample x JOIN (SELECT id, service_id, " \
+	"extract(epoch FROM start_ts)::bigint / 60 * 60 AS b " \
+	"FROM smp_profile WHERE adhoc_key = $1 " \
+	"AND ($2::bigint = 0 OR service_id = $2::bigint)) p " \
+	"ON x.service_id = p.service_id AND x.ts = to_timestamp(p.b) " \
+	"AND x.prof = p.id"
+
 static const struct db_stmt st_q_stacks_adhoc = {
-	"smp_q_stacks_adhoc",
-	"WITH p AS (SELECT id, service_id, "
-	"extract(epoch FROM start_ts)::bigint / 60 * 60 AS b "
-	"FROM smp_profile WHERE adhoc_key = $1 "
-	"AND ($2::bigint = 0 OR service_id = $2::bigint)), "
-	"t AS (SELECT x.stack, sum(x.n) AS s, count(*) AS r FROM smp_sample x "
-	"JOIN p ON x.service_id = p.service_id AND x.ts = to_timestamp(p.b) "
-	"AND x.prof = p.id GROUP BY x.stack) "
-	"SELECT t.stack, t.s, st.frames, sum(t.s) OVER (), sum(t.r) OVER () "
-	"FROM t JOIN smp_stack st ON st.hash = t.stack WHERE t.s > 0 "
-	"ORDER BY t.s DESC, t.stack LIMIT $3::bigint",
-	3,
+	"smp_q_stacks_adhoc", SMP_T_SUM(SMP_ADHOC) SMP_TAIL_ALL, 2,
+};
+
+static const struct db_stmt st_q_stacks_adhoc_top = {
+	"smp_q_stacks_adhoc_top", SMP_T_SUM(SMP_ADHOC) SMP_TAIL_TOP(3), 3,
+};
+
+static const struct db_stmt st_q_frames = {
+	"smp_q_frames",
+	"SELECT hash, frames FROM smp_stack WHERE hash = ANY($1::bigint[])", 1,
 };
 
 static const struct db_stmt st_q_names = {
@@ -264,22 +287,184 @@ pg_plan_range(int64_t from, int64_t to, struct pg_plan *pl)
 	}
 }
 
-/*
- * Make room for `more` names in the process's name cache; a full cache
- * starts again empty (before any pointer into it is handed out).
- */
-static void
-pg_names_reserve(struct smp_pg *pg, size_t more)
+/* A cached stack: its frames' names, root first (in name_mem). */
+struct pg_stk {
+	size_t n;
+	const char *fr[];
+};
+
+/* Whether a process cache has room for `more` entries. */
+static bool
+pg_room(const struct kmap *m, size_t more)
 {
-	if (pg->names.cap && pg->names.n + more < pg->names.cap / 2)
-		return;
-	smp_pg_kmap_release(&pg->names);
-	arena_release(&pg->name_mem);
-	arena_init(&pg->name_mem, 0);
-	smp_pg_kmap_init(&pg->names, more < NAMES_MAX ? NAMES_MAX : more + 1);
+	return m->cap && m->n + more < m->cap / 2;
 }
 
-/* Sum per stack. */
+/*
+ * Start the name and stack caches again empty, with room for at least
+ * `names` and `stacks` entries (every pointer into them is invalid).
+ */
+static void
+pg_cache_reset(struct smp_pg *pg, size_t names, size_t stacks)
+{
+	smp_pg_kmap_release(&pg->names);
+	smp_pg_kmap_release(&pg->stk_names);
+	arena_release(&pg->name_mem);
+	arena_init(&pg->name_mem, 0);
+	smp_pg_kmap_init(&pg->names, names < NAMES_MAX ? NAMES_MAX : names + 1);
+	smp_pg_kmap_init(&pg->stk_names,
+		stacks < STACKS_MAX ? STACKS_MAX : stacks + 1);
+}
+
+/* One row of the stacks query. */
+struct pg_row {
+	uint64_t stack, count;
+	const struct pg_stk *k;	/* NULL: not in the dictionary */
+};
+
+/*
+ * Fill the names cache with the frames of the `n` frame key lists fk[]
+ * that it lacks (one query); the caller made room.  A frame the
+ * dictionary lacks stays in the cache with no name (value 0).
+ */
+static int
+pg_fetch_names(struct smp *s, struct smp_pg *pg, uint64_t **fk,
+	const size_t *nk, size_t n, size_t nall, struct arena *a)
+{
+	uint64_t *want = arena_alloc(a, (nall ? nall : 1) * sizeof(*want));
+	uint64_t c, v;
+	size_t i, k, nw = 0;
+	struct buf kb = BUF_INIT(0);
+	const char *params[1];
+	PGresult *r = NULL;
+	int rc, j;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nk[i]; k++)
+			if (!smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v)) {
+				/* a placeholder (no name) marks it wanted */
+				smp_pg_kmap_put(&pg->names, fk[i][k], 0, 0);
+				want[nw++] = fk[i][k];
+			}
+	if (nw == 0)
+		return E_OK;
+	smp_pg_add_keys(&kb, want, nw);
+	params[0] = kb.data;
+	rc = db_exec(pg->db, &st_q_names, params, &r);
+	buf_release(&kb);
+	if (rc)
+		return smp_pg_fail(s, pg, rc, "frame names");
+	for (j = 0; j < PQntuples(r); j++) {
+		char *nm = arena_memdupz(&pg->name_mem, PQgetvalue(r, j, 1),
+			(size_t)PQgetlength(r, j, 1));
+
+		smp_pg_kmap_put(&pg->names, (uint64_t)col_i64(r, j, 0), 0,
+			(uint64_t)(uintptr_t)nm);
+	}
+	PQclear(r);
+	return E_OK;
+}
+
+/*
+ * Give every row its stack's frame names: from the process's stack
+ * cache, the stacks not there from the dictionary (their frame keys,
+ * then the names not in the name cache), which fills both caches.  Names
+ * the dictionary lacks read "[missing]"; a stack it lacks stays NULL.
+ * When the caches are full they start again (and every row is looked up
+ * again, at most once).
+ */
+static int
+pg_resolve(struct smp *s, struct smp_pg *pg, struct pg_row *rw, size_t n,
+	struct arena *a)
+{
+	uint64_t *miss = NULL, **fk = NULL, c, v;
+	size_t i, k, nm, nf, nall, *nk = NULL;
+	struct buf kb = BUF_INIT(0);
+	const char *params[1];
+	PGresult *r = NULL;
+	int rc = E_OK, attempt;
+	bool hits;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		hits = false;
+		nm = 0;
+		for (i = 0; i < n; i++) {
+			rw[i].k = NULL;
+			if (smp_pg_kmap_get(&pg->stk_names, rw[i].stack, &c,
+			    &v)) {
+				rw[i].k = (const struct pg_stk *)(uintptr_t)v;
+				hits = true;
+				continue;
+			}
+			if (!miss)
+				miss = arena_alloc(a, n * sizeof(*miss));
+			miss[nm++] = rw[i].stack;
+		}
+		if (nm == 0)
+			return E_OK;
+		buf_reset(&kb);
+		smp_pg_add_keys(&kb, miss, nm);
+		params[0] = kb.data;
+		PQclear(r);
+		r = NULL;
+		rc = db_exec_bin(pg->db, &st_q_frames, params, &r);
+		if (rc) {
+			rc = smp_pg_fail(s, pg, rc, "stack frames");
+			goto out;
+		}
+		nf = (size_t)PQntuples(r);
+		fk = arena_alloc(a, (nf ? nf : 1) * sizeof(*fk));
+		nk = arena_alloc(a, (nf ? nf : 1) * sizeof(*nk));
+		for (i = 0, nall = 0; i < nf; i++) {
+			if (smp_pg_bin_keys(r, (int)i, 1, a, &fk[i], &nk[i])) {
+				smp_seterr(s, "samples: stack frames: frames "
+					"are not a bigint array");
+				rc = E_INTERNAL;
+				goto out;
+			}
+			nall += nk[i];
+		}
+		if (!pg_room(&pg->names, nall) || !pg_room(&pg->stk_names, nf)) {
+			pg_cache_reset(pg, nall, nf > n ? nf : n);
+			if (hits)
+				continue;	/* handed-out names are gone */
+		}
+		if ((rc = pg_fetch_names(s, pg, fk, nk, nf, nall, a)) != E_OK)
+			goto out;
+		for (i = 0; i < nf; i++) {
+			struct pg_stk *st = arena_alloc(&pg->name_mem,
+				sizeof(*st) + (nk[i] ? nk[i] : 1) *
+				sizeof(st->fr[0]));
+
+			st->n = nk[i];
+			for (k = 0; k < nk[i]; k++) {
+				st->fr[k] = "[missing]";
+				if (smp_pg_kmap_get(&pg->names, fk[i][k], &c,
+				    &v) && v)
+					st->fr[k] = (const char *)(uintptr_t)v;
+			}
+			smp_pg_kmap_put(&pg->stk_names,
+				(uint64_t)smp_pg_bin_i64(r, (int)i, 0), 0,
+				(uint64_t)(uintptr_t)st);
+		}
+		for (i = 0; i < n; i++)
+			if (!rw[i].k && smp_pg_kmap_get(&pg->stk_names,
+			    rw[i].stack, &c, &v))
+				rw[i].k = (const struct pg_stk *)(uintptr_t)v;
+		break;
+	}
+out:
+	buf_release(&kb);
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Sum per stack.  Without max_stacks the query returns every stack in no
+ * order and the totals are added up here; with it, the heaviest stacks
+ * and the totals come from the query.  A stack missing from the
+ * dictionary is counted in the totals but not reported.
+ */
 int
 smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	struct arena *a, smp_stack_fn fn, void *ctx, struct smp_info *info)
@@ -289,15 +474,13 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 	const char *params[9];
 	const char *srcp = NULL;
 	struct src *srcs;
-	size_t nsrcs, i, k, nst, nall = 0;
-	PGresult *r = NULL, *nr = NULL;
-	struct buf kb = BUF_INIT(0);
-	struct kmap names = { 0 };
-	uint64_t **fk;
-	size_t *fn_n;
+	size_t nsrcs, i, nst;
+	PGresult *r = NULL;
+	struct pg_row *rw;
+	uint64_t total = 0, rows = 0;
 	struct pg_plan pl;
 	char pb[4][24];
-	int rc, j;
+	int rc;
 
 	if (max_stacks)
 		snprintf(lim, sizeof(lim), "%zu", max_stacks);
@@ -306,8 +489,9 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 			(sel->service_id > 0 ? sel->service_id : 0));
 		params[0] = sel->adhoc_key;
 		params[1] = sid;
-		params[2] = max_stacks ? lim : NULL;
-		rc = db_exec(pg->db, &st_q_stacks_adhoc, params, &r);
+		params[2] = lim;
+		rc = db_exec_bin(pg->db, max_stacks ? &st_q_stacks_adhoc_top :
+			&st_q_stacks_adhoc, params, &r);
 	} else {
 		rc = pg_src_param(s, pg, sel, a, &srcs, &nsrcs, &srcp);
 		if (rc)
@@ -328,78 +512,34 @@ smp_pg_stacks(struct smp *s, const struct smp_sel *sel, size_t max_stacks,
 		params[5] = pb[3];
 		params[6] = rb[2];
 		params[7] = srcp;
-		params[8] = max_stacks ? lim : NULL;
+		params[8] = lim;
 		info->rollup = pl.hour_b > pl.hour_a;
-		rc = db_exec(pg->db, srcp ? &st_q_stacks : &st_q_stacks_all,
+		rc = db_exec_bin(pg->db, srcp ?
+			(max_stacks ? &st_q_stacks_top : &st_q_stacks) :
+			(max_stacks ? &st_q_stacks_all_top : &st_q_stacks_all),
 			params, &r);
 	}
 	if (rc)
 		return smp_pg_fail(s, pg, rc, "stacks query");
 	nst = (size_t)PQntuples(r);
-	if (nst > 0) {
-		info->total = (uint64_t)col_i64(r, 0, 3);
-		info->rows_read = (uint64_t)col_i64(r, 0, 4);
-	}
-	fk = arena_alloc(a, (nst ? nst : 1) * sizeof(*fk));
-	fn_n = arena_alloc(a, (nst ? nst : 1) * sizeof(*fn_n));
+	rw = arena_alloc(a, (nst ? nst : 1) * sizeof(*rw));
 	for (i = 0; i < nst; i++) {
-		fk[i] = smp_pg_parse_keys(PQgetvalue(r, (int)i, 2), a,
-			&fn_n[i]);
-		nall += fn_n[i];
+		rw[i].stack = (uint64_t)smp_pg_bin_i64(r, (int)i, 0);
+		rw[i].count = (uint64_t)smp_pg_bin_i64(r, (int)i, 1);
+		total += rw[i].count;
+		rows += (uint64_t)smp_pg_bin_i64(r, (int)i, 2);
 	}
-	/* distinct frame keys; those not in the process cache -> one query */
-	smp_pg_kmap_init(&names, nall);
-	for (i = 0; i < nst; i++)
-		for (k = 0; k < fn_n[i]; k++)
-			smp_pg_kmap_put(&names, fk[i][k], 0, 0);
-	pg_names_reserve(pg, names.n);
-	add(&kb, "{", 1);
-	for (k = 0, j = 0; k < names.cap; k++) {
-		uint64_t c, v;
-
-		if (!names.used[k] ||
-		    smp_pg_kmap_get(&pg->names, names.k[k], &c, &v))
-			continue;
-		if (j++)
-			add(&kb, ",", 1);
-		add_i64(&kb, (int64_t)names.k[k]);
+	if (max_stacks && nst > 0) {
+		total = (uint64_t)smp_pg_bin_i64(r, 0, 3);
+		rows = (uint64_t)smp_pg_bin_i64(r, 0, 4);
 	}
-	add(&kb, "}", 1);
-	if (j > 0) {
-		params[0] = kb.data;
-		rc = db_exec(pg->db, &st_q_names, params, &nr);
-		if (rc) {
-			rc = smp_pg_fail(s, pg, rc, "frame names");
-			goto out;
-		}
-		for (j = 0; j < PQntuples(nr); j++) {
-			char *nm = arena_memdupz(&pg->name_mem,
-				PQgetvalue(nr, j, 1),
-				(size_t)PQgetlength(nr, j, 1));
-
-			smp_pg_kmap_put(&pg->names,
-				(uint64_t)col_i64(nr, j, 0), 0,
-				(uint64_t)(uintptr_t)nm);
-		}
-	}
-	for (i = 0; i < nst && rc == E_OK; i++) {
-		const char **fr = arena_alloc(a, (fn_n[i] ? fn_n[i] : 1) *
-			sizeof(*fr));
-
-		for (k = 0; k < fn_n[i]; k++) {
-			uint64_t c, v;
-
-			fr[k] = "[missing]";
-			if (smp_pg_kmap_get(&pg->names, fk[i][k], &c, &v))
-				fr[k] = (const char *)(uintptr_t)v;
-		}
-		rc = fn(ctx, fr, fn_n[i], (uint64_t)col_i64(r, (int)i, 1));
-	}
-out:
-	smp_pg_kmap_release(&names);
-	buf_release(&kb);
+	info->total = total;
+	info->rows_read = rows;
+	rc = pg_resolve(s, pg, rw, nst, a);
+	for (i = 0; i < nst && rc == E_OK; i++)
+		if (rw[i].k)
+			rc = fn(ctx, rw[i].k->fr, rw[i].k->n, rw[i].count);
 	PQclear(r);
-	PQclear(nr);
 	return rc;
 }
 
