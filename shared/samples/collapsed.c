@@ -7,7 +7,8 @@
  *
  * Normalisation runs POSIX extended regexes, which are slow in glibc, so
  * each rule carries a literal that must occur in the stack for the regex
- * to run at all: most stacks only pay for a few memmem() calls.  The
+ * to run at all; one pass over the stack with a first-byte table finds
+ * the rules whose literal occurs, so most stacks never reach a regex.  The
  * compiled rules are kept in a file-local table built on first use (the
  * one piece of process state here; it never changes once built).
  */
@@ -67,6 +68,15 @@ static const struct coll_rule coll_rules[] = {
 
 static regex_t coll_re[ARRAY_SIZE(coll_rules)];
 
+/*
+ * The rules whose literal starts with each byte (bit i = rule i): one
+ * pass over a stack finds every rule whose literal occurs in it, instead
+ * of one memmem() per rule.
+ */
+static uint32_t coll_first[256];
+
+_Static_assert(ARRAY_SIZE(coll_rules) <= 32, "one bit per rule");
+
 static bool coll_re_ready;
 
 /* Compile the rule table once. */
@@ -77,10 +87,39 @@ coll_rules_init(void)
 
 	if (coll_re_ready)
 		return;
-	for (i = 0; i < ARRAY_SIZE(coll_rules); i++)
+	for (i = 0; i < ARRAY_SIZE(coll_rules); i++) {
 		if (regcomp(&coll_re[i], coll_rules[i].re, REG_EXTENDED) != 0)
 			abort();	/* the table is ours: a bad rule is a bug */
+		coll_first[(unsigned char)coll_rules[i].lit[0]] |=
+			UINT32_C(1) << i;
+	}
 	coll_re_ready = true;
+}
+
+/* The rules from `from` on whose literal occurs in s[0..len). */
+static uint32_t
+coll_present(const char *s, size_t len, size_t from)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t want = (uint32_t)(~UINT32_C(0) << from) &
+		(uint32_t)((UINT64_C(1) << ARRAY_SIZE(coll_rules)) - 1);
+	uint32_t found = 0;
+	size_t i;
+
+	for (i = 0; i < len && (want & ~found) != 0; i++) {
+		uint32_t m = coll_first[p[i]] & want & ~found;
+
+		while (m) {
+			unsigned r = (unsigned)__builtin_ctz(m);
+			size_t ll = strlen(coll_rules[r].lit);
+
+			m &= m - 1;
+			if (ll <= len - i && memcmp(p + i, coll_rules[r].lit,
+			    ll) == 0)
+				found |= UINT32_C(1) << r;
+		}
+	}
+	return found;
 }
 
 /* Append rep with \N replaced by group N of the match at base. */
@@ -139,16 +178,19 @@ coll_normalize(const char *s, size_t len, struct arena *a, size_t *outlen)
 	struct buf b = BUF_INIT(0);
 	const char *cur = s;
 	size_t curlen = len, i;
+	uint32_t present;
 
 	coll_rules_init();
-	for (i = 0; i < ARRAY_SIZE(coll_rules); i++) {
-		if (!memmem(cur, curlen, coll_rules[i].lit,
-		    strlen(coll_rules[i].lit)))
+	present = coll_present(cur, curlen, 0);
+	for (i = 0; i < ARRAY_SIZE(coll_rules) && present >> i; i++) {
+		if (!(present & UINT32_C(1) << i))
 			continue;
 		if (!coll_apply(i, cur, &b))
 			continue;
 		cur = arena_memdupz(a, b.data, b.len);
 		curlen = b.len;
+		/* the text changed: look again for the later rules */
+		present = coll_present(cur, curlen, i + 1);
 	}
 	buf_release(&b);
 	*outlen = curlen;
