@@ -69,15 +69,25 @@ static const struct coll_rule coll_rules[] = {
 static regex_t coll_re[ARRAY_SIZE(coll_rules)];
 
 /*
- * The rules whose literal starts with each byte (bit i = rule i): one
- * pass over a stack finds every rule whose literal occurs in it, instead
- * of one memmem() per rule.
+ * The pre-check of the rules' literals: the rules whose literal starts
+ * with each byte (bit i = rule i), the literals' first two bytes as a
+ * bit set, and their lengths.  One pass over a stack then finds every
+ * rule whose literal occurs in it, instead of one memmem() per rule.
  */
 static uint32_t coll_first[256];
+static uint64_t coll_pair[65536 / 64];
+static size_t coll_litlen[ARRAY_SIZE(coll_rules)];
 
 _Static_assert(ARRAY_SIZE(coll_rules) <= 32, "one bit per rule");
 
 static bool coll_re_ready;
+
+/* The two bytes at p as one pair number. */
+static unsigned
+coll_pair_of(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
 
 /* Compile the rule table once. */
 static void
@@ -88,10 +98,15 @@ coll_rules_init(void)
 	if (coll_re_ready)
 		return;
 	for (i = 0; i < ARRAY_SIZE(coll_rules); i++) {
+		const unsigned char *lit =
+			(const unsigned char *)coll_rules[i].lit;
+		unsigned pr = coll_pair_of(lit);	/* every literal has 2+ */
+
 		if (regcomp(&coll_re[i], coll_rules[i].re, REG_EXTENDED) != 0)
 			abort();	/* the table is ours: a bad rule is a bug */
-		coll_first[(unsigned char)coll_rules[i].lit[0]] |=
-			UINT32_C(1) << i;
+		coll_first[lit[0]] |= UINT32_C(1) << i;
+		coll_pair[pr / 64] |= UINT64_C(1) << (pr % 64);
+		coll_litlen[i] = strlen(coll_rules[i].lit);
 	}
 	coll_re_ready = true;
 }
@@ -106,16 +121,20 @@ coll_present(const char *s, size_t len, size_t from)
 	uint32_t found = 0;
 	size_t i;
 
-	for (i = 0; i < len && (want & ~found) != 0; i++) {
-		uint32_t m = coll_first[p[i]] & want & ~found;
+	for (i = 0; i + 1 < len && (want & ~found) != 0; i++) {
+		unsigned pr = coll_pair_of(p + i);
+		uint32_t m;
 
+		if (!(coll_pair[pr / 64] >> (pr % 64) & 1))
+			continue;
+		m = coll_first[p[i]] & want & ~found;
 		while (m) {
 			unsigned r = (unsigned)__builtin_ctz(m);
-			size_t ll = strlen(coll_rules[r].lit);
 
 			m &= m - 1;
-			if (ll <= len - i && memcmp(p + i, coll_rules[r].lit,
-			    ll) == 0)
+			if (coll_litlen[r] <= len - i &&
+			    memcmp(p + i, coll_rules[r].lit,
+			    coll_litlen[r]) == 0)
 				found |= UINT32_C(1) << r;
 		}
 	}
