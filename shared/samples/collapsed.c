@@ -380,7 +380,7 @@ coll_line(const char *p, size_t n, bool appmeta, bool with_container,
 	const char *sp, *body_end, *f, *norm;
 	uint64_t count = 0;
 	size_t i, skip, nf, normlen;
-	char *joined, *c;
+	char *joined, *c, *end;
 	const char **frames;
 
 	for (sp = p + n; sp > p && !coll_blank(sp[-1]); sp--)
@@ -421,14 +421,15 @@ coll_line(const char *p, size_t n, bool appmeta, bool with_container,
 		return COLL_BAD;
 	frames = arena_alloc(a, nf * sizeof(*frames));
 	nf = 0;
+	end = c + strlen(c);	/* the text ends at a NUL within it */
 	for (;;) {
-		char *semi = strchr(c, ';'), *e;
+		char *semi = memchr(c, ';', (size_t)(end - c)), *e;
 
+		e = semi ? semi : end;
 		if (semi)
 			*semi = '\0';
 		while (coll_blank(*c))
 			c++;
-		e = c + strlen(c);
 		while (e > c && coll_blank(e[-1]))
 			*--e = '\0';
 		if (*c)
