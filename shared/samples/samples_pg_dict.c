@@ -26,6 +26,7 @@
 #include "samples_pg_int.h"
 
 #define CHECK_SEED UINT64_C(0x6a09e667f3bcc909)
+#define FIRST_MAX 65536	/* distinct names shared within one profile */
 
 static const struct db_stmt st_frames = {
 	"smp_frames",
@@ -188,7 +189,7 @@ smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	struct pend *pe;
 	size_t i, k, np = 0, total = 0, at;
 	uint64_t c, v, *chks, *schk, *fin;
-	size_t *dup, *flen;
+	size_t *dup, *flen, memo;
 	const char **fs;
 	int rc;
 
@@ -212,7 +213,9 @@ smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	fs = arena_alloc(a, (total ? total : 1) * sizeof(*fs));
 	flen = arena_alloc(a, (total ? total : 1) * sizeof(*flen));
 	smp_pg_kmap_init(&batch, total);
-	smp_pg_kmap_init(&first, total);
+	/* small enough to stay in cache; names past it just are not shared */
+	memo = total < FIRST_MAX ? total : FIRST_MAX;
+	smp_pg_kmap_init(&first, memo);
 	for (i = 0, at = 0; i < n; i++)
 		for (k = 0; k < rows[i].nframes; k++, at++) {
 			const char *f = fs[at] = rows[i].frames[k];
@@ -228,7 +231,7 @@ smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 					chks[at] = chks[v];
 					continue;	/* settled with it */
 				}
-			} else {
+			} else if (first.n < memo) {
 				smp_pg_kmap_put(&first, k0, 0, at);
 			}
 			chk = chks[at] = hash_xxh64(f, len, CHECK_SEED);
