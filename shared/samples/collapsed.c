@@ -7,7 +7,8 @@
  *
  * Normalisation runs POSIX extended regexes, which are slow in glibc, so
  * each rule carries a literal that must occur in the stack for the regex
- * to run at all: most stacks only pay for a few memmem() calls.  The
+ * to run at all; one pass over the stack with a first-byte table finds
+ * the rules whose literal occurs, so most stacks never reach a regex.  The
  * compiled rules are kept in a file-local table built on first use (the
  * one piece of process state here; it never changes once built).
  */
@@ -67,7 +68,26 @@ static const struct coll_rule coll_rules[] = {
 
 static regex_t coll_re[ARRAY_SIZE(coll_rules)];
 
+/*
+ * The pre-check of the rules' literals: the rules whose literal starts
+ * with each byte (bit i = rule i), the literals' first two bytes as a
+ * bit set, and their lengths.  One pass over a stack then finds every
+ * rule whose literal occurs in it, instead of one memmem() per rule.
+ */
+static uint32_t coll_first[256];
+static uint64_t coll_pair[65536 / 64];
+static size_t coll_litlen[ARRAY_SIZE(coll_rules)];
+
+_Static_assert(ARRAY_SIZE(coll_rules) <= 32, "one bit per rule");
+
 static bool coll_re_ready;
+
+/* The two bytes at p as one pair number. */
+static unsigned
+coll_pair_of(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
 
 /* Compile the rule table once. */
 static void
@@ -77,10 +97,48 @@ coll_rules_init(void)
 
 	if (coll_re_ready)
 		return;
-	for (i = 0; i < ARRAY_SIZE(coll_rules); i++)
+	for (i = 0; i < ARRAY_SIZE(coll_rules); i++) {
+		const unsigned char *lit =
+			(const unsigned char *)coll_rules[i].lit;
+		unsigned pr = coll_pair_of(lit);	/* every literal has 2+ */
+
 		if (regcomp(&coll_re[i], coll_rules[i].re, REG_EXTENDED) != 0)
 			abort();	/* the table is ours: a bad rule is a bug */
+		coll_first[lit[0]] |= UINT32_C(1) << i;
+		coll_pair[pr / 64] |= UINT64_C(1) << (pr % 64);
+		coll_litlen[i] = strlen(coll_rules[i].lit);
+	}
 	coll_re_ready = true;
+}
+
+/* The rules from `from` on whose literal occurs in s[0..len). */
+static uint32_t
+coll_present(const char *s, size_t len, size_t from)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t want = (uint32_t)(~UINT32_C(0) << from) &
+		(uint32_t)((UINT64_C(1) << ARRAY_SIZE(coll_rules)) - 1);
+	uint32_t found = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len && (want & ~found) != 0; i++) {
+		unsigned pr = coll_pair_of(p + i);
+		uint32_t m;
+
+		if (!(coll_pair[pr / 64] >> (pr % 64) & 1))
+			continue;
+		m = coll_first[p[i]] & want & ~found;
+		while (m) {
+			unsigned r = (unsigned)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (coll_litlen[r] <= len - i &&
+			    memcmp(p + i, coll_rules[r].lit,
+			    coll_litlen[r]) == 0)
+				found |= UINT32_C(1) << r;
+		}
+	}
+	return found;
 }
 
 /* Append rep with \N replaced by group N of the match at base. */
@@ -139,16 +197,19 @@ coll_normalize(const char *s, size_t len, struct arena *a, size_t *outlen)
 	struct buf b = BUF_INIT(0);
 	const char *cur = s;
 	size_t curlen = len, i;
+	uint32_t present;
 
 	coll_rules_init();
-	for (i = 0; i < ARRAY_SIZE(coll_rules); i++) {
-		if (!memmem(cur, curlen, coll_rules[i].lit,
-		    strlen(coll_rules[i].lit)))
+	present = coll_present(cur, curlen, 0);
+	for (i = 0; i < ARRAY_SIZE(coll_rules) && present >> i; i++) {
+		if (!(present & UINT32_C(1) << i))
 			continue;
 		if (!coll_apply(i, cur, &b))
 			continue;
 		cur = arena_memdupz(a, b.data, b.len);
 		curlen = b.len;
+		/* the text changed: look again for the later rules */
+		present = coll_present(cur, curlen, i + 1);
 	}
 	buf_release(&b);
 	*outlen = curlen;
@@ -319,7 +380,7 @@ coll_line(const char *p, size_t n, bool appmeta, bool with_container,
 	const char *sp, *body_end, *f, *norm;
 	uint64_t count = 0;
 	size_t i, skip, nf, normlen;
-	char *joined, *c;
+	char *joined, *c, *end;
 	const char **frames;
 
 	for (sp = p + n; sp > p && !coll_blank(sp[-1]); sp--)
@@ -360,14 +421,15 @@ coll_line(const char *p, size_t n, bool appmeta, bool with_container,
 		return COLL_BAD;
 	frames = arena_alloc(a, nf * sizeof(*frames));
 	nf = 0;
+	end = c + strlen(c);	/* the text ends at a NUL within it */
 	for (;;) {
-		char *semi = strchr(c, ';'), *e;
+		char *semi = memchr(c, ';', (size_t)(end - c)), *e;
 
+		e = semi ? semi : end;
 		if (semi)
 			*semi = '\0';
 		while (coll_blank(*c))
 			c++;
-		e = c + strlen(c);
 		while (e > c && coll_blank(e[-1]))
 			*--e = '\0';
 		if (*c)

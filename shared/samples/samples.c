@@ -46,6 +46,10 @@ smp_frame_key(const char *name, size_t len, unsigned probe)
 uint64_t
 smp_stack_key(const uint64_t *fh, size_t n, unsigned probe)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the words are already in that order: no copy */
+	return hash_xxh64(fh, 8 * n, probe);
+#else
 	unsigned char stackbuf[8 * 64] = { 0 }, *b = stackbuf;
 	uint64_t h;
 	size_t i, k;
@@ -59,6 +63,7 @@ smp_stack_key(const uint64_t *fh, size_t n, unsigned probe)
 	if (b != stackbuf)
 		free(b);
 	return h;
+#endif
 }
 
 /* The value of one filter key for a source; NULL for an unknown key. */

@@ -38,34 +38,28 @@ smp_pg_kmap_init(struct kmap *m, size_t cap)
 
 	while (c < cap * 2)
 		c <<= 1;
+	memset(m, 0, sizeof(*m));
 	m->cap = c;
-	m->n = 0;
-	m->k = xcalloc(c, sizeof(*m->k));
-	m->c = xcalloc(c, sizeof(*m->c));
-	m->v = xcalloc(c, sizeof(*m->v));
-	m->used = xcalloc(c, 1);
+	m->s = xcalloc(c, sizeof(*m->s));
 }
 
 void
 smp_pg_kmap_release(struct kmap *m)
 {
-	free(m->k);
-	free(m->c);
-	free(m->v);
-	free(m->used);
+	free(m->s);
 	memset(m, 0, sizeof(*m));
 }
 
-/* The slot of key (found or empty). */
-static size_t
+/* The slot of key (found, or the empty one where it would go); key != 0. */
+static struct kmap_slot *
 kmap_slot(const struct kmap *m, uint64_t key)
 {
-	size_t i = (size_t)(key * UINT64_C(0x9E3779B97F4A7C15) >> 7) &
-		(m->cap - 1);
+	size_t mask = m->cap - 1;
+	size_t i = (size_t)(key * UINT64_C(0x9E3779B97F4A7C15) >> 7) & mask;
 
-	while (m->used[i] && m->k[i] != key)
-		i = (i + 1) & (m->cap - 1);
-	return i;
+	while (m->s[i].k != key && m->s[i].k != 0)
+		i = (i + 1) & mask;
+	return &m->s[i];
 }
 
 /* Find key; true with *check and *val set. */
@@ -73,15 +67,22 @@ bool
 smp_pg_kmap_get(const struct kmap *m, uint64_t key, uint64_t *check,
 	uint64_t *val)
 {
-	size_t i;
+	const struct kmap_slot *e;
 
 	if (!m->cap)
 		return false;
-	i = kmap_slot(m, key);
-	if (!m->used[i])
+	if (key == 0) {
+		if (!m->has0)
+			return false;
+		*check = m->c0;
+		*val = m->v0;
+		return true;
+	}
+	e = kmap_slot(m, key);
+	if (e->k == 0)
 		return false;
-	*check = m->c[i];
-	*val = m->v[i];
+	*check = e->c;
+	*val = e->v;
 	return true;
 }
 
@@ -89,15 +90,23 @@ smp_pg_kmap_get(const struct kmap *m, uint64_t key, uint64_t *check,
 void
 smp_pg_kmap_put(struct kmap *m, uint64_t key, uint64_t check, uint64_t val)
 {
-	size_t i = kmap_slot(m, key);
+	struct kmap_slot *e;
 
-	if (!m->used[i]) {
-		m->used[i] = 1;
-		m->k[i] = key;
+	if (key == 0) {
+		if (!m->has0)
+			m->n++;
+		m->has0 = true;
+		m->c0 = check;
+		m->v0 = val;
+		return;
+	}
+	e = kmap_slot(m, key);
+	if (e->k == 0) {
+		e->k = key;
 		m->n++;
 	}
-	m->c[i] = check;
-	m->v[i] = val;
+	e->c = check;
+	e->v = val;
 }
 
 /* Make room for `more` entries in a process cache (reset when full). */

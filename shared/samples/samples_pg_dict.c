@@ -26,6 +26,7 @@
 #include "samples_pg_int.h"
 
 #define CHECK_SEED UINT64_C(0x6a09e667f3bcc909)
+#define FIRST_MAX 65536	/* distinct names shared within one profile */
 
 static const struct db_stmt st_frames = {
 	"smp_frames",
@@ -184,10 +185,12 @@ int
 smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	struct arena *a)
 {
-	struct kmap batch;
+	struct kmap batch, first;
 	struct pend *pe;
 	size_t i, k, np = 0, total = 0, at;
-	uint64_t c, v, *chks, *schk;
+	uint64_t c, v, *chks, *schk, *fin;
+	size_t *dup, *flen, memo;
+	const char **fs;
 	int rc;
 
 	for (i = 0; i < n; i++)
@@ -200,14 +203,38 @@ smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 	/* each value's check hash, computed once for both passes */
 	chks = arena_alloc(a, (total ? total : 1) * sizeof(*chks));
 	schk = arena_alloc(a, (n ? n : 1) * sizeof(*schk));
+	/*
+	 * A name repeats across a profile's stacks: an occurrence equal to
+	 * an earlier one (same probe-0 key, same bytes) takes that one's
+	 * check and final key instead of hashing and looking up again.
+	 */
+	dup = arena_alloc(a, (total ? total : 1) * sizeof(*dup));
+	fin = arena_alloc(a, (total ? total : 1) * sizeof(*fin));
+	fs = arena_alloc(a, (total ? total : 1) * sizeof(*fs));
+	flen = arena_alloc(a, (total ? total : 1) * sizeof(*flen));
 	smp_pg_kmap_init(&batch, total);
+	/* small enough to stay in cache; names past it just are not shared */
+	memo = total < FIRST_MAX ? total : FIRST_MAX;
+	smp_pg_kmap_init(&first, memo);
 	for (i = 0, at = 0; i < n; i++)
-		for (k = 0; k < rows[i].nframes; k++) {
-			const char *f = rows[i].frames[k];
-			size_t len = strlen(f);
+		for (k = 0; k < rows[i].nframes; k++, at++) {
+			const char *f = fs[at] = rows[i].frames[k];
+			size_t len = flen[at] = strlen(f);
 			uint64_t k0 = rows[i].fh[k];
-			uint64_t chk = chks[at++] = hash_xxh64(f, len, CHECK_SEED);
+			uint64_t chk;
 
+			dup[at] = SIZE_MAX;
+			if (smp_pg_kmap_get(&first, k0, &c, &v)) {
+				if (flen[v] == len &&
+				    memcmp(fs[v], f, len) == 0) {
+					dup[at] = (size_t)v;
+					chks[at] = chks[v];
+					continue;	/* settled with it */
+				}
+			} else if (first.n < memo) {
+				smp_pg_kmap_put(&first, k0, 0, at);
+			}
+			chk = chks[at] = hash_xxh64(f, len, CHECK_SEED);
 			if (smp_pg_kmap_get(&pg->frames, k0, &c, &v) &&
 			    c == chk)
 				continue;
@@ -217,29 +244,42 @@ smp_pg_keys(struct smp *s, struct smp_pg *pg, struct smp_row *rows, size_t n,
 			pe[np++] = (struct pend){ k0, chk, k0, 0, f, len,
 				NULL, 0 };
 		}
+	smp_pg_kmap_release(&first);
 	smp_pg_kmap_release(&batch);
 	rc = pg_settle(s, pg, pe, np, false, &pg->frames);
 	if (rc)
 		return rc;
 	for (i = 0, at = 0; i < n; i++) {
-		for (k = 0; k < rows[i].nframes; k++) {
-			uint64_t chk = chks[at++];
+		bool moved = false;
 
-			if (smp_pg_kmap_get(&pg->frames, rows[i].fh[k], &c,
-			    &v) && c == chk) {
-				rows[i].fh[k] = v;
+		for (k = 0; k < rows[i].nframes; k++, at++) {
+			uint64_t chk = chks[at];
+
+			if (dup[at] != SIZE_MAX) {
+				fin[at] = fin[dup[at]];
+			} else if (smp_pg_kmap_get(&pg->frames, rows[i].fh[k],
+			    &c, &v) && c == chk) {
+				fin[at] = v;
 			} else {
 				/* evicted or re-keyed: settled above, look up by name */
 				size_t j;
 
+				fin[at] = rows[i].fh[k];
 				for (j = 0; j < np; j++)
 					if (pe[j].check == chk) {
-						rows[i].fh[k] = pe[j].key;
+						fin[at] = pe[j].key;
 						break;
 					}
 			}
+			if (fin[at] != rows[i].fh[k]) {
+				rows[i].fh[k] = fin[at];
+				moved = true;
+			}
 		}
-		rows[i].sh = smp_stack_key(rows[i].fh, rows[i].nframes, 0);
+		/* the stack key over unchanged frame keys is the one it has */
+		if (moved)
+			rows[i].sh = smp_stack_key(rows[i].fh, rows[i].nframes,
+				0);
 	}
 	/* stacks */
 	pe = arena_alloc(a, (n ? n : 1) * sizeof(*pe));

@@ -30,11 +30,20 @@
 #include "db.h"
 #include "samples_int.h"
 
-/* Open-addressing map: key -> (check, value); key 0 is stored as empty + flag. */
+/*
+ * Open-addressing map: key -> (check, value).  One slot holds a key and
+ * its values together, so a probe touches one cache line; key 0 marks an
+ * empty slot, so the entry of key 0 itself is kept beside the table.
+ */
+struct kmap_slot {
+	uint64_t k, c, v;
+};
+
 struct kmap {
-	uint64_t *k, *c, *v;
-	unsigned char *used;
+	struct kmap_slot *s;
 	size_t cap, n;
+	bool has0;		/* key 0 is present, with c0 and v0 */
+	uint64_t c0, v0;
 };
 
 struct smp_pg {
