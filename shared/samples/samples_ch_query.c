@@ -252,6 +252,24 @@ out:
 	return rc;
 }
 
+/*
+ * An arena array *p of *cap items of size sz that already holds n: the
+ * same array while there is room, else a copy twice as large (zeroed
+ * past the copied items).
+ */
+static void *
+room_for_one(struct arena *a, void *p, size_t *cap, size_t n, size_t sz)
+{
+	void *t;
+
+	if (n < *cap)
+		return p;
+	t = arena_zalloc(a, 2 * *cap * sz);
+	memcpy(t, p, *cap * sz);
+	*cap *= 2;
+	return t;
+}
+
 static const char *const ch_dim_col[] = {
 	[SMP_HOSTNAME] = "HostName",
 	[SMP_CONTAINER] = "ContainerName",
@@ -286,13 +304,7 @@ smp_ch_tags(struct smp *s, const struct smp_sel *sel, enum smp_dim dim,
 		return rc;
 	*out = arena_alloc(a, cap * sizeof(**out));
 	while (smp_ch_next(&q, 2)) {
-		if (*n == cap) {
-			struct smp_tag *t = arena_alloc(a, 2 * cap * sizeof(*t));
-
-			memcpy(t, *out, cap * sizeof(*t));
-			*out = t;
-			cap *= 2;
-		}
+		*out = room_for_one(a, *out, &cap, *n, sizeof(**out));
 		(*out)[*n].value = arena_strdup(a, q.f[0]);
 		(*out)[(*n)++].samples = u64(q.f[1]);
 	}
@@ -327,13 +339,7 @@ smp_ch_buckets(struct smp *s, const struct smp_sel *sel, int64_t step,
 		return rc;
 	*out = arena_alloc(a, cap * sizeof(**out));
 	while (smp_ch_next(&q, 2)) {
-		if (*n == cap) {
-			struct smp_bucket *t = arena_alloc(a, 2 * cap * sizeof(*t));
-
-			memcpy(t, *out, cap * sizeof(*t));
-			*out = t;
-			cap *= 2;
-		}
+		*out = room_for_one(a, *out, &cap, *n, sizeof(**out));
 		(*out)[*n].ts = i64(q.f[0]);
 		(*out)[(*n)++].samples = u64(q.f[1]);
 	}
@@ -395,14 +401,7 @@ smp_ch_metrics(struct smp *s, const struct smp_sel *sel, int64_t step,
 		struct smp_metrics *m;
 		double cc, mc;
 
-		if (*n == cap) {
-			struct smp_metrics_bucket *t = arena_zalloc(a, 2 * cap *
-				sizeof(*t));
-
-			memcpy(t, *out, cap * sizeof(*t));
-			*out = t;
-			cap *= 2;
-		}
+		*out = room_for_one(a, *out, &cap, *n, sizeof(**out));
 		(*out)[*n].ts = i64(q.f[0]);
 		m = &(*out)[(*n)++].m;
 		cc = strtod(q.f[2], NULL);
